@@ -1,0 +1,7 @@
+"""`lector deploy` (stub: to be implemented)."""
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("deploy", help="(not implemented yet)")
+    p.set_defaults(func=lambda args: print("lector deploy: not implemented yet") or 1)

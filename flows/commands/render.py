@@ -1,0 +1,7 @@
+"""`lector render` (stub: to be implemented)."""
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("render", help="(not implemented yet)")
+    p.set_defaults(func=lambda args: print("lector render: not implemented yet") or 1)

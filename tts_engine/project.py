@@ -1,0 +1,233 @@
+"""Project folder and ``project.toml``: validated once, at the edge.
+
+A project folder holds ``project.toml``, ``manuscript/``, optional
+``lexicon.pls`` / ``lexicon.tsv``, optional ``cover.jpg`` and ``voices/``.
+Validation errors name the file, the dotted field and (for TOML) the line.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+DEFAULT_EMOTIONS = ("neutral", "happy", "sad", "angry", "calm", "excited", "whisper")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BookMeta(_Strict):
+    title: str
+    author: str = "Unknown"
+    language: str = Field("zh", description="primary language: zh | en")
+    languages: tuple[str, ...] = ()
+    seed: int = 20261122
+    narrator: str = "narrator"   # cast name used when no [[voice:]] tag applies
+    description: str = ""
+    version: str = "1"
+
+    @field_validator("language")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}", v):
+            raise ValueError(f"language {v!r} is not a primary language subtag like 'zh' or 'en'")
+        return v
+
+
+class VoiceSpec(_Strict):
+    """One cast entry: a project-level voice name bound to an engine voice."""
+
+    engine: str
+    voice: str = "default"
+    lang: str = "zh"
+    speed: float = Field(1.0, gt=0.25, le=4.0)
+    pitch: float = Field(1.0, gt=0.25, le=4.0)
+    emotion: str = "neutral"
+    fallback: str | None = None   # another cast name used when this engine fails
+
+
+class PauseSettings(_Strict):
+    sentence_ms: int = Field(450, ge=0, le=10000)
+    paragraph_ms: int = Field(900, ge=0, le=10000)
+    chapter_title_ms: int = Field(1200, ge=0, le=10000)
+    head_ms: int = Field(750, ge=500, le=1000)      # ACX: 0.5-1 s room tone at the head
+    tail_ms: int = Field(2500, ge=1000, le=5000)    # ACX: 1-5 s at the tail
+
+
+class OutputSettings(_Strict):
+    profile: Literal["acx", "podcast", "ebu-r128"] = "acx"
+    formats: tuple[Literal["flac", "wav", "mp3", "m4b", "vtt"], ...] = ("flac", "mp3", "m4b", "vtt")
+    sample_rate: int = 44100
+    mp3_kbps: int = Field(192, ge=192, le=320)
+
+
+class PublishSettings(_Strict):
+    target: Literal["local", "s3"] = "local"
+    local_dir: str = "build/object-store"   # relative to the project folder
+    bucket: str = "lector"
+    prefix: str = "audiobooks"
+    endpoint_url: str | None = None
+    # credentials never live here: AWS chain or a Prefect block
+
+
+class ScheduleSettings(_Strict):
+    cron: str | None = None
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str | None) -> str | None:
+        if v is not None and len(v.split()) != 5:
+            raise ValueError(f"cron {v!r} must have 5 fields, e.g. '0 2 * * *'")
+        return v
+
+
+class ManuscriptSettings(_Strict):
+    # EPUB items whose id, file name or epub:type matches one of these are dropped
+    front_matter: tuple[str, ...] = ("cover", "titlepage", "toc", "nav", "copyright", "colophon")
+    max_chars: int = Field(0, ge=0, description="0 = the engine's declared max_chars")
+
+
+class RenderSettings(_Strict):
+    threads: int = Field(2, ge=1, le=64)
+    batch_size: int = Field(16, ge=1, le=512)
+    gpu_concurrency: int = Field(1, ge=1, le=64)
+
+
+class EngineOptions(_Strict):
+    """Per-engine settings in ``[engines.<engine-id>]``; env ``LECTOR_<ID>_URL`` overrides ``url``."""
+
+    url: str | None = None            # remote engines (GPT-SoVITS, CosyVoice, OpenAI-compatible)
+    model_path: str | None = None     # e.g. a user's own Piper .onnx voice
+    config_path: str | None = None
+    threads: int | None = Field(None, ge=1, le=64)
+    timeout_s: float = Field(60.0, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+    concurrency: int = Field(1, ge=1, le=64)
+    model: str | None = None          # server-side model name (OpenAI-compatible APIs)
+
+
+class ProjectConfig(_Strict):
+    book: BookMeta
+    voices: dict[str, VoiceSpec] = Field(default_factory=dict)  # cast: name -> voice
+    emotions: tuple[str, ...] = DEFAULT_EMOTIONS
+    pauses: PauseSettings = PauseSettings()
+    output: OutputSettings = OutputSettings()
+    publish: PublishSettings = PublishSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    manuscript: ManuscriptSettings = ManuscriptSettings()
+    render: RenderSettings = RenderSettings()
+    engines: dict[str, EngineOptions] = Field(default_factory=dict)
+    seeds: dict[str, int] = Field(default_factory=dict)   # sentence id -> seed override
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded, validated project folder."""
+
+    root: Path
+    config: ProjectConfig
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def manuscript_dir(self) -> Path:
+        return self.root / "manuscript"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def cover(self) -> Path | None:
+        for name in ("cover.jpg", "cover.jpeg", "cover.png"):
+            if (self.root / name).is_file():
+                return self.root / name
+        return None
+
+    @property
+    def lexicon_files(self) -> tuple[Path, ...]:
+        return tuple(p for p in (self.root / "lexicon.pls", self.root / "lexicon.tsv") if p.is_file())
+
+    def voice(self, name: str) -> VoiceSpec:
+        try:
+            return self.config.voices[name]
+        except KeyError:
+            known = ", ".join(sorted(self.config.voices)) or "(none)"
+            raise ConfigError(
+                f"unknown voice {name!r}", file=self.root / "project.toml", field=f"voices.{name}",
+                fix=f"use one of: {known}, or add [voices.{name}] to project.toml",
+            ) from None
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """Best-effort TOML line for a pydantic error location (table header or key)."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    line_no = None
+    for depth in range(len(keys), 0, -1):
+        table, key = keys[: depth - 1], keys[depth - 1]
+        header = re.compile(r"^\s*\[+\s*" + re.escape(".".join(keys[:depth])) + r"\s*\]+")
+        for i, line in enumerate(text.splitlines(), 1):
+            if header.match(line):
+                return i
+        # a key "key = ..." inside its table (or a dotted key)
+        in_table = not table
+        for i, line in enumerate(text.splitlines(), 1):
+            m = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
+            if m:
+                in_table = m.group(1) == ".".join(table)
+            elif in_table and re.match(r"^\s*" + re.escape(key) + r"\s*=", line):
+                return i
+    return line_no
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and validate ``PATH/project.toml``. Raises ConfigError naming file, field, line."""
+    root = Path(path).resolve()
+    toml_path = root / "project.toml"
+    if not toml_path.is_file():
+        raise ConfigError("no project.toml found", file=toml_path,
+                          fix=f"run `lector init {path}` or point to a project folder")
+    text = toml_path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(f"invalid TOML: {exc}", file=toml_path, line=int(m.group(1)) if m else None,
+                          fix="correct the TOML syntax at that line") from None
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        field = ".".join(str(k) for k in loc)
+        fix = "remove it (allowed keys are listed in the README)" if err["type"] == "extra_forbidden" \
+            else "set it to a valid value"
+        raise ConfigError(f"{err['msg']} (got {err.get('input')!r})", file=toml_path,
+                          line=_line_of(text, loc), field=field, fix=fix) from None
+    project = Project(root=root, config=config)
+    _check_cast(project, toml_path)
+    return project
+
+
+def _check_cast(project: Project, toml_path: Path) -> None:
+    cfg = project.config
+    if cfg.book.narrator not in cfg.voices:
+        raise ConfigError(f"narrator voice {cfg.book.narrator!r} is not in [voices]", file=toml_path,
+                          field="book.narrator", fix=f"add [voices.{cfg.book.narrator}] with an engine")
+    for name, spec in cfg.voices.items():
+        if spec.fallback is not None and spec.fallback not in cfg.voices:
+            raise ConfigError(f"fallback {spec.fallback!r} is not a voice", file=toml_path,
+                              field=f"voices.{name}.fallback", fix="name another entry of [voices]")
+        if spec.emotion not in cfg.emotions:
+            raise ConfigError(f"emotion {spec.emotion!r} is not allowed", file=toml_path,
+                              field=f"voices.{name}.emotion", fix=f"use one of {list(cfg.emotions)}")
