@@ -112,6 +112,10 @@ class EngineOptions(_Strict):
     retries: int = Field(3, ge=0, le=10)
     concurrency: int = Field(1, ge=1, le=64)
     model: str | None = None          # server-side model name (OpenAI-compatible APIs)
+    # cloning engines: the project's voices/ folder (reference clips); the renderer fills it in
+    voices_dir: str | None = None
+    # remote engines: the server's output rate in Hz (CosyVoice raw PCM has no header)
+    sample_rate: int | None = Field(None, ge=8000, le=192000)
 
 
 class ProjectConfig(_Strict):

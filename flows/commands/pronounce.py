@@ -1,7 +1,33 @@
-"""`lector pronounce` (stub: to be implemented)."""
+"""`lector pronounce --lang zh|en [--project PATH] [--sandhi]`: stdin lines -> pronunciations.
+
+zh: one pinyin syllable with tone number per Han character, space-separated
+(other characters left out). en: IPA per word, space-separated. Uses the same
+front-end and lexicons as `lector plan` (base lexicons/ + the project's lexicon).
+"""
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 
 def register(sub) -> None:
-    p = sub.add_parser("pronounce", help="(not implemented yet)")
-    p.set_defaults(func=lambda args: print("lector pronounce: not implemented yet") or 1)
+    p = sub.add_parser("pronounce", help="print the pronunciation of stdin lines (pinyin / IPA)")
+    p.add_argument("--lang", required=True, choices=("zh", "en"), help="language of the input lines")
+    p.add_argument("--project", type=Path, default=None,
+                   help="project folder whose lexicon.pls / lexicon.tsv apply on top of the base lexicons")
+    p.add_argument("--sandhi", action="store_true",
+                   help="zh: spoken tones (一/不 and third-tone sandhi) instead of citation tones")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from tts_engine.errors import ConfigError
+    from tts_engine.text.pronounce import Pronouncer
+
+    if args.project is not None and not args.project.is_dir():
+        raise ConfigError(f"project folder {str(args.project)!r} does not exist", field="--project",
+                          fix="pass the folder that holds project.toml and lexicon.pls / lexicon.tsv")
+    pronouncer = Pronouncer.for_project(args.project, sandhi=args.sandhi)
+    for line in sys.stdin:
+        print(pronouncer.pronunciation(line.rstrip("\r\n"), args.lang), flush=True)
+    return 0

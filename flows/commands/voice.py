@@ -1,7 +1,78 @@
-"""`lector voice` (stub: to be implemented)."""
+"""`lector voice add PROJECT NAME CLIP --transcript TEXT` and `lector voice list PROJECT`.
+
+``add`` validates a reference clip (3–30 s, >= 16 kHz, not clipped, not noisy, one speaker),
+stores it under ``PROJECT/voices/NAME/`` with its transcript in ``voice.toml`` and caches
+its speaker embedding. A refused clip exits with code 2 and one line naming the measured
+value, the limit and the fix.
+"""
 from __future__ import annotations
+
+from tts_engine.errors import ConfigError
+from tts_engine.project import load_project
+from tts_engine.voices.store import add_clip, list_voices, voices_dir
+
+CLONING_ENGINES = ("gpt-sovits", "cosyvoice", "openai-speech")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("voice", help="(not implemented yet)")
-    p.set_defaults(func=lambda args: print("lector voice: not implemented yet") or 1)
+    p = sub.add_parser("voice", help="reference-clip voices: add a clip, list voices")
+    vsub = p.add_subparsers(dest="voice_command", required=True, metavar="ACTION")
+    a = vsub.add_parser("add", help="validate a reference clip and store it in a voice")
+    a.add_argument("project", help="project folder")
+    a.add_argument("name", help="voice name (folder under PROJECT/voices)")
+    a.add_argument("clip", help="reference clip (WAV/FLAC, 3–30 s, 5–10 s recommended)")
+    a.add_argument("--transcript", required=True, help="exact words spoken in the clip")
+    a.add_argument("--engine", choices=CLONING_ENGINES, default=None,
+                   help="engine that speaks the voice (default: the cast's, else gpt-sovits)")
+    a.add_argument("--lang", default=None, help="language of the clip (default: the book's)")
+    a.add_argument("--emotion", default="neutral", help="emotion this clip carries")
+    a.set_defaults(func=run_add)
+    ls = vsub.add_parser("list", help="list the project's voices and their clips")
+    ls.add_argument("project", help="project folder")
+    ls.set_defaults(func=run_list)
+
+
+def _cast_engine(project, name: str) -> str | None:
+    for spec in project.config.voices.values():
+        if spec.voice == name and spec.engine in CLONING_ENGINES:
+            return spec.engine
+    return None
+
+
+def run_add(args) -> int:
+    project = load_project(args.project)
+    if args.emotion not in project.config.emotions:
+        raise ConfigError(f"emotion {args.emotion!r} is not one of the project's emotions",
+                          field="--emotion", fix=f"use one of {list(project.config.emotions)}")
+    result = add_clip(voices_dir(project.root), args.name, args.clip, args.transcript,
+                      engine=args.engine or _cast_engine(project, args.name),
+                      lang=args.lang or project.config.book.language, emotion=args.emotion)
+    r = result.report
+    print(f"added {result.voice.folder / result.entry.file} to voice {args.name!r} "
+          f"({result.voice.config.engine}): {r.duration_s:.1f} s, {r.sample_rate} Hz, "
+          f"SNR {r.snr_db:.0f} dB, one-speaker cosine {r.speaker_cosine:.2f}")
+    for warning in r.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def run_list(args) -> int:
+    project = load_project(args.project)
+    voices = list_voices(voices_dir(project.root))
+    if not voices:
+        print(f"no voices in {voices_dir(project.root)} — add one with `lector voice add`")
+        return 0
+    for voice in voices:
+        cfg = voice.config
+        cast = sorted(n for n, s in project.config.voices.items() if s.voice == voice.name
+                      and s.engine == cfg.engine)
+        total_s = sum(c.duration_s for c in cfg.clips)
+        emotions = sorted({c.emotion for c in cfg.clips})
+        extra = f" speaker {cfg.engine_voice}" if cfg.engine_voice else ""
+        print(f"{voice.name}: engine {cfg.engine}, {cfg.language}, {len(cfg.clips)} clip(s) "
+              f"{total_s:.1f} s, emotions {','.join(emotions) or '-'}{extra}; "
+              f"cast: {', '.join(cast) or '-'}")
+        for clip in cfg.clips:
+            print(f"  {clip.file} [{clip.emotion}, {clip.lang}] {clip.duration_s:.1f} s: "
+                  f"{clip.transcript}")
+    return 0

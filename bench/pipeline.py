@@ -1,0 +1,295 @@
+"""Pipeline benchmark: flow overhead, incremental re-render, determinism.
+
+    python -m bench.pipeline            # demo-en + demo-zh + a 100-sentence chapter (piper-en)
+    python -m bench.pipeline --quick    # demo-en + the 100-sentence chapter on the fake engine
+
+- ``pipeline_overhead_<project>``: wall time of the whole ``produce_book`` flow on a clean build
+  (plan, synthesize, stitch, master, export FLAC/MP3/M4B/VTT, manifest; publish off) ÷ the pure
+  engine time for the same sentences and batches (``engine.synthesize`` calls only, models warm).
+  Target ≤ 1.10. The better of two clean renders is used (the machine is shared and noisy).
+- ``incremental_ratio``: one edited sentence in a 100-sentence chapter, re-render wall time ÷ the
+  full chapter's render wall time. Target ≤ 0.05.
+- ``determinism_<project>``: share of files in build/masters/ whose sha256 is identical across two
+  clean full renders (1.0 = all identical).
+
+Runs against ``$PREFECT_API_URL`` when set, else a temporary Prefect server (not timed).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from bench.common import Metric, is_quick, metric, stopwatch, write_result
+
+REPO = Path(__file__).resolve().parents[1]
+OVERHEAD_TARGET = "<= 1.10"
+INCREMENTAL_TARGET = "<= 0.05"
+WORDS = ("the keeper climbed the narrow stairs before dawn and counted every step twice while the sea "
+         "kept its slow grey rhythm against the rocks below the old tower where gulls waited for bread "
+         "and the lamp turned its patient light over ships that never stopped to say thank you").split()
+
+
+# -- pure engine time -------------------------------------------------------------------------------
+
+@dataclass
+class EngineClock:
+    seconds: float = 0.0
+    audio_s: float = 0.0
+    calls: int = 0
+
+
+class TimedEngine:
+    """Wraps an engine; adds the wall time of each ``synthesize`` call to a clock."""
+
+    def __init__(self, engine, clock: EngineClock) -> None:
+        self._engine = engine
+        self._clock = clock
+        self.capabilities = engine.capabilities
+
+    def voices(self):
+        return self._engine.voices()
+
+    def synthesize(self, requests: Sequence) -> list[np.ndarray]:
+        with stopwatch() as watch:
+            takes = self._engine.synthesize(requests)
+        self._clock.seconds += watch.seconds
+        self._clock.audio_s += sum(a.size for a in takes) / self.capabilities.sample_rate
+        self._clock.calls += 1
+        return takes
+
+
+class DiscardStore:
+    """A render cache that never hits and keeps nothing (so only the engines are timed)."""
+
+    def exists(self, key: str) -> bool:
+        return False
+
+    def get_bytes(self, key: str) -> None:
+        return None
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        return None
+
+    def read(self, key: str):
+        from tts_engine.errors import CacheError
+
+        raise CacheError(f"no cache entry {key}", fix="benchmark store keeps nothing")
+
+    def write(self, key: str, audio: np.ndarray, sample_rate: int) -> None:
+        return None
+
+    def path_for(self, key: str) -> None:
+        return None
+
+
+def pure_synthesis(root: Path) -> EngineClock:
+    """Engine time for every sentence of the plan, in the flow's batches, models loaded first."""
+    from tts_engine.planner import build_plan
+    from tts_engine.project import load_project
+    from tts_engine.render import VoiceResolver, render_sentences
+
+    project = load_project(root)
+    plan = build_plan(project)
+    base = VoiceResolver.from_project(project)
+    clock = EngineClock()
+    engine_ids = {rv.engine_id for rv in base.voices.values()}
+    timed = VoiceResolver(base.voices, lambda eid: TimedEngine(base.engine(eid), clock),
+                          params={eid: base.params(eid) for eid in engine_ids})
+    size = project.config.render.batch_size
+    first = plan.chapters[0].sentences[:1]
+    render_sentences(first, base, DiscardStore(), batch_size=size)          # warm-up, not timed
+    for chapter in plan.chapters:
+        sents = chapter.sentences
+        for i in range(0, len(sents), size):
+            render_sentences(sents[i:i + size], timed, DiscardStore(), batch_size=size)
+    return clock
+
+
+# -- flows ------------------------------------------------------------------------------------------
+
+@contextmanager
+def prefect_api() -> Iterator[None]:
+    """Use $PREFECT_API_URL when configured, else a temporary local server for the benchmark."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def flow_render(root: Path, *, clean: bool) -> tuple[float, dict, dict[str, float]]:
+    """One ``produce_book`` run (default task runner, publish off): wall s, summary, task seconds."""
+    from flows.produce import produce_book
+
+    if clean:
+        shutil.rmtree(root / "build", ignore_errors=True)
+    with stopwatch() as watch:
+        state = produce_book(project_path=str(root.resolve()), publish=False, return_state=True)
+    summary = state.result()
+    return watch.seconds, summary, task_seconds(state.state_details.flow_run_id)
+
+
+def task_seconds(flow_run_id) -> dict[str, float]:
+    """Run time per task name ("synthesize", "master", ...) summed over the flow run's task runs."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import TaskRunSort
+
+    runs, page = [], 200                     # the API serves at most 200 per request
+    with get_client(sync_client=True) as client:
+        while len(runs) % page == 0:
+            batch = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                                          sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=page,
+                                          offset=len(runs))
+            runs += batch
+            if not batch:
+                break
+    out: dict[str, float] = {}
+    for tr in runs:
+        name = tr.name.rsplit("-", 1)[0]
+        out[name] = round(out.get(name, 0.0) + tr.total_run_time.total_seconds(), 3)
+    return dict(sorted(out.items()))
+
+
+def master_hashes(root: Path) -> dict[str, str]:
+    masters = root / "build" / "masters"
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(masters.iterdir()) if p.is_file()}
+
+
+@dataclass
+class ProjectRun:
+    name: str
+    synth: EngineClock
+    flow_s: list[float] = field(default_factory=list)
+    identical: list[str] = field(default_factory=list)
+    differing: list[str] = field(default_factory=list)
+    tasks: dict[str, float] = field(default_factory=dict)    # task seconds, first render
+
+
+def bench_project(src: Path, work: Path) -> ProjectRun:
+    """Pure engine time, then two clean flow renders (overhead + determinism)."""
+    root = work / src.name
+    shutil.copytree(src, root, ignore=shutil.ignore_patterns("build", "__pycache__"))
+    run = ProjectRun(src.name, pure_synthesis(root))
+    first_s, _, run.tasks = flow_render(root, clean=True)
+    first = master_hashes(root)
+    second_s, _, _ = flow_render(root, clean=True)
+    second = master_hashes(root)
+    run.flow_s = [round(first_s, 3), round(second_s, 3)]
+    run.identical = sorted(n for n in first if second.get(n) == first[n])
+    run.differing = sorted(n for n in set(first) | set(second) if first.get(n) != second.get(n))
+    return run
+
+
+def project_metrics(run: ProjectRun) -> list[Metric]:
+    synth_s = run.synth.seconds
+    overhead = min(run.flow_s) / synth_s if synth_s > 0 else None
+    total = len(run.identical) + len(run.differing)
+    note = (f"flow {min(run.flow_s):.1f} s vs engines {synth_s:.1f} s for {run.synth.audio_s:.0f} s of audio "
+            f"({run.synth.calls} calls)")
+    diff = f"; differ: {', '.join(run.differing)}" if run.differing else ""
+    return [
+        metric(f"pipeline_overhead_{run.name}", overhead, "x", OVERHEAD_TARGET, note, digits=3),
+        metric(f"determinism_{run.name}", len(run.identical) / total if total else None, "share identical",
+               "== 1", f"{len(run.identical)}/{total} master files identical across two clean renders{diff}"),
+    ]
+
+
+# -- incremental re-render --------------------------------------------------------------------------
+
+def write_chapter_project(root: Path, *, engine: str, sentences: int) -> Path:
+    """One chapter of ``sentences`` generated English sentences (deterministic text)."""
+    rng = random.Random(1100)
+    lines = []
+    for n in range(sentences):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(8, 14))]
+        lines.append(f"{words[0].capitalize()} {' '.join(words[1:])} number {n + 1}.")
+    paragraphs = [" ".join(lines[i:i + 5]) for i in range(0, len(lines), 5)]
+    (root / "manuscript").mkdir(parents=True)
+    (root / "manuscript" / "01.md").write_text("# The Long Chapter\n\n" + "\n\n".join(paragraphs) + "\n",
+                                               encoding="utf-8")
+    voice = {"fake": "tone-en", "piper-en": "joe"}.get(engine, "default")
+    (root / "project.toml").write_text(
+        '[book]\ntitle = "Hundred Sentences"\nauthor = "Lector Bench"\nlanguage = "en"\nseed = 7\n\n'
+        f'[voices.narrator]\nengine = "{engine}"\nvoice = "{voice}"\nlang = "en"\n\n'
+        '[output]\nprofile = "acx"\nformats = ["flac", "mp3", "m4b", "vtt"]\n', encoding="utf-8")
+    return root
+
+
+def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[Metric], dict]:
+    root = write_chapter_project(work / "hundred", engine=engine, sentences=sentences)
+    synth = pure_synthesis(root)
+    full_s, full, full_tasks = flow_render(root, clean=True)
+    md = root / "manuscript" / "01.md"
+    text = md.read_text(encoding="utf-8")
+    target = f" number {sentences // 2}."
+    md.write_text(text.replace(target, f" number {sentences // 2}, edited.", 1), encoding="utf-8")
+    inc_s, inc, inc_tasks = flow_render(root, clean=False)
+    ratio = inc_s / full_s if full_s > 0 else None
+    note = (f"{engine}: full {full_s:.1f} s ({full['synthesized']} synthesized), edit {inc_s:.1f} s "
+            f"({inc['synthesized']} synthesized, {inc['cached']} cached)")
+    overhead = full_s / synth.seconds if synth.seconds > 0 else None
+    details = {"engine": engine, "sentences": sentences, "full_s": round(full_s, 3), "edit_s": round(inc_s, 3),
+               "full_counts": [full["synthesized"], full["cached"]], "edit_counts": [inc["synthesized"], inc["cached"]],
+               "engine_s": round(synth.seconds, 3), "audio_s": round(synth.audio_s, 1),
+               "full_task_s": full_tasks, "edit_task_s": inc_tasks}
+    metrics = [metric("incremental_ratio", ratio, "x", INCREMENTAL_TARGET, note, digits=3),
+               metric("incremental_synthesized", inc["synthesized"], "sentences", "== 1",
+                      "sentences synthesized again after the one-sentence edit")]
+    if engine != "fake":
+        metrics.append(metric("pipeline_overhead_chapter100", overhead, "x", OVERHEAD_TARGET,
+                              f"one 100-sentence chapter: flow {full_s:.1f} s vs engines {synth.seconds:.1f} s "
+                              f"for {synth.audio_s:.0f} s of audio", digits=3))
+    return metrics, details
+
+
+# -- main -------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="demo-en and a fake-engine chapter only")
+    ap.add_argument("--projects", default="", help="comma-separated demo projects (default: demo-en,demo-zh; none: skip)")
+    ap.add_argument("--sentences", type=int, default=100)
+    args = ap.parse_args(argv)
+    quick = args.quick or is_quick([])
+    names = [n for n in (args.projects or ("demo-en" if quick else "demo-en,demo-zh")).split(",")
+             if n and n != "none"]
+    metrics: list[Metric] = []
+    details: dict = {"projects": {}}
+    work = Path(tempfile.mkdtemp(prefix="lector-bench-pipeline-"))
+    try:
+        with prefect_api():
+            for name in names:
+                run = bench_project(REPO / "projects" / name, work)
+                metrics += project_metrics(run)
+                details["projects"][name] = {"engine_s": round(run.synth.seconds, 3), "flow_s": run.flow_s,
+                                             "audio_s": round(run.synth.audio_s, 1), "differing": run.differing,
+                                             "task_s": run.tasks}
+                print(name, details["projects"][name], flush=True)
+            inc_metrics, details["incremental"] = bench_incremental(
+                work, engine="fake" if quick else "piper-en", sentences=args.sentences)
+            metrics += inc_metrics
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    path = write_result("pipeline", metrics, details=details, quick=quick)
+    for m in metrics:
+        print(f"{m.name}: {m.value} {m.unit} (target {m.target or '-'}, ok={m.ok}) {m.note}")
+    print("wrote", path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

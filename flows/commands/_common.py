@@ -1,0 +1,54 @@
+"""Helpers shared by the orchestration commands (render, publish, deploy, demo)."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+
+def quiet_prefect() -> None:
+    """Keep Prefect's own log lines out of the way of our progress lines (before importing prefect)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def show_progress() -> None:
+    """Per-batch / per-chapter progress lines on stderr."""
+    log = logging.getLogger("lector.progress")
+    if not any(getattr(h, "_lector", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("lector: %(message)s"))
+        handler._lector = True
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def parse_chapters(text: str | None) -> list[int] | None:
+    """"1,3,5-7" -> [1, 3, 5, 6, 7]."""
+    from tts_engine.errors import ConfigError
+
+    if not text:
+        return None
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            a, _, b = part.strip().partition("-")
+            out += list(range(int(a), int(b) + 1)) if b else [int(a)]
+    except ValueError:
+        raise ConfigError(f"bad chapter list {text!r}", field="--chapters",
+                          fix="use numbers and ranges, e.g. --chapters 1,3,5-7") from None
+    return out
+
+
+def print_summary(summary: dict) -> None:
+    print(f"{summary['project']}: chapters {summary['chapters'] or 'none changed'} — "
+          f"synthesized {summary['synthesized']}, cached {summary['cached']}")
+    print(f"masters: {summary['masters']}")
+    print(f"manifest: {summary['manifest']}")
+    for flag in summary["flags"]:
+        print(f"FLAG {flag}")
+    if summary.get("fallbacks"):
+        print(f"fallbacks (review these): {', '.join(summary['fallbacks'])}")
+    if summary.get("published"):
+        print(f"published: {summary['published']}")

@@ -1,0 +1,157 @@
+"""Prefect flows: a book reads like its table of contents.
+
+``produce_book``      plan -> synthesize (batches) -> stitch -> master -> export -> manifest -> publish
+``rerender_changed``  the same, but only chapters whose sentences changed are stitched again
+``rerender_sentences`` re-render given sentence ids (the review app) and rebuild their chapters
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from prefect import flow
+from prefect.futures import PrefectFuture
+
+from tts_engine.errors import ConfigError
+from tts_engine.model import Chapter, Plan
+from tts_engine.project import load_project
+
+from . import tasks as t
+from .manifest import ChapterOutput, read_manifest
+from .runners import default_runner_name, task_runner_for
+
+
+@flow(name="produce-book", task_runner=task_runner_for(default_runner_name()), log_prints=True)
+def produce_book(project_path: str, chapters: list[int] | None = None, draft: bool = False,
+                 publish: bool = True) -> dict:
+    """Render (all or some) chapters of a project, export the masters, write the manifest, publish."""
+    plan = t.plan_task(project_path)
+    selected = _select(plan, chapters, project_path)
+    summary, _ = _produce(project_path, plan, selected, draft=draft, publish=publish)
+    return summary
+
+
+@flow(name="rerender-changed", task_runner=task_runner_for(default_runner_name()), log_prints=True)
+def rerender_changed(project_path: str, publish: bool = False) -> dict:
+    """Re-render what changed: every sentence goes through the cache, and only chapters whose
+    cache keys differ from their last timeline.json are stitched, mastered and exported again."""
+    plan = t.plan_task(project_path)
+    summary, _ = _produce(project_path, plan, list(plan.chapters), draft=False, publish=publish,
+                          only_changed=True)
+    return summary
+
+
+@flow(name="rerender-sentences", task_runner=task_runner_for(default_runner_name()), log_prints=True)
+def rerender_sentences(project_path: str, sentence_ids: list[str], publish: bool = False) -> dict:
+    """Re-render the given sentences (e.g. after a review edit) and rebuild their chapters.
+
+    The summary's ``sentences`` maps each id to its cache key."""
+    plan = t.plan_task(project_path)
+    wanted = set(sentence_ids)
+    chapters = [ch for ch in plan.chapters if wanted & {s.id for s in ch.sentences}]
+    known = {s.id for ch in chapters for s in ch.sentences}
+    if wanted - known:
+        raise ConfigError(f"unknown sentence ids: {', '.join(sorted(wanted - known))}",
+                          field="sentence_ids", fix="use ids from build/plan.json or the review app")
+    summary, keys = _produce(project_path, plan, chapters, draft=False, publish=publish)
+    summary["sentences"] = {sid: key for sid, key in keys.items() if sid in wanted}
+    return summary
+
+
+def run_book(project_path: str, *, chapters: list[int] | None = None, draft: bool = False,
+             publish: bool = True, runner: str = "threads", address: str | None = None,
+             max_workers: int | None = None) -> dict:
+    """produce_book with a chosen task runner ("threads", "sequential", or what H adds)."""
+    task_runner = task_runner_for(runner, address, max_workers=max_workers)
+    return produce_book.with_options(task_runner=task_runner)(
+        project_path=str(Path(project_path).resolve()), chapters=chapters, draft=draft, publish=publish)
+
+
+# -- the shared body ------------------------------------------------------------------------------
+
+def _select(plan: Plan, chapters: list[int] | None, project_path: str) -> list[Chapter]:
+    if not chapters:
+        return list(plan.chapters)
+    have = {ch.index: ch for ch in plan.chapters}
+    bad = [i for i in chapters if i not in have]
+    if bad:
+        raise ConfigError(f"no chapter(s) {bad} in this book (it has 1..{len(plan.chapters)})",
+                          file=project_path, field="chapters", fix="pick chapter numbers from `lector plan`")
+    return [have[i] for i in sorted(set(chapters))]
+
+
+def _batches(chapter: Chapter, size: int) -> list[tuple]:
+    s = chapter.sentences
+    return [tuple(s[i:i + size]) for i in range(0, len(s), size)]
+
+
+def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: bool, publish: bool,
+             only_changed: bool = False) -> tuple[dict, dict[str, str]]:
+    """Submit the per-chapter pipelines; returns (summary, sentence id -> cache key)."""
+    project = load_project(project_path)
+    size = project.config.render.batch_size
+    synth = {ch.index: [t.synthesize_task.submit(project_path, ch.index, b, draft)
+                        for b in _batches(ch, size)] for ch in chapters}
+    if only_changed:
+        early = _resolve(synth)
+        chapters = [ch for ch in chapters if t.chapter_changed(project, ch, early[ch.index])]
+    pipelines = {ch.index: _chapter_pipeline(project_path, project, ch, synth[ch.index]) for ch in chapters}
+    reports = _resolve(synth)
+    done = {i: replace(_with_counts(m.result(), reports[i]), files=tuple(e.result() for e in exports))
+            for i, (m, exports) in pipelines.items()}
+    all_outputs = _merge_previous(project, plan, done)
+    book_files = t.export_book_task(project_path, plan, all_outputs) if done else _previous_book(project)
+    counts = (sum(r.synthesized for rs in reports.values() for r in rs),
+              sum(r.cached for rs in reports.values() for r in rs))
+    manifest_path = t.manifest_task(project_path, plan.plan_hash, all_outputs, book_files, counts)
+    published = t.publish_task(project_path) if publish else None
+    keys = {r.sentence_id: r.cache_key for rs in reports.values() for rep in rs for r in rep.results}
+    summary = {
+        "project": project.name, "chapters": sorted(done), "synthesized": counts[0], "cached": counts[1],
+        "masters": str(project.build_dir / "masters"), "manifest": manifest_path,
+        "flags": [f"chapter {o.index}: {v}" for o in all_outputs for v in o.violations],
+        "fallbacks": [f for o in done.values() for f in o.fallbacks], "published": published,
+    }
+    return summary, keys
+
+
+def _resolve(synth: dict[int, list[PrefectFuture]]) -> dict[int, list]:
+    return {i: [f.result() for f in futs] for i, futs in synth.items()}
+
+
+def _chapter_pipeline(project_path: str, project, chapter: Chapter, synth: list[PrefectFuture]):
+    """stitch -> master -> one export per chapter format; returns (master future, export futures)."""
+    stitched = t.stitch_task.submit(project_path, chapter, synth)
+    mastered = t.master_task.submit(project_path, chapter, stitched)
+    exports = [t.export_task.submit(project_path, chapter, fmt, mastered) for fmt in t.chapter_formats(project)]
+    return mastered, exports
+
+
+def _previous_book(project) -> tuple[str, ...]:
+    previous = read_manifest(project.build_dir) or {}
+    return tuple(f["path"] for f in previous.get("files", [])
+                 if f["path"].endswith(".m4b") and (project.build_dir / f["path"]).is_file())
+
+
+def _with_counts(out: ChapterOutput, reports: list) -> ChapterOutput:
+    engines = sorted({ev for rep in reports for ev in rep.engine_versions})
+    return replace(out, synthesized=sum(r.synthesized for r in reports), cached=sum(r.cached for r in reports),
+                   fallbacks=tuple(f for r in reports for f in r.fallbacks), engines=tuple(engines))
+
+
+def _merge_previous(project, plan: Plan, done: dict[int, ChapterOutput]) -> list[ChapterOutput]:
+    """This run's chapters plus, for the others, the last manifest's entries (when still present)."""
+    previous = read_manifest(project.build_dir) or {}
+    by_index = dict(done)
+    for entry in previous.get("chapters", []):
+        idx = entry["index"]
+        if idx in by_index or not all((project.build_dir / f).is_file() for f in entry["files"]):
+            continue
+        by_index[idx] = ChapterOutput(
+            index=idx, title=entry["title"], duration_s=entry["duration_s"], profile=entry["profile"],
+            gain_db=entry["gain_db"], measurements=tuple(entry["measurements"].items()),
+            violations=tuple(entry["violations"]), files=tuple(entry["files"]),
+            synthesized=0, cached=0, fallbacks=tuple(entry["fallbacks"]),
+            engines=tuple(entry["engines"].items()))
+    plan_indexes = {ch.index for ch in plan.chapters}
+    return [by_index[i] for i in sorted(by_index) if i in plan_indexes]

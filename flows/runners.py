@@ -1,0 +1,66 @@
+"""Task runner choice for the flows: ``task_runner_for("threads")`` (default), ``"sequential"``
+or ``"dask"``.
+
+``"dask"`` scales out with prefect-dask: with no ``address`` (and no ``$LECTOR_DASK_ADDRESS``)
+it starts a small ``distributed.LocalCluster`` (``max_workers`` workers, default 2, one thread
+each, so an engine never shares a model between threads); with a scheduler address
+(``tcp://dask-scheduler:8786``) it submits to an existing cluster, whose workers share the
+render cache through the S3 store (infra/README.md). Every runner renders byte-identical
+masters: seeds come from the plan, never from the worker.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from tts_engine.errors import ConfigError
+
+RUNNERS = ("threads", "sequential", "dask")
+DASK_ADDRESS_ENV = "LECTOR_DASK_ADDRESS"
+DEFAULT_DASK_WORKERS = 2
+TASK_RUNNER_ENV = "LECTOR_TASK_RUNNER"
+
+
+def default_runner_name() -> str:
+    """``$LECTOR_TASK_RUNNER`` or "threads": lets a work pool / worker container pick the runner of
+    deployed flow runs (infra/docker-compose.yml sets "dask" next to ``$LECTOR_DASK_ADDRESS``)."""
+    return os.environ.get(TASK_RUNNER_ENV) or "threads"
+
+
+def task_runner_for(name: str = "threads", address: str | None = None, *, max_workers: int | None = None,
+                    processes: bool = True):
+    """A Prefect task runner by name. ``max_workers`` defaults to the CPU count (at most 8);
+    for "dask" it is the LocalCluster's worker count and ``processes=False`` keeps those
+    workers in this process (tests). ``address`` applies to "dask" only."""
+    if name == "dask":
+        return _dask_runner(address or os.environ.get(DASK_ADDRESS_ENV) or None, max_workers, processes)
+    if address:
+        raise ConfigError(f"task runner {name!r} takes no scheduler address (got {address!r})",
+                          field="task_runner", fix="use the dask runner with an address, or drop the address")
+    workers = max_workers or min(8, os.cpu_count() or 1)
+    if name == "threads":
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if name == "sequential":
+        return ThreadPoolTaskRunner(max_workers=1)
+    raise ConfigError(f"unknown task runner {name!r}", field="task_runner",
+                      fix=f"use one of: {', '.join(RUNNERS)}")
+
+
+def _dask_runner(address: str | None, workers: int | None, processes: bool) -> Any:
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:  # the [dask] extra is optional
+        raise ConfigError("the dask task runner needs prefect-dask and dask[distributed]",
+                          field="task_runner", fix='pip install "lector[dask]"') from exc
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_class="distributed.LocalCluster",
+                          cluster_kwargs=local_cluster_kwargs(workers, processes))
+
+
+def local_cluster_kwargs(workers: int | None, processes: bool) -> dict[str, Any]:
+    """LocalCluster settings: one thread per worker, no dashboard port to collide on."""
+    return {"n_workers": workers or DEFAULT_DASK_WORKERS, "threads_per_worker": 1,
+            "processes": processes, "dashboard_address": None}

@@ -1,0 +1,221 @@
+"""Prefect tasks: each wraps one library call and passes paths / cache keys, not audio arrays.
+
+Tasks take ``project_path`` (a string) and load the project themselves, so they run the same
+in threads, in Dask workers or on another machine. Prefect's own result caching is off
+(``NO_CACHE``): the render cache (tts_engine.cache) is what makes re-runs incremental.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import unicodedata
+from contextlib import nullcontext
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
+
+from tts_engine.audio.export import Id3Tags, M4bChapter, export_flac, export_m4b, export_mp3, export_vtt, export_wav
+from tts_engine.audio.io import atomic_write_bytes, read_audio, write_flac
+from tts_engine.audio.master import master_chapter
+from tts_engine.audio.stitch import stitch_chapter, write_timeline
+from tts_engine.cache import LocalStore, Store, project_store
+from tts_engine.errors import AudioError
+from tts_engine.model import Chapter, Plan, Sentence
+from tts_engine.planner import build_plan, plan_to_json
+from tts_engine.project import Project, load_project
+from tts_engine.render import RenderReport, VoiceResolver, render_sentences
+
+from . import manifest as mf
+from .manifest import ChapterOutput
+from .publish import ENDPOINT_ENV, S3Store, publish_build, resolve_target
+
+GPU_LIMIT = "gpu"
+CACHE_URL_ENV = "LECTOR_CACHE_URL"
+progress = logging.getLogger("lector.progress")
+
+
+def _project(project_path: str) -> Project:
+    return load_project(project_path)
+
+
+def render_store(project: Project) -> Store:
+    """The render cache: ``$LECTOR_CACHE_URL`` (``s3://bucket/prefix`` shared by several machines,
+    endpoint from ``$LECTOR_S3_ENDPOINT_URL``; or a folder), else ``<project>/build/cache``."""
+    url = os.environ.get(CACHE_URL_ENV, "").strip()
+    if url.startswith("s3://"):
+        bucket, _, prefix = url.removeprefix("s3://").partition("/")
+        return S3Store(bucket, prefix or "lector-cache", endpoint_url=os.environ.get(ENDPOINT_ENV) or None)
+    if url:
+        return LocalStore(Path(url).expanduser())
+    return project_store(project.build_dir)
+
+
+def chapter_dir(project: Project, index: int) -> Path:
+    return project.build_dir / "chapters" / f"{index:02d}"
+
+
+def slugify(text: str, fallback: str = "chapter") -> str:
+    """ASCII file-name slug; keeps CJK text readable by falling back to ``fallback``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:48].strip("-") or fallback
+
+
+def chapter_stem(chapter: Chapter) -> str:
+    return f"{chapter.index:02d}-{slugify(chapter.title, 'chapter')}"
+
+
+@task(name="plan", cache_policy=NO_CACHE, persist_result=False)
+def plan_task(project_path: str) -> Plan:
+    """build_plan(); also writes build/plan.json."""
+    project = load_project(project_path)
+    plan = build_plan(project)
+    atomic_write_bytes(project.build_dir / "plan.json", plan_to_json(plan).encode("utf-8"))
+    return plan
+
+
+def _needs_gpu(resolver: VoiceResolver, sentences: tuple[Sentence, ...]) -> bool:
+    engines = {resolver.voice(s.voice).engine_id for s in sentences}
+    return any(resolver.engine(e).capabilities.needs_gpu for e in engines)
+
+
+@task(name="synthesize", cache_policy=NO_CACHE, persist_result=False, retries=1, retry_delay_seconds=2)
+def synthesize_task(project_path: str, chapter_index: int, sentences: tuple[Sentence, ...],
+                    draft: bool = False) -> RenderReport:
+    """render_sentences() for one batch, under the "gpu" concurrency limit when an engine needs it.
+
+    The limit is a no-op when no engine needs a GPU or when no "gpu" limit exists on the server.
+    """
+    project = _project(project_path)
+    resolver = VoiceResolver.from_project(project, draft=draft)
+    gate = concurrency(GPU_LIMIT, occupy=1, strict=False) if _needs_gpu(resolver, sentences) else nullcontext()
+    with gate:
+        report = render_sentences(sentences, resolver, render_store(project), draft=draft,
+                                  batch_size=project.config.render.batch_size)
+    progress.info("chapter %d: %d sentences (synthesized %d, cached %d)", chapter_index,
+                  len(sentences), report.synthesized, report.cached)
+    return report
+
+
+@task(name="stitch", cache_policy=NO_CACHE, persist_result=False)
+def stitch_task(project_path: str, chapter: Chapter, reports: list[RenderReport]) -> str:
+    """stitch_chapter(); writes chapters/NN/stitched.flac + timeline.json, returns the FLAC path."""
+    project = _project(project_path)
+    results = [r for rep in reports for r in rep.results]
+    stitched = stitch_chapter(chapter, results, render_store(project),
+                              pauses=project.config.pauses, sample_rate=project.config.output.sample_rate)
+    if stitched.missing:
+        raise AudioError(f"chapter {chapter.index}: no audio for sentences {', '.join(stitched.missing)}",
+                         field="render", fix="check the engine errors above, then re-run `lector render`")
+    folder = chapter_dir(project, chapter.index)
+    write_timeline(folder / "timeline.json", chapter, stitched, results)
+    return str(write_flac(folder / "stitched.flac", stitched.audio, stitched.sample_rate))
+
+
+@task(name="master", cache_policy=NO_CACHE, persist_result=False)
+def master_task(project_path: str, chapter: Chapter, stitched_path: str) -> ChapterOutput:
+    """master_chapter() to the project's profile; writes chapters/NN/chapter.flac (and drops
+    the unmastered stitched.flac)."""
+    project = _project(project_path)
+    audio, sample_rate = read_audio(stitched_path)
+    profile = project.config.output.profile
+    result = master_chapter(audio, sample_rate, profile, in_place=True)
+    write_flac(chapter_dir(project, chapter.index) / "chapter.flac", result.audio, result.sample_rate)
+    Path(stitched_path).unlink(missing_ok=True)     # the intermediate; chapter.flac is what stays
+    m = result.measurements
+    progress.info("chapter %d mastered: %.1f s, %s", chapter.index, m.duration_s,
+                  "inside " + profile if not result.violations else "FLAGGED: " + "; ".join(result.violations))
+    return ChapterOutput(
+        index=chapter.index, title=chapter.title, duration_s=round(m.duration_s, 3), profile=profile,
+        gain_db=round(result.gain_db, 3),
+        measurements=tuple((k, round(float(v), 3)) for k, v in vars(m).items()),
+        violations=tuple(result.violations), files=(),
+    )
+
+
+@task(name="export", cache_policy=NO_CACHE, persist_result=False)
+def export_task(project_path: str, chapter: Chapter, fmt: str, mastered: ChapterOutput) -> str:
+    """One delivery file for a chapter: masters/NN-slug.<fmt> (flac, wav, mp3 or vtt)."""
+    project = _project(project_path)
+    folder = chapter_dir(project, chapter.index)
+    out = project.build_dir / "masters" / f"{chapter_stem(chapter)}.{fmt}"
+    if fmt == "vtt":
+        timeline = json.loads((folder / "timeline.json").read_text(encoding="utf-8"))
+        export_vtt(timeline, out)
+        return out.relative_to(project.build_dir).as_posix()
+    audio, sample_rate = read_audio(folder / "chapter.flac")
+    if fmt == "flac":
+        export_flac(audio, sample_rate, out)
+    elif fmt == "wav":
+        export_wav(audio, sample_rate, out)
+    else:
+        book = project.config.book
+        tags = Id3Tags(title=chapter.title, artist=book.author, album=book.title, track=chapter.index,
+                       track_total=None)
+        export_mp3(audio, sample_rate, out, kbps=project.config.output.mp3_kbps, tags=tags)
+    return out.relative_to(project.build_dir).as_posix()
+
+
+CHAPTER_FORMATS = ("flac", "wav", "mp3", "vtt")
+
+
+def chapter_formats(project: Project) -> tuple[str, ...]:
+    return tuple(f for f in project.config.output.formats if f in CHAPTER_FORMATS)
+
+
+@task(name="export-m4b", cache_policy=NO_CACHE, persist_result=False)
+def export_book_task(project_path: str, plan: Plan, outputs: list[ChapterOutput]) -> tuple[str, ...]:
+    """export_m4b() of every mastered chapter (chapter marks, title, author, cover)."""
+    project = _project(project_path)
+    if "m4b" not in project.config.output.formats or not outputs:
+        return ()
+    chapters = [M4bChapter(o.title, chapter_dir(project, o.index) / "chapter.flac", o.duration_s)
+                for o in outputs]
+    out = project.build_dir / "masters" / f"{slugify(plan.title, project.name)}.m4b"
+    export_m4b(chapters, out, title=plan.title, author=plan.author, cover=project.cover)
+    progress.info("book: %s (%d chapters)", out, len(chapters))
+    return (out.relative_to(project.build_dir).as_posix(),)
+
+
+@task(name="manifest", cache_policy=NO_CACHE, persist_result=False)
+def manifest_task(project_path: str, plan_hash: str, outputs: list[ChapterOutput],
+                  book_files: tuple[str, ...], counts: tuple[int, int]) -> str:
+    """build_manifest() + write_manifest(): build/manifest.json."""
+    project = _project(project_path)
+    target = resolve_target(project)
+    manifest = mf.build_manifest(project, plan_hash=plan_hash, chapters=outputs, book_files=book_files,
+                                 counts=counts, publish_url=target.url if target.kind == "s3" else None)
+    return str(mf.write_manifest(project.build_dir, manifest))
+
+
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+def publish_task(project_path: str, endpoint_url: str | None = None, bucket: str | None = None,
+                 prefix: str | None = None) -> str:
+    """publish_build(): masters + manifest.json to S3 or the local object store; returns the URL."""
+    project = load_project(project_path)
+    target = resolve_target(project, endpoint_url=endpoint_url, bucket=bucket, prefix=prefix)
+    report = publish_build(project, target)
+    progress.info("published %d objects to %s", len(report.objects), report.url)
+    return report.url
+
+
+def chapter_changed(project: Project, chapter: Chapter, reports: list[RenderReport]) -> bool:
+    """True when the chapter's (id, cache key) sequence differs from its last timeline.json, or
+    when a later step did not finish after it (chapter.flac / masters missing or older: a run
+    killed between stitch and export)."""
+    timeline = chapter_dir(project, chapter.index) / "timeline.json"
+    mastered = timeline.parent / "chapter.flac"
+    stem = chapter_stem(chapter)
+    exports = [project.build_dir / "masters" / f"{stem}.{f}" for f in chapter_formats(project)]
+    if not all(p.is_file() for p in (timeline, mastered, *exports)):
+        return True
+    if mastered.stat().st_mtime_ns < timeline.stat().st_mtime_ns or \
+            any(p.stat().st_mtime_ns < mastered.stat().st_mtime_ns for p in exports):
+        return True
+    old = [(row["id"], row["cache_key"]) for row in json.loads(timeline.read_text("utf-8"))["sentences"]]
+    keys = {r.sentence_id: r.cache_key for rep in reports for r in rep.results}
+    return old != [(s.id, keys.get(s.id, "")) for s in chapter.sentences]

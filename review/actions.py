@@ -1,0 +1,197 @@
+"""What the editors' actions change in the project, where the production flow sees it.
+
+* edit text  -> the sentence's manuscript line (``Sentence.source``), or a pending note
+* lexicon    -> a validated line appended to ``<project>/lexicon.tsv``
+* re-roll / emotion / voice -> ``<project>/overrides.json`` (tts_engine.overrides)
+* re-render  -> flows.produce.rerender_sentences in a background thread (or a Prefect
+  deployment named by ``LECTOR_RERENDER_DEPLOYMENT``); old cache keys are kept as takes
+* voice clip uploads -> ``<project>/voices/<name>/uploads/``
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tts_engine.errors import ConfigError, LectorError, LexiconError
+
+from .security import MAX_UPLOAD_BYTES, sniff_audio
+from .store import ReviewStore
+
+SOURCE_RE = re.compile(r"^(manuscript/[^:]+):(\d+)$")
+VOICE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_jobs_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    message: str
+
+
+def edit_text(root: Path, source: str, old_text: str, new_text: str) -> Outcome:
+    """Replace ``old_text`` on the manuscript line named by ``source`` ("manuscript/<file>:<line>")."""
+    new_text = new_text.strip()
+    if not new_text or "\n" in new_text or "\r" in new_text:
+        return Outcome(False, "the new text must be one non-empty line")
+    m = SOURCE_RE.match(source or "")
+    if not m:
+        return Outcome(False, f"source {source!r} is not a manuscript line; stored as a pending note")
+    manuscript = (root / "manuscript").resolve()
+    path = (root / m.group(1)).resolve()
+    if not path.is_relative_to(manuscript) or not path.is_file():
+        return Outcome(False, f"{m.group(1)} is not a manuscript file; stored as a pending note")
+    if path.suffix.lower() not in (".md", ".markdown", ".txt", ".ssml", ".xml"):
+        return Outcome(False, f"{path.name} is not a text manuscript (EPUB?); stored as a pending note")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = int(m.group(2))
+    if not 1 <= number <= len(lines):
+        return Outcome(False, f"{m.group(1)} has no line {number}; stored as a pending note")
+    line = lines[number - 1]
+    count = line.count(old_text)
+    if count != 1:
+        why = "not found" if count == 0 else f"found {count} times"
+        return Outcome(False, f"the sentence text is {why} on {m.group(1)}:{number}; stored as a pending note")
+    lines[number - 1] = line.replace(old_text, new_text, 1)
+    _atomic_write(path, "".join(lines).encode("utf-8"))
+    return Outcome(True, f"{m.group(1)}:{number} updated")
+
+
+def add_lexicon_entry(root: Path, word: str, pronunciation: str, context: str = "") -> Outcome:
+    """Validate (tts_engine.text.lexicon) and append ``word<TAB>pron[<TAB>context]``."""
+    cols = [c.strip() for c in (word, pronunciation, context)]
+    if any("\t" in c or "\n" in c or "\r" in c for c in cols) or not cols[0] or not cols[1]:
+        return Outcome(False, "word and pronunciation are required; no tabs or line breaks")
+    if cols[0].startswith("#"):
+        return Outcome(False, "a word cannot start with #")
+    line = "\t".join(cols if cols[2] else cols[:2]) + "\n"
+    try:
+        from tts_engine.text.lexicon import load_tsv
+    except ImportError:
+        load_tsv = None
+    if load_tsv is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            probe = Path(tmp) / "lexicon.tsv"
+            probe.write_text(line, encoding="utf-8")
+            try:
+                load_tsv(probe, label="lexicon.tsv")
+            except LexiconError as exc:
+                return Outcome(False, exc.message + (f" — fix: {exc.fix}" if exc.fix else ""))
+    path = root / "lexicon.tsv"
+    existing = path.read_bytes() if path.is_file() else b""
+    prefix = b"" if not existing or existing.endswith(b"\n") else b"\n"
+    _atomic_write(path, existing + prefix + line.encode("utf-8"))
+    return Outcome(True, f"lexicon.tsv: {cols[0]} → {cols[1]}")
+
+
+def set_override(root: Path, sentence_id: str, *, seed: int | None = None, emotion: str | None = None,
+                 voice: str | None = None) -> Outcome:
+    from tts_engine.overrides import load_overrides, save_overrides
+
+    ov = load_overrides(root)
+    if seed is not None:
+        ov = ov.with_seed(sentence_id, seed)
+    if emotion is not None:
+        ov = ov.with_emotion(sentence_id, emotion)
+    if voice is not None:
+        ov = ov.with_voice(sentence_id, voice)
+    save_overrides(root, ov)
+    what = f"seed {seed}" if seed is not None else f"emotion {emotion}" if emotion is not None else f"voice {voice}"
+    return Outcome(True, f"override saved: {what}")
+
+
+def new_seed() -> int:
+    return secrets.randbelow(0x7FFFFFFF) + 1
+
+
+def save_clip(root: Path, voice: str, data: bytes) -> Outcome:
+    if not VOICE_NAME_RE.match(voice):
+        return Outcome(False, f"voice name {voice!r} is invalid (letters, digits, _ . -)")
+    if len(data) > MAX_UPLOAD_BYTES:
+        return Outcome(False, f"clip is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    kind = sniff_audio(data[:16])
+    if kind is None:
+        return Outcome(False, "only WAV or FLAC clips are accepted")
+    folder = root / "voices" / voice / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{hashlib.sha256(data).hexdigest()[:12]}.{kind}"
+    _atomic_write(folder / name, data)
+    return Outcome(True, f"voices/{voice}/uploads/{name}")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def rerender_available() -> bool:
+    if os.environ.get("LECTOR_RERENDER_DEPLOYMENT"):
+        return True
+    try:
+        from flows.produce import rerender_sentences  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def start_rerender(root: Path, store: ReviewStore, chapter: int, sentences: list[tuple[str, str, int | None]]) -> int:
+    """Re-render (id, current cache key, seed) sentences in a background thread; returns the job id.
+    Current keys are stored as takes first, so the old take stays playable."""
+    for sid, key, seed in sentences:
+        if key:
+            store.add_take(sid, key, seed)
+    ids = [sid for sid, _key, _seed in sentences]
+    job_id = store.start_job(chapter, ids)
+    thread = threading.Thread(target=_run_job, args=(root, store, job_id, chapter, ids), daemon=True,
+                              name=f"lector-rerender-{job_id}")
+    thread.start()
+    return job_id
+
+
+def _rerender_locally(root: Path, ids: list[str]) -> str:
+    from flows.produce import rerender_changed, rerender_sentences
+
+    try:
+        summary = rerender_sentences(str(root), ids)
+    except ConfigError as exc:
+        if exc.field != "sentence_ids":
+            raise
+        # an edited sentence has a new id: let the flow find what changed
+        rerender_changed(str(root))
+        return f"re-rendered changed sentences ({exc.message})"
+    return f"re-rendered {len(summary.get('sentences', ids))} sentence(s)"
+
+
+def _run_job(root: Path, store: ReviewStore, job_id: int, chapter: int, ids: list[str]) -> None:
+    with _jobs_lock:
+        try:
+            deployment = os.environ.get("LECTOR_RERENDER_DEPLOYMENT")
+            if deployment:
+                from prefect.deployments import run_deployment
+
+                run = run_deployment(deployment, parameters={"project_path": str(root), "sentence_ids": ids})
+                message = f"deployment {deployment}: {getattr(run, 'state_name', '')}"
+            else:
+                message = _rerender_locally(root, ids)
+        except (LectorError, ImportError, OSError, RuntimeError, ValueError) as exc:
+            store.finish_job(job_id, "failed", str(exc)[:2000])
+            return
+        for sid in ids:
+            store.set_pending(sid, chapter, False, "rerendered")
+        store.finish_job(job_id, "done", message)
+
+
+__all__ = ["Outcome", "edit_text", "add_lexicon_entry", "set_override", "new_seed", "save_clip",
+           "rerender_available", "start_rerender"]

@@ -1,0 +1,163 @@
+"""Measurements (RMS, peaks, LUFS, noise floor) and mastering to the acx/podcast/ebu-r128 profiles."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal as ss
+
+from bench.speech import speech_like
+from tts_engine.audio.master import check_profile, master_chapter
+from tts_engine.audio.measure import Measurements, integrated_loudness, measure
+from tts_engine.audio.profiles import ACX, get_profile
+from tts_engine.errors import AudioError, ConfigError
+
+SR = 44100
+
+
+def _sine(freq_hz: float, amp: float, seconds: float = 10.0, sr: int = SR, phase: float = 0.0) -> np.ndarray:
+    return (amp * np.sin(2 * np.pi * freq_hz * np.arange(int(sr * seconds)) / sr + phase)).astype(np.float32)
+
+
+def _oversampled_peak_db(x: np.ndarray) -> float:
+    return 20 * float(np.log10(np.abs(ss.resample_poly(x.astype(np.float64), 4, 1)).max()))
+
+
+def test_sine_at_minus_20_dbfs_rms():
+    m = measure(_sine(1000.0, 0.1 * np.sqrt(2)), SR)
+    assert abs(m.rms_dbfs - -20.0) <= 0.01
+    assert abs(m.peak_dbfs - -16.99) <= 0.01
+    assert abs(m.lufs_integrated - -20.0) <= 0.05
+    assert m.duration_s == 10.0
+
+
+def test_full_scale_997hz_sine_reads_minus_3_01_lufs():
+    for sr in (44100, 48000):
+        x = _sine(997.0, 1.0, sr=sr)
+        assert abs(integrated_loudness(x, sr) - -3.01) <= 0.02
+        assert abs(measure(x, sr).lufs_integrated - -3.01) <= 0.02
+
+
+def test_true_peak_finds_intersample_peak():
+    # fs/4 tone at 45 degrees: every sample sits at 0.707 of the waveform's peak
+    x = _sine(SR / 4, 0.5, seconds=1.0, phase=np.pi / 4)
+    m = measure(x, SR)
+    assert abs(m.peak_dbfs - -9.03) <= 0.01
+    assert abs(m.true_peak_dbfs - -6.02) <= 0.1
+
+
+def test_noise_floor_is_quietest_500ms_and_head_tail():
+    x = speech_like(20.0, seed=3)
+    m = measure(x, SR)
+    assert abs(m.noise_floor_dbfs - -70.0) <= 0.3
+    assert m.head_s == 0.75
+    assert 2.5 <= m.tail_s <= 3.5
+
+
+def test_gated_loudness_ignores_silence():
+    tone = _sine(1000.0, 0.1 * np.sqrt(2), seconds=5.0)
+    padded = np.concatenate([tone, np.zeros(SR * 20, np.float32)])
+    # only the 400 ms blocks straddling the tone's end can pass the gates: within 0.2 LU, not -7 dB
+    assert abs(integrated_loudness(padded, SR) - integrated_loudness(tone, SR)) <= 0.2
+    assert abs(measure(padded, SR).rms_dbfs - measure(tone, SR).rms_dbfs) >= 6.9
+    assert measure(np.zeros(SR, np.float32), SR).lufs_integrated == -120.0
+
+
+def test_master_speech_into_acx():
+    x = speech_like(60.0, seed=1)
+    r = master_chapter(x, SR, "acx")
+    m = r.measurements
+    assert -23.0 <= m.rms_dbfs <= -18.0
+    assert abs(m.rms_dbfs - -20.0) <= 0.1
+    assert m.peak_dbfs <= -3.0
+    assert m.true_peak_dbfs <= -3.0
+    assert _oversampled_peak_db(r.audio) <= -3.0
+    assert float(np.abs(r.audio).max()) <= 10 ** (-3 / 20)
+    assert m.noise_floor_dbfs <= -60.0
+    assert r.violations == ()
+    assert r.sample_rate == 44100
+    assert r.audio.dtype == np.float32
+    assert abs(measure(r.audio, SR).rms_dbfs - m.rms_dbfs) <= 1e-6
+    assert x is not r.audio
+
+
+def test_acx_gate_pulls_loud_room_tone_below_minus_60():
+    x = speech_like(30.0, seed=2, level_dbfs=-36.0)
+    x += np.random.default_rng(5).standard_normal(x.size).astype(np.float32) * np.float32(10 ** (-62 / 20))
+    r = master_chapter(x, SR, ACX)
+    assert r.measurements.noise_floor_dbfs <= -60.0
+    assert -23.0 <= r.measurements.rms_dbfs <= -18.0
+    assert r.violations == ()
+
+
+def test_master_speech_into_podcast_and_ebu():
+    x = speech_like(60.0, seed=4)
+    pod = master_chapter(x, SR, "podcast")
+    assert abs(pod.measurements.lufs_integrated - -16.0) <= 0.5
+    assert pod.measurements.true_peak_dbfs <= -1.0
+    assert _oversampled_peak_db(pod.audio) <= -1.0
+    assert pod.violations == ()
+    ebu = master_chapter(x, SR, "ebu-r128")
+    assert abs(ebu.measurements.lufs_integrated - -23.0) <= 0.5
+    assert ebu.measurements.true_peak_dbfs <= -1.0
+    assert ebu.violations == ()
+
+
+def test_master_in_place_and_resampling():
+    x = speech_like(10.0, seed=6)
+    r = master_chapter(x, SR, "acx", in_place=True)
+    assert r.audio is x
+    y = speech_like(10.0, sample_rate=24000, seed=6)
+    r = master_chapter(y, 24000, "acx")
+    assert r.sample_rate == 44100
+    assert r.audio.size == 441000
+
+
+def test_check_profile_lists_each_violation():
+    m = Measurements(rms_dbfs=-25.0, peak_dbfs=-2.0, true_peak_dbfs=-1.5, noise_floor_dbfs=-55.0,
+                     lufs_integrated=-24.0, duration_s=7300.0, head_s=0.2, tail_s=6.0)
+    assert check_profile(m, "acx") == (
+        "level -25.00 dBFS RMS outside -23…-18",
+        "peak -2.00 dBFS above -3",
+        "true peak -1.50 dBTP above -3",
+        "noise floor -55.00 dBFS above -60",
+        "head room tone 0.20 s outside 0.5…1 s",
+        "tail room tone 6.00 s outside 1…5 s",
+        "duration 121.7 min above 120 min",
+    )
+    assert check_profile(m, "podcast") == ("level -24.00 LUFS outside -17…-15",)
+    ok = Measurements(-20.0, -4.0, -3.5, -65.0, -19.0, 600.0, 0.75, 2.5)
+    assert check_profile(ok, ACX) == ()
+
+
+def test_bad_input_and_unknown_profile():
+    with pytest.raises(ConfigError):
+        get_profile("loud")
+    with pytest.raises(AudioError):
+        master_chapter(np.zeros(0, np.float32), SR, "acx")
+    with pytest.raises(AudioError):
+        measure(np.zeros((10, 2), np.float32), SR)
+
+
+def test_block_limiter_equals_whole_file_pass():
+    from tts_engine.audio.master import LIMIT_BLOCK, _gain_curve, limit
+
+    x = speech_like(5.0, seed=7) * np.float32(4.0)
+    c = np.float32(10 ** (-6 / 20))
+    w = int(round(5.0 * SR / 1000))
+    reference = np.clip(x * _gain_curve(x, c, w), -c, c)
+    assert x.size > 3 * LIMIT_BLOCK
+    got = x.copy()
+    reduction_db = limit(got, SR, -6.0)
+    assert float(np.abs(got - reference).max()) <= 1e-6
+    assert float(np.abs(got).max()) <= c
+    assert reduction_db > 3.0
+
+
+def test_silent_chapter_is_not_blown_up_but_flagged():
+    from tts_engine.audio.stitch import room_tone
+
+    tone_only = room_tone(SR * 3, SR)
+    r = master_chapter(tone_only, SR, "podcast")
+    assert r.gain_db == 0.0
+    assert r.audio.tobytes() == tone_only.tobytes()
+    assert r.violations[0].startswith("level ")

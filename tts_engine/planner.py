@@ -1,0 +1,353 @@
+"""Project folder -> structured render :class:`~tts_engine.model.Plan`.
+
+Pipeline: read the manuscript (``ingest``) -> cut paragraphs into sentences
+(``text.segment``; voice/emotion changes, breaks and seed tags also end a
+sentence) -> split over-long sentences at clause marks -> language spans ->
+normalise (``normalize_zh``/``normalize_en``) -> lexicon aliases and tokens
+(``Pronouncer``) -> stable ids and seeds -> overrides.
+
+Ids and seeds follow docs/ARCHITECTURE.md: ``id = sha1(chapter key \\x1f text
+\\x1f n)[:12]`` with chapter key = source file name + title; seed precedence is
+derived < ``[[seed:N]]`` < ``[seeds]`` in project.toml < ``overrides.json``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from .errors import ConfigError, ManuscriptError
+from .ingest import RawChapter, read_manuscript
+from .ingest.raw import Boundary, Break, Run, Style
+from .model import Chapter, Plan, Sentence, Span, Token
+from .overrides import Overrides, load_overrides, overrides_path
+from .project import Project
+from .text.normalize_en import normalize_en
+from .text.normalize_zh import normalize_zh, to_halfwidth
+from .text.segment import DEFAULT_MAX_CHARS, dominant_lang, split_lang, split_long, split_sentences
+
+
+class PronouncerLike(Protocol):
+    def substitute(self, text: str, lang: str) -> str: ...
+    def tokens(self, text: str, lang: str) -> tuple[Token, ...]: ...
+
+
+class NullPronouncer:
+    """No lexicon, no tokens (used when the pronunciation module is unavailable)."""
+
+    def substitute(self, text: str, lang: str) -> str:
+        return text
+
+    def tokens(self, text: str, lang: str) -> tuple[Token, ...]:
+        return ()
+
+
+def default_pronouncer(project: Project) -> PronouncerLike:
+    try:
+        from .text.pronounce import Pronouncer
+    except ModuleNotFoundError as exc:
+        if exc.name != "tts_engine.text.pronounce":
+            raise
+        return NullPronouncer()
+    return Pronouncer.for_project(project.root)
+
+
+def sentence_id(chapter_key: str, text: str, occurrence: int) -> str:
+    """First 12 hex of sha1(chapter key \\x1f whitespace-normalised text \\x1f n)."""
+    norm = " ".join(text.split())
+    return hashlib.sha1(f"{chapter_key}\x1f{norm}\x1f{occurrence}".encode("utf-8")).hexdigest()[:12]
+
+
+def derived_seed(project_seed: int, sid: str) -> int:
+    return int(hashlib.sha256(f"{project_seed}:{sid}".encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+
+def chapter_key(raw: RawChapter) -> str:
+    return f"{raw.file_name}\x1f{raw.title}"
+
+
+def normalize(text: str, lang: str) -> str:
+    if lang == "zh":
+        return normalize_zh(text)
+    if lang == "en":
+        return normalize_en(text)
+    return text
+
+
+@dataclass
+class _Draft:
+    """A sentence before ids are known."""
+
+    spans: tuple[Span, ...]
+    style: Style
+    line: int
+    paragraph: int
+    seed: int | None = None
+    pause_ms: int | None = None
+    explicit_pause: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+
+@dataclass
+class _Ctx:
+    project: Project
+    pronouncer: PronouncerLike
+    max_chars: int | None
+    drafts: list[_Draft] = field(default_factory=list)
+    pending_seed: int | None = None
+
+    def limit(self, lang: str) -> int:
+        cfg = self.project.config.manuscript.max_chars
+        return cfg or self.max_chars or DEFAULT_MAX_CHARS.get(lang, 400)
+
+
+def build_plan(project: Project, *, max_chars: int | None = None, pronouncer: PronouncerLike | None = None) -> Plan:
+    """The render plan of ``project``. Raises ManuscriptError/TagError/ConfigError/LexiconError."""
+    raw_chapters = read_manuscript(project)
+    overrides = load_overrides(project.root)
+    _check_overrides(project, overrides)
+    pron = pronouncer if pronouncer is not None else default_pronouncer(project)
+    chapters = []
+    for index, raw in enumerate(raw_chapters, 1):
+        ctx = _Ctx(project, pron, max_chars)
+        for p_index, para in enumerate(raw.paragraphs):
+            _paragraph(ctx, para, p_index)
+        sentences = _finish(project, raw, ctx.drafts, overrides)
+        chapters.append(Chapter(index=index, title=raw.title, sentences=sentences, source=raw.source))
+    if not any(c.sentences for c in chapters):
+        raise ManuscriptError("the manuscript holds no text to speak", file="manuscript/",
+                              fix="write some text (or check [manuscript] front_matter for EPUBs)")
+    cfg = project.config.book
+    plan = Plan(project=project.name, title=cfg.title, author=cfg.author, language=cfg.language,
+                chapters=tuple(chapters))
+    return replace(plan, plan_hash=plan_hash(plan))
+
+
+def plan_hash(plan: Plan) -> str:
+    """sha256 over every chapter's index, title and sentences (ids, text, spoken, tokens, voice...)."""
+    body = [[c.index, c.title, [s.to_dict() for s in c.sentences]] for c in plan.chapters]
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def plan_to_json(plan: Plan, *, chapters: set[int] | None = None, indent: int | None = 2) -> str:
+    """JSON of the plan (``ensure_ascii=False``); ``chapters`` keeps only those indexes."""
+    data = plan.to_dict()
+    if chapters is not None:
+        data["chapters"] = [c for c in data["chapters"] if c["index"] in chapters]
+    return json.dumps(data, ensure_ascii=False, indent=indent)
+
+
+def save_plan(plan: Plan, path: str | os.PathLike) -> Path:
+    """Write the full plan JSON atomically (temporary file + os.replace), e.g. to build/plan.json."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".plan.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(plan_to_json(plan) + "\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _paragraph(ctx: _Ctx, para, p_index: int) -> None:
+    chunk: list[Run] = []
+    start = len(ctx.drafts)
+    for item in para.items:
+        if isinstance(item, Run):
+            if chunk and _voice_key(chunk[0].style) != _voice_key(item.style):
+                _flush(ctx, chunk, p_index)
+                chunk = []
+            chunk.append(item)
+            continue
+        _flush(ctx, chunk, p_index)
+        chunk = []
+        if isinstance(item, Break) and ctx.drafts:
+            ctx.drafts[-1].pause_ms, ctx.drafts[-1].explicit_pause = item.ms, True
+        elif isinstance(item, Boundary) and item.seed is not None:
+            ctx.pending_seed = item.seed
+    _flush(ctx, chunk, p_index)
+    if len(ctx.drafts) > start and not ctx.drafts[-1].explicit_pause:
+        pauses = ctx.project.config.pauses
+        ctx.drafts[-1].pause_ms = pauses.chapter_title_ms if para.heading else pauses.paragraph_ms
+
+
+def _voice_key(style: Style) -> tuple:
+    return (style.voice, style.emotion, style.emotion_degree)
+
+
+def _flush(ctx: _Ctx, chunk: list[Run], p_index: int) -> None:
+    text = "".join(r.text for r in chunk)
+    if not text.strip():
+        return
+    explicit = {r.style.lang for r in chunk}
+    lang = explicit.pop() if len(explicit) == 1 and None not in explicit else \
+        dominant_lang(to_halfwidth(text), ctx.project.config.book.language)
+    pieces = split_sentences(text, lang)
+    for draft in _emit(ctx, chunk, pieces, lang, ctx.limit(lang), p_index, resplit=True):
+        if ctx.pending_seed is not None:
+            draft.seed, ctx.pending_seed = ctx.pending_seed, None
+        ctx.drafts.append(draft)
+
+
+def _emit(ctx: _Ctx, runs: list[Run], sentences: list[str], lang: str, limit: int, p_index: int,
+          resplit: bool) -> list[_Draft]:
+    """Drafts for ``sentences`` (a lossless cut of the runs' text), each at most ``limit``
+    characters; a piece whose *spoken* form is still too long is cut once more."""
+    pieces = [p for s in sentences for p in split_long(s, limit)]
+    bounds = _bounds(runs, pieces)
+    out: list[_Draft] = []
+    for a, b in zip(bounds, bounds[1:]):
+        slices = _trim(_slice(runs, a, b))
+        if not slices:
+            continue
+        spans = _spans(ctx, slices, lang)
+        display, spoken = "".join(s.text for s in spans), "".join(s.spoken for s in spans)
+        if resplit and len(spoken) > limit and len(display) > 1:
+            smaller = max(1, limit * len(display) // len(spoken))
+            sub_runs = [replace(run, text=text) for run, text in slices]
+            again = _emit(ctx, sub_runs, [display], lang, smaller, p_index, resplit=False)
+            if len(again) > 1:
+                out.extend(again)
+                continue
+        first = slices[0][0]
+        # one prosody per sentence: that of the run covering most of its text
+        prosody = max(slices, key=lambda sl: len(sl[1].strip()))[0].style.prosody
+        out.append(_Draft(spans, replace(first.style, prosody=prosody), first.line, p_index))
+    return out
+
+
+def _bounds(runs: list[Run], pieces: list[str]) -> list[int]:
+    """Cut offsets of ``pieces``, moved out of atomic runs (SSML sub/phoneme)."""
+    cuts, pos = [], 0
+    for piece in pieces[:-1]:
+        pos += len(piece)
+        cuts.append(pos)
+    start = 0
+    for run in runs:
+        end = start + len(run.text)
+        if run.atomic:
+            cuts = [end if start < c < end else c for c in cuts]
+        start = end
+    return sorted({0, start, *cuts})
+
+
+def _slice(runs: list[Run], a: int, b: int) -> list[tuple[Run, str]]:
+    """(run, part of its text) for the characters [a, b) of the runs' joined text."""
+    slices, start = [], 0
+    for run in runs:
+        end = start + len(run.text)
+        lo, hi = max(a, start), min(b, end)
+        if lo < hi:
+            slices.append((run, run.text[lo - start:hi - start]))
+        start = end
+    return slices
+
+
+def _trim(slices: list[tuple[Run, str]]) -> list[tuple[Run, str]]:
+    while slices and not slices[0][1].strip():
+        slices = slices[1:]
+    while slices and not slices[-1][1].strip():
+        slices = slices[:-1]
+    if not slices:
+        return []
+    slices = list(slices)
+    slices[0] = (slices[0][0], slices[0][1].lstrip())
+    slices[-1] = (slices[-1][0], slices[-1][1].rstrip())
+    return slices
+
+
+def _spans(ctx: _Ctx, slices: list[tuple[Run, str]], lang: str) -> tuple[Span, ...]:
+    spans: list[Span] = []
+    for run, text in slices:
+        if run.atomic:
+            spoken = run.spoken if run.spoken is not None else text
+            span_lang = run.style.lang or dominant_lang(spoken, lang)
+            tokens = run.tokens if run.tokens is not None else ctx.pronouncer.tokens(spoken, span_lang)
+            spans.append(Span(text, spoken, span_lang, tuple(tokens)))
+            continue
+        pairs = [(text, run.style.lang)] if run.style.lang else _lang_runs(text, lang)
+        for part, part_lang in pairs:
+            if not part.strip() and spans:
+                last = spans[-1]
+                spans[-1] = replace(last, text=last.text + part, spoken=last.spoken + part)
+                continue
+            spoken = ctx.pronouncer.substitute(normalize(part, part_lang), part_lang)
+            spans.append(Span(part, spoken, part_lang, tuple(ctx.pronouncer.tokens(spoken, part_lang))))
+    return tuple(spans)
+
+
+def _lang_runs(text: str, default: str) -> list[tuple[str, str]]:
+    """split_lang on the half-width view, sliced from the original (same length)."""
+    out, pos = [], 0
+    for part, lang in split_lang(to_halfwidth(text), default):
+        out.append((text[pos:pos + len(part)], lang))
+        pos += len(part)
+    return out
+
+
+def _sentence_lang(spans: tuple[Span, ...], default: str) -> str:
+    weight: dict[str, int] = {}
+    for span in spans:
+        weight[span.lang] = weight.get(span.lang, 0) + len(span.text.strip())
+    if not weight:
+        return default
+    best = max(weight.values())
+    winners = [lang for lang, w in weight.items() if w == best]
+    return default if default in winners else winners[0]
+
+
+def _finish(project: Project, raw: RawChapter, drafts: list[_Draft], ov: Overrides) -> tuple[Sentence, ...]:
+    cfg = project.config
+    key, seen = chapter_key(raw), {}
+    out = []
+    for draft in drafts:
+        norm = " ".join(draft.text.split())
+        n = seen.get(norm, 0)
+        seen[norm] = n + 1
+        sid = sentence_id(key, draft.text, n)
+        seed = derived_seed(cfg.book.seed, sid)
+        seed = cfg.seeds.get(sid, draft.seed if draft.seed is not None else seed)
+        seed = ov.seeds.get(sid, seed)
+        voice = ov.voices.get(sid, draft.style.voice or cfg.book.narrator)
+        emotion = draft.style.emotion or cfg.voices[voice].emotion
+        degree = draft.style.emotion_degree if draft.style.emotion_degree is not None else 1.0
+        if sid in ov.emotions:
+            name, _, deg = ov.emotions[sid].partition(":")
+            emotion, degree = name, float(deg) if deg else degree
+        out.append(Sentence(
+            id=sid, text=draft.text, spans=draft.spans, lang=_sentence_lang(draft.spans, cfg.book.language),
+            voice=voice, emotion=emotion, emotion_degree=degree, seed=seed,
+            pause_after_ms=draft.pause_ms if draft.pause_ms is not None else cfg.pauses.sentence_ms,
+            prosody=draft.style.prosody, paragraph=draft.paragraph, source=f"{raw.source}:{draft.line}"))
+    return tuple(out)
+
+
+def _check_overrides(project: Project, ov: Overrides) -> None:
+    path = overrides_path(project.root)
+    for sid, voice in ov.voices.items():
+        if voice not in project.config.voices:
+            raise ConfigError(f"unknown voice {voice!r} for sentence {sid}", file=path, field=f"voices.{sid}",
+                              fix=f"use one of: {', '.join(project.config.voices)}")
+    for sid, value in ov.emotions.items():
+        name, _, deg = value.partition(":")
+        bad_degree = bool(deg) and not _is_degree(deg)
+        if name not in project.config.emotions or bad_degree:
+            raise ConfigError(f"bad emotion {value!r} for sentence {sid}", file=path, field=f"emotions.{sid}",
+                              fix=f"use one of: {', '.join(project.config.emotions)} (optionally name:0.5)")
+
+
+def _is_degree(text: str) -> bool:
+    try:
+        return 0.0 < float(text) <= 2.0
+    except ValueError:
+        return False

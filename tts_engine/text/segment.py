@@ -1,0 +1,134 @@
+"""Sentence segmentation, long-sentence splitting and language runs.
+
+All splitters are lossless: ``"".join(pieces) == text`` always holds, so no
+character of the manuscript is ever dropped.
+
+- English: pysbd (rule-based, handles ``Dr.``, ``e.g.``, quotes).
+- Chinese: split after 。！？…；!? (and ``;``) keeping closing quotes/brackets
+  (”」』）etc.) with the sentence they close.
+- Mixed text: :func:`split_lang` cuts Han runs (zh) from Latin word runs (en);
+  digits, spaces and punctuation attach to the surrounding run.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+DEFAULT_MAX_CHARS = {"zh": 120, "en": 400}
+_ZH_END = "。！？!?…；;"
+_CLOSERS = "”’」』）)】》〉\"'"
+_ZH_SENT_RE = re.compile(f"[{re.escape(_ZH_END)}]+[{re.escape(_CLOSERS)}]*")
+_CLAUSE_CHARS = "，、；：,;:—"
+
+
+def is_han(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FFFF
+
+
+def is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha() or "\u00c0" <= ch <= "\u024f"
+
+
+def dominant_lang(text: str, default: str = "zh") -> str:
+    """"zh" when Han characters outnumber Latin letters, "en" when fewer, else ``default``."""
+    han = sum(1 for c in text if is_han(c))
+    latin = sum(1 for c in text if is_latin(c))
+    if han == latin:
+        return default
+    # one Han character weighs as much as a short English word
+    return "zh" if han * 3 >= latin else "en"
+
+
+@lru_cache(maxsize=1)
+def _pysbd():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def split_sentences(text: str, lang: str) -> list[str]:
+    """Split ``text`` into sentences (lossless). ``lang`` picks the rules: "zh" or other."""
+    if not text:
+        return []
+    if lang == "zh":
+        cuts = [m.end() for m in _ZH_SENT_RE.finditer(text)]
+    else:
+        cuts = [span.end for span in _pysbd().segment(text)]
+    pieces, start = [], 0
+    for cut in cuts:
+        if cut > start and text[start:cut].strip():
+            pieces.append(text[start:cut])
+            start = cut
+    if start < len(text):
+        if pieces and not text[start:].strip():
+            pieces[-1] += text[start:]
+        else:
+            pieces.append(text[start:])
+    return pieces
+
+
+def split_long(text: str, max_chars: int) -> list[str]:
+    """Split a sentence longer than ``max_chars`` at clause marks, then spaces, then
+    anywhere (hard split). Lossless; every piece has at most ``max_chars`` characters
+    (whitespace at the edges excluded)."""
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be >= 1, got {max_chars}")
+    pieces: list[str] = []
+    rest = text
+    while len(rest.strip()) > max_chars:
+        lead = len(rest) - len(rest.lstrip())
+        cut = _best_cut(rest, lead, lead + max_chars)
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    if rest:
+        if pieces and not rest.strip():
+            pieces[-1] += rest
+        else:
+            pieces.append(rest)
+    return pieces
+
+
+def _best_cut(text: str, lo: int, hi: int) -> int:
+    """Index to cut ``text`` at: after the last clause mark or space in (lo, hi]."""
+    window = text[lo:hi]
+    floor = max(1, (hi - lo) // 3)          # avoid tiny first pieces when possible
+    for chars in (_CLAUSE_CHARS, " \t\n"):
+        best = max((i for i, c in enumerate(window) if c in chars), default=-1)
+        if best + 1 >= floor:
+            return lo + best + 1
+    return hi
+
+
+def split_lang(text: str, default: str = "zh") -> list[tuple[str, str]]:
+    """Cut ``text`` into (run, lang) pairs: Han -> "zh", Latin words -> "en".
+
+    Neutral characters (digits, spaces, punctuation) join the preceding run,
+    except digits written directly before a Han character (``3次``), which join it.
+    Text with no letters at all gets ``default``. Lossless."""
+    runs: list[list] = []          # [text, lang or None]
+    for ch in text:
+        kind = "zh" if is_han(ch) else "en" if is_latin(ch) else None
+        if runs and (kind is None or runs[-1][1] in (kind, None)):
+            if kind is not None and runs[-1][1] is None:
+                runs[-1][1] = kind
+            runs[-1][0] += ch
+        else:
+            runs.append([ch, kind])
+    _move_numbers_to_han(runs)
+    if len(runs) == 1 and runs[0][1] is None:
+        runs[0][1] = default
+    return [(t, lang or default) for t, lang in runs]
+
+
+_TRAILING_NUM = re.compile(r"[0-9０-９.,:%％$¥￥/-]+$")
+
+
+def _move_numbers_to_han(runs: list[list]) -> None:
+    for i in range(1, len(runs)):
+        prev, cur = runs[i - 1], runs[i]
+        if cur[1] == "zh" and prev[1] == "en":
+            m = _TRAILING_NUM.search(prev[0])
+            if m and not prev[0][: m.start()].endswith(tuple("0123456789")) and m.start() > 0:
+                cur[0] = prev[0][m.start():] + cur[0]
+                prev[0] = prev[0][: m.start()]
