@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from prefect import flow
 from prefect.futures import PrefectFuture
@@ -62,9 +61,10 @@ def run_book(project_path: str, *, chapters: list[int] | None = None, draft: boo
              publish: bool = True, runner: str = "threads", address: str | None = None,
              max_workers: int | None = None) -> dict:
     """produce_book with a chosen task runner ("threads", "sequential", or what H adds)."""
+    project = load_project(project_path)          # config errors surface before any flow starts
     task_runner = task_runner_for(runner, address, max_workers=max_workers)
     return produce_book.with_options(task_runner=task_runner)(
-        project_path=str(Path(project_path).resolve()), chapters=chapters, draft=draft, publish=publish)
+        project_path=str(project.root), chapters=chapters, draft=draft, publish=publish)
 
 
 # -- the shared body ------------------------------------------------------------------------------

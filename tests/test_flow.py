@@ -145,3 +145,13 @@ def test_cli_render_prints_counts_progress_and_masters(tiny_project, capsys):
     assert not (root / "build" / "object-store").exists()
     assert lector(["render", str(root), "--chapters", "1,2", "--no-publish"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "tiny: chapters [1, 2] — synthesized 3, cached 3"
+
+
+def test_cli_errors_are_one_line_without_starting_a_flow(tmp_path, capsys):
+    assert lector(["render", str(tmp_path / "missing")]) == 2
+    assert capsys.readouterr().err == (f"lector: error: {tmp_path / 'missing' / 'project.toml'}: no project.toml "
+                                       f"found — fix: run `lector init {tmp_path / 'missing'}` or point to a "
+                                       "project folder\n")
+    assert lector(["demo", "--projects", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("lector: error: ")
+    assert lector(["render", str(tmp_path), "--chapters", "1,x"]) == 2

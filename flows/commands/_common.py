@@ -10,15 +10,27 @@ def quiet_prefect() -> None:
     """Keep Prefect's own log lines out of the way of our progress lines (before importing prefect)."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")   # no PREFECT_API_URL: ephemeral
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time of each record."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def show_progress() -> None:
     """Per-batch / per-chapter progress lines on stderr."""
     log = logging.getLogger("lector.progress")
-    if not any(getattr(h, "_lector", False) for h in log.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("lector: %(message)s"))
-        handler._lector = True
         log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False

@@ -19,14 +19,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _profile(root: Path) -> str | None:
-    if not (root / "project.toml").is_file():
-        return None
-    from tts_engine.project import load_project
-
-    return load_project(root).config.output.profile
-
-
 def _chapters(value: str | None) -> list[int] | None:
     if not value:
         return None
@@ -38,13 +30,18 @@ def _chapters(value: str | None) -> list[int] | None:
 
 
 def run(args) -> int:
-    from tts_engine.qc import QCOptions, run_qc
+    from tts_engine.qc import QCOptions, options_for, run_qc
 
     root = Path(args.project).resolve()
     if not (root / "build" / "chapters").is_dir():
         raise ConfigError("no built chapters", file=root / "build" / "chapters",
                           fix=f"run `lector render {args.project}` first")
-    options = QCOptions(asr=not args.no_asr, voice=not args.no_voice, profile=_profile(root))
+    if (root / "project.toml").is_file():
+        from tts_engine.project import load_project
+
+        options = options_for(load_project(root), asr=not args.no_asr, voice=not args.no_voice)
+    else:   # a bare build folder: no mastering profile to check
+        options = QCOptions(asr=not args.no_asr, voice=not args.no_voice)
     report = run_qc(root, chapters=_chapters(args.chapters), options=options)
     summary = report.summary()
     if args.json:

@@ -40,6 +40,12 @@ class SentenceAudio:
     spoken: str = ""                    # normalised text (plan.json), a second ASR reference
 
 
+def options_for(project, *, asr: bool = True, voice: bool = True) -> QCOptions:
+    """QC options for a loaded Project: its mastering profile ([output].profile) is checked too.
+    The flow calls ``run_qc(project.root, chapters=[n], options=options_for(project))`` per chapter."""
+    return QCOptions(asr=asr, voice=voice, profile=project.config.output.profile)
+
+
 def guess_lang(text: str) -> str:
     units = text_units(text)
     return "zh" if units["zh"] > 0 else "en"
