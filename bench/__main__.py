@@ -43,8 +43,9 @@ class Run:
 
 
 def discover() -> list[str]:
-    """Benchmark modules present in bench/: the known ones in ORDER, then any others by name."""
-    found = {p.stem for p in BENCH_DIR.glob("*.py") if p.stem not in NOT_BENCHES}
+    """Benchmark scripts in bench/ (modules with a ``__main__`` guard): ORDER first, then by name."""
+    found = {p.stem for p in BENCH_DIR.glob("*.py")
+             if p.stem not in NOT_BENCHES and '__name__ == "__main__"' in p.read_text(encoding="utf-8")}
     return [n for n in ORDER if n in found] + sorted(found - set(ORDER))
 
 

@@ -1,8 +1,12 @@
 """Prefect flows: a book reads like its table of contents.
 
-``produce_book``      plan -> synthesize (batches) -> stitch -> master -> export -> manifest -> publish
+``produce_book``      plan -> synthesize (batches) -> stitch -> master -> export -> QC (per chapter)
+                      -> review bundle (build/masters/review/) -> manifest (with the QC summary) -> publish
 ``rerender_changed``  the same, but only chapters whose sentences changed are stitched again
 ``rerender_sentences`` re-render given sentence ids (the review app) and rebuild their chapters
+
+``qc``: None = the project's ``[render] qc`` (default on); QC flags never fail a flow, they are
+recorded in build/qc.json, the manifest's ``qc`` and the summary.
 """
 from __future__ import annotations
 
@@ -16,32 +20,34 @@ from tts_engine.model import Chapter, Plan
 from tts_engine.project import load_project
 
 from . import tasks as t
-from .manifest import ChapterOutput, read_manifest
+from .manifest import ChapterOutput, read_manifest, read_qc_summary
 from .runners import default_runner_name, task_runner_for
 
 
 @flow(name="produce-book", task_runner=task_runner_for(default_runner_name()), log_prints=True)
 def produce_book(project_path: str, chapters: list[int] | None = None, draft: bool = False,
-                 publish: bool = True) -> dict:
-    """Render (all or some) chapters of a project, export the masters, write the manifest, publish."""
+                 publish: bool = True, qc: bool | None = None) -> dict:
+    """Render (all or some) chapters of a project, export the masters, QC each chapter, export the
+    review bundle, write the manifest, publish."""
     plan = t.plan_task(project_path)
     selected = _select(plan, chapters, project_path)
-    summary, _ = _produce(project_path, plan, selected, draft=draft, publish=publish)
+    summary, _ = _produce(project_path, plan, selected, draft=draft, publish=publish, qc=qc)
     return summary
 
 
 @flow(name="rerender-changed", task_runner=task_runner_for(default_runner_name()), log_prints=True)
-def rerender_changed(project_path: str, publish: bool = False) -> dict:
+def rerender_changed(project_path: str, publish: bool = False, qc: bool | None = None) -> dict:
     """Re-render what changed: every sentence goes through the cache, and only chapters whose
     cache keys differ from their last timeline.json are stitched, mastered and exported again."""
     plan = t.plan_task(project_path)
     summary, _ = _produce(project_path, plan, list(plan.chapters), draft=False, publish=publish,
-                          only_changed=True)
+                          only_changed=True, qc=qc)
     return summary
 
 
 @flow(name="rerender-sentences", task_runner=task_runner_for(default_runner_name()), log_prints=True)
-def rerender_sentences(project_path: str, sentence_ids: list[str], publish: bool = False) -> dict:
+def rerender_sentences(project_path: str, sentence_ids: list[str], publish: bool = False,
+                       qc: bool | None = None) -> dict:
     """Re-render the given sentences (e.g. after a review edit) and rebuild their chapters.
 
     The summary's ``sentences`` maps each id to its cache key."""
@@ -52,19 +58,19 @@ def rerender_sentences(project_path: str, sentence_ids: list[str], publish: bool
     if wanted - known:
         raise ConfigError(f"unknown sentence ids: {', '.join(sorted(wanted - known))}",
                           field="sentence_ids", fix="use ids from build/plan.json or the review app")
-    summary, keys = _produce(project_path, plan, chapters, draft=False, publish=publish)
+    summary, keys = _produce(project_path, plan, chapters, draft=False, publish=publish, qc=qc)
     summary["sentences"] = {sid: key for sid, key in keys.items() if sid in wanted}
     return summary
 
 
 def run_book(project_path: str, *, chapters: list[int] | None = None, draft: bool = False,
              publish: bool = True, runner: str = "threads", address: str | None = None,
-             max_workers: int | None = None) -> dict:
+             max_workers: int | None = None, qc: bool | None = None) -> dict:
     """produce_book with a chosen task runner ("threads", "sequential", or what H adds)."""
     project = load_project(project_path)          # config errors surface before any flow starts
     task_runner = task_runner_for(runner, address, max_workers=max_workers)
     return produce_book.with_options(task_runner=task_runner)(
-        project_path=str(project.root), chapters=chapters, draft=draft, publish=publish)
+        project_path=str(project.root), chapters=chapters, draft=draft, publish=publish, qc=qc)
 
 
 # -- the shared body ------------------------------------------------------------------------------
@@ -86,7 +92,7 @@ def _batches(chapter: Chapter, size: int) -> list[tuple]:
 
 
 def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: bool, publish: bool,
-             only_changed: bool = False) -> tuple[dict, dict[str, str]]:
+             only_changed: bool = False, qc: bool | None = None) -> tuple[dict, dict[str, str]]:
     """Submit the per-chapter pipelines; returns (summary, sentence id -> cache key)."""
     project = load_project(project_path)
     size = project.config.render.batch_size
@@ -96,11 +102,14 @@ def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: b
         early = _resolve(synth)
         chapters = [ch for ch in chapters if t.chapter_changed(project, ch, early[ch.index])]
     pipelines = {ch.index: _chapter_pipeline(project_path, project, ch, synth[ch.index]) for ch in chapters}
+    checks = _qc_pipelines(project_path, pipelines, project.config.render.qc if qc is None else qc)
     reports = _resolve(synth)
     done = {i: replace(_with_counts(m.result(), reports[i]), files=tuple(e.result() for e in exports))
             for i, (m, exports) in pipelines.items()}
     all_outputs = _merge_previous(project, plan, done)
     book_files = t.export_book_task(project_path, plan, all_outputs) if done else _previous_book(project)
+    qc_results = {i: f.result() for i, f in checks.items()}      # build/qc.json is complete from here
+    bundle = t.bundle_task(project_path) if done else None
     counts = (sum(r.synthesized for rs in reports.values() for r in rs),
               sum(r.cached for rs in reports.values() for r in rs))
     manifest_path = t.manifest_task(project_path, plan.plan_hash, all_outputs, book_files, counts)
@@ -111,8 +120,25 @@ def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: b
         "masters": str(project.build_dir / "masters"), "manifest": manifest_path,
         "flags": [f"chapter {o.index}: {v}" for o in all_outputs for v in o.violations],
         "fallbacks": [f for o in done.values() for f in o.fallbacks], "published": published,
+        "qc": _qc_summary(project, qc_results), "review_bundle": bundle,
     }
     return summary, keys
+
+
+def _qc_pipelines(project_path: str, pipelines: dict, enabled: bool) -> dict[int, PrefectFuture]:
+    """One QC task per chapter, after its master and exports (chapter.flac + timeline.json final)."""
+    if not enabled:
+        return {}
+    return {i: t.qc_task.submit(project_path, i, wait_for=[m, *exports]) for i, (m, exports) in pipelines.items()}
+
+
+def _qc_summary(project, results: dict[int, dict]) -> dict | None:
+    """The book's QC summary (build/qc.json) plus this run's per-chapter results; None when QC was off."""
+    if not results:
+        return None
+    summary = dict(read_qc_summary(project.build_dir) or {})
+    summary["checked"] = [results[i] for i in sorted(results)]
+    return summary
 
 
 def _resolve(synth: dict[int, list[PrefectFuture]]) -> dict[int, list]:

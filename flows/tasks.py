@@ -6,13 +6,16 @@ in threads, in Dask workers or on another machine. Prefect's own result caching 
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import re
+import threading
 import unicodedata
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Iterator
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -23,10 +26,12 @@ from tts_engine.audio.io import atomic_write_bytes, read_audio, write_flac
 from tts_engine.audio.master import master_chapter
 from tts_engine.audio.stitch import stitch_chapter, write_timeline
 from tts_engine.cache import LocalStore, Store, project_store
-from tts_engine.errors import AudioError
+from tts_engine.errors import AudioError, LectorError
 from tts_engine.model import Chapter, Plan, Sentence
 from tts_engine.planner import build_plan, plan_to_json
 from tts_engine.project import Project, load_project
+from tts_engine.qc.report import merge_into_report
+from tts_engine.qc.runner import options_for, run_qc
 from tts_engine.render import RenderReport, VoiceResolver, render_sentences
 
 from . import manifest as mf
@@ -35,7 +40,9 @@ from .publish import ENDPOINT_ENV, S3Store, publish_build, resolve_target
 
 GPU_LIMIT = "gpu"
 CACHE_URL_ENV = "LECTOR_CACHE_URL"
+QC_LOCK_NAME = ".qc.lock"
 progress = logging.getLogger("lector.progress")
+_QC_MERGE = threading.Lock()
 
 
 def _project(project_path: str) -> Project:
@@ -179,6 +186,48 @@ def export_book_task(project_path: str, plan: Plan, outputs: list[ChapterOutput]
     export_m4b(chapters, out, title=plan.title, author=plan.author, cover=project.cover)
     progress.info("book: %s (%d chapters)", out, len(chapters))
     return (out.relative_to(project.build_dir).as_posix(),)
+
+
+@contextmanager
+def qc_report_lock(build_dir: Path) -> Iterator[None]:
+    """Serialise read-merge-write of build/qc.json across threads and processes (Dask workers)."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with _QC_MERGE, open(build_dir / QC_LOCK_NAME, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@task(name="qc", cache_policy=NO_CACHE, persist_result=False)
+def qc_task(project_path: str, chapter_index: int) -> dict:
+    """run_qc() of one mastered chapter (signal, voice consistency, ASR round-trip, profile),
+    merged into build/qc.json; returns the chapter's QC summary. Flags are recorded, never raised;
+    a QC that cannot run at all (unreadable audio, missing timeline) is returned as ``error``."""
+    project = _project(project_path)
+    try:
+        report = run_qc(project.root, chapters=[chapter_index], options=options_for(project), write=False)
+    except LectorError as exc:
+        progress.warning("chapter %d: QC could not run: %s", chapter_index, exc)
+        return {"chapter": chapter_index, "error": str(exc)}
+    with qc_report_lock(project.build_dir):
+        merge_into_report(project.build_dir / "qc.json", report.project, report.chapters, report.thresholds)
+    summary = report.chapters[0].summary() if report.chapters else {"chapter": chapter_index, "sentences": 0}
+    progress.info("chapter %d QC: %d of %d sentences flagged%s", chapter_index, summary.get("flagged", 0),
+                  summary["sentences"], "" if summary.get("profile_ok") is not False else ", profile FAILED")
+    return summary
+
+
+@task(name="review-bundle", cache_policy=NO_CACHE, persist_result=False)
+def bundle_task(project_path: str) -> str:
+    """review.bundle.export_bundle() into build/masters/review/; returns the path of its index.html."""
+    from review.bundle import export_bundle
+
+    project = _project(project_path)
+    index = export_bundle(project, project.build_dir / "masters" / "review")
+    progress.info("review bundle: %s", index)
+    return str(index)
 
 
 @task(name="manifest", cache_policy=NO_CACHE, persist_result=False)

@@ -104,14 +104,20 @@ def make_cover(path: Path) -> Path:
     return path
 
 
+FLOW_MECHANICS_ENGINES = ("fake", "fake-gpu")     # their tones are meaningless to QC (ASR, voice)
+
+
 def write_tiny_project(root: Path, *, engine: str = "fake", lang: str = "en", cover: bool = True,
-                       extra_toml: str = "", batch_size: int = 2) -> Path:
-    """Two chapters x two sentences (each chapter also speaks its title)."""
+                       extra_toml: str = "", batch_size: int = 2, qc: bool | None = None) -> Path:
+    """Two chapters x two sentences (each chapter also speaks its title). ``qc``: [render] qc;
+    None = off for the flow-mechanics fake engines (keeps those tests fast), on for real engines."""
     (root / "manuscript").mkdir(parents=True)
+    qc = engine not in FLOW_MECHANICS_ENGINES if qc is None else qc
     (root / "project.toml").write_text(
         f'[book]\ntitle = "Tiny Book"\nauthor = "Test Author"\nlanguage = "{lang}"\n\n'
         f'[voices.narrator]\nengine = "{engine}"\nvoice = "{TINY_VOICE.get(engine, "default")}"\n'
-        f'lang = "{lang}"\n\n[render]\nbatch_size = {batch_size}\n{extra_toml}', encoding="utf-8")
+        f'lang = "{lang}"\n\n[render]\nbatch_size = {batch_size}\nqc = {str(qc).lower()}\n{extra_toml}',
+        encoding="utf-8")
     for i, text in enumerate(TINY_TEXT[lang], 1):
         (root / "manuscript" / f"0{i}.md").write_text(text, encoding="utf-8")
     if cover:

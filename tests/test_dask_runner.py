@@ -37,9 +37,28 @@ def test_dask_local_cluster_renders_byte_identical_masters(tmp_path):
     assert master_hashes(root) == expected
     assert (threads["synthesized"], threads["cached"]) == (6, 0)
     assert (on_dask["synthesized"], on_dask["cached"]) == (6, 0)
-    again = render(root, task_runner_for("dask", max_workers=2, processes=False))
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_dask_workers_share_the_render_cache_on_s3(tmp_path, s3_bucket, monkeypatch):
+    """Workers write the render cache to S3 (moto); a clean build elsewhere reuses every sentence."""
+    import boto3
+
+    endpoint, bucket = s3_bucket
+    root = write_tiny_project(tmp_path / "tiny", batch_size=1)
+    render(root, task_runner_for("threads"))                  # local cache: the reference bytes
+    expected = master_hashes(root)
+    monkeypatch.setenv("LECTOR_CACHE_URL", f"s3://{bucket}/cache")
+    monkeypatch.setenv("LECTOR_S3_ENDPOINT_URL", endpoint)
+    first = render(root, task_runner_for("dask", max_workers=2, processes=False))
+    assert (first["synthesized"], first["cached"]) == (6, 0)
+    listing = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").list_objects_v2(
+        Bucket=bucket, Prefix="cache/")
+    assert len([o["Key"] for o in listing.get("Contents", []) if o["Key"].endswith(".flac")]) == 6
+    assert not list((root / "build").glob("cache/*/*.flac"))
+    second = render(root, task_runner_for("threads"))         # another machine: clean build/, same bucket
+    assert (second["synthesized"], second["cached"]) == (0, 6)
     assert master_hashes(root) == expected
-    assert again["chapters"] == [1, 2]
 
 
 def test_task_runner_for_dask_settings(monkeypatch):

@@ -29,7 +29,9 @@ def test_produce_book_outputs_and_manifest(tiny_project):
     assert (summary["synthesized"], summary["cached"]) == (6, 0)
     masters = root / "build" / "masters"
     assert sorted(p.name for p in masters.iterdir()) == [
-        "01-one.flac", "01-one.mp3", "01-one.vtt", "02-two.flac", "02-two.mp3", "02-two.vtt", "tiny-book.m4b"]
+        "01-one.flac", "01-one.mp3", "01-one.vtt", "02-two.flac", "02-two.mp3", "02-two.vtt", "review",
+        "tiny-book.m4b"]
+    assert (masters / "review" / "index.html").is_file()
     manifest = json.loads((root / "build" / "manifest.json").read_text())
     assert (manifest["synthesized"], manifest["cached"]) == (6, 0)
     assert manifest["engines"] == {"fake": "1"}

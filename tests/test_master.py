@@ -161,3 +161,110 @@ def test_silent_chapter_is_not_blown_up_but_flagged():
     assert r.gain_db == 0.0
     assert r.audio.tobytes() == tone_only.tobytes()
     assert r.violations[0].startswith("level ")
+
+
+# -- RMS corrective passes (acx): limiting must not leave a chapter below the window ------------
+
+def _sparse_transients(seconds: float, seed: int, every_s: float, click_ms: float, level_dbfs: float) -> np.ndarray:
+    """Quiet speech-like audio with loud 2.5 kHz bursts (0.55-0.95 FS) inside the utterances:
+    a crest factor of 27-28 dB, so one gain + limit pass leaves the RMS far below the target."""
+    x = speech_like(seconds, seed=seed, level_dbfs=level_dbfs)
+    rng = np.random.default_rng(seed + 100)
+    n = int(click_ms * SR / 1000)
+    burst = (np.sin(2 * np.pi * 2500 * np.arange(n) / SR) * np.hanning(n)).astype(np.float32)
+    voiced = np.abs(x) > 10 ** ((level_dbfs - 10) / 20)
+    pos = int(0.8 * SR)
+    while pos < x.size - int(2.6 * SR):
+        if voiced[pos:pos + n].any():
+            x[pos:pos + n] += burst * np.float32(0.95 * rng.uniform(0.6, 1.0))
+        pos += int(every_s * SR * rng.uniform(0.5, 1.5))
+    return x
+
+
+def _one_gain_and_limit_pass_rms(x: np.ndarray) -> float:
+    """What mastering did before the corrective passes: static gain to -20, limit, measure."""
+    from tts_engine.audio.master import apply_gain, level, limit
+
+    y = x.copy()
+    apply_gain(y, -20.0 - level(y, SR, "rms"))
+    limit(y, SR, -3.5)
+    return measure(y, SR).rms_dbfs
+
+
+def test_high_crest_speech_lands_inside_acx_after_corrective_passes():
+    for seconds, seed, every_s, click_ms, level_dbfs in ((6.0, 3, 0.1, 4.0, -34.0), (8.0, 1, 0.15, 3.0, -30.0)):
+        x = _sparse_transients(seconds, seed, every_s, click_ms, level_dbfs)
+        m0 = measure(x, SR)
+        assert m0.peak_dbfs - m0.rms_dbfs >= 27.0
+        assert _one_gain_and_limit_pass_rms(x) < -24.0
+        r = master_chapter(x, SR, "acx")
+        m = r.measurements
+        assert r.violations == ()
+        assert -22.5 <= m.rms_dbfs <= -18.5
+        assert m.peak_dbfs <= -3.0 and m.true_peak_dbfs <= -3.0
+        assert _oversampled_peak_db(r.audio) <= -3.0
+        assert m.noise_floor_dbfs <= -60.0
+        assert r.notes[0].startswith("rms: ") and "corrective pass(es)" in r.notes[0]
+
+
+def _piper_chapter(texts: tuple[str, ...]) -> np.ndarray:
+    """Real piper-en takes laid out as the flow's stitch does: 750 ms head, 450 ms pauses,
+    2.5 s tail, all on the -70 dBFS room tone."""
+    from tts_engine.audio.stitch import ms_to_samples, prepare_take, room_tone
+    from tts_engine.engines.base import SynthRequest
+    from tts_engine.engines.registry import get_engine
+    from tts_engine.model import Span
+
+    engine = get_engine("piper-en")
+    takes = engine.synthesize([SynthRequest(sentence_id=f"s{i}", spans=(Span(t, t, "en"),), seed=1 + i)
+                               for i, t in enumerate(texts)])
+    parts = [prepare_take(a, engine.capabilities.sample_rate, SR) for a in takes]
+    head, pause, tail = ms_to_samples(750, SR), ms_to_samples(450, SR), ms_to_samples(2500, SR)
+    out = room_tone(head + sum(p.size for p in parts) + pause * (len(parts) - 1) + tail, SR)
+    pos = head
+    for p in parts:
+        out[pos:pos + p.size] += p
+        pos += p.size + pause
+    return out
+
+
+def test_short_piper_chapter_mastered_inside_every_acx_limit():
+    x = _piper_chapter(("Chapter two begins.", "It ends soon."))
+    assert _one_gain_and_limit_pass_rms(x) < -23.0        # the chapter that used to be flagged
+    r = master_chapter(x, SR, "acx")
+    m = r.measurements
+    assert r.violations == ()
+    assert check_profile(measure(r.audio, SR), "acx") == ()
+    assert -23.0 <= m.rms_dbfs <= -18.0
+    assert m.peak_dbfs <= -3.0 and m.true_peak_dbfs <= -3.0
+    assert _oversampled_peak_db(r.audio) <= -3.0
+    assert m.noise_floor_dbfs <= -60.0
+    assert 0.5 <= m.head_s <= 1.0 and 1.0 <= m.tail_s <= 5.0
+
+
+def test_compressor_soft_knee_reduction_is_exact_on_steady_tones():
+    from tts_engine.audio.master import compress
+
+    quiet, loud = _sine(1000.0, 0.01 * np.sqrt(2), seconds=2.0), _sine(1000.0, 0.1 * np.sqrt(2), seconds=2.0)
+    x = np.concatenate([quiet, loud])                      # -40 dBFS then -20 dBFS RMS
+    reduction_db = compress(x, SR, ratio=3.0, knee_db=6.0, threshold_dbfs=-30.0)
+    assert abs(reduction_db - 20.0 / 3) <= 0.05           # 10 dB over, 3:1 -> 6.67 dB down
+    assert abs(measure(x[SR // 2:3 * SR // 2], SR).rms_dbfs - -40.0) <= 0.01   # below the knee: untouched
+    assert abs(measure(x[5 * SR // 2:7 * SR // 2], SR).rms_dbfs - (-30.0 + 10.0 / 3)) <= 0.05
+
+
+def test_impossible_crest_falls_back_to_compression_and_reports_the_level():
+    from tts_engine.audio.stitch import room_tone
+
+    # 0.3 s of speech between 0.75 s head and 2.5 s tail of room tone: the RMS window would need
+    # the speech itself at about -13 dBFS RMS under a -3.5 dBFS ceiling
+    speech = speech_like(20.0, seed=9)[int(0.75 * SR):int(1.05 * SR)]
+    x = room_tone(int(3.55 * SR), SR)
+    x[int(0.75 * SR):int(0.75 * SR) + speech.size] += speech
+    r = master_chapter(x, SR, "acx")
+    m = r.measurements
+    assert [n.split(" ")[0] for n in r.notes] == ["rms:", "compressed"]
+    assert len(r.violations) == 1 and r.violations[0].startswith("level ")
+    assert m.rms_dbfs < -23.0
+    assert m.peak_dbfs <= -3.0 and m.true_peak_dbfs <= -3.0
+    assert m.noise_floor_dbfs <= -60.0

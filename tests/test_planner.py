@@ -116,8 +116,9 @@ def test_long_sentence_split_lossless_through_planner(tmp_path):
     plan = _plan(tmp_path, {"01.md": f"# A\n\n{text}\n"})
     body = plan.chapters[0].sentences[1:]
     assert "".join(s.text for s in body) == text
-    assert (len(body), max(len(s.text) for s in body)) == (17, 120)
-    assert len({s.id for s in body}) == 17
+    # the narrator's engine (fastspeech2-zh) declares max_chars=100, which beats the zh default 120
+    assert (len(body), max(len(s.text) for s in body)) == (20, 100)
+    assert len({s.id for s in body}) == 20
 
 
 def test_max_chars_parameter_and_config(tmp_path):

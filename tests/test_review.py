@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -276,7 +277,10 @@ def test_rerender_job_keeps_previous_take(client, project, monkeypatch):
         shutil.copyfile(project / "build" / "cache" / old[:2] / f"{old}.flac",
                         project / "build" / "cache" / new_key[:2] / f"{new_key}.flac")
         data["sentences"][2]["cache_key"] = new_key
-        timeline_path.write_text(json.dumps(data))
+        # atomic, like the real flow: the page polls the timeline while the job runs
+        tmp = timeline_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, timeline_path)
         return "re-rendered 1 sentence(s)"
 
     monkeypatch.setattr(actions, "_rerender_locally", fake_flow)

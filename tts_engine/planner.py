@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from .errors import ConfigError, ManuscriptError
+from .errors import ConfigError, LectorError, ManuscriptError
 from .ingest import RawChapter, read_manuscript
 from .ingest.raw import Boundary, Break, Run, Style
 from .model import Chapter, Plan, Sentence, Span, Token
@@ -100,12 +100,55 @@ class _Ctx:
     project: Project
     pronouncer: PronouncerLike
     max_chars: int | None
+    voice_limits: dict[str, int] = field(default_factory=dict)   # cast voice -> engine max_chars
     drafts: list[_Draft] = field(default_factory=list)
     pending_seed: int | None = None
 
-    def limit(self, lang: str) -> int:
+    def limit(self, lang: str, voice: str | None = None) -> int:
+        """[manuscript] max_chars > 0, else the ``max_chars`` argument, else the sentence voice's
+        engine limit (voice_max_chars), else the language default."""
         cfg = self.project.config.manuscript.max_chars
-        return cfg or self.max_chars or DEFAULT_MAX_CHARS.get(lang, 400)
+        engine = self.voice_limits.get(voice or self.project.config.book.narrator)
+        return cfg or self.max_chars or engine or DEFAULT_MAX_CHARS.get(lang, 400)
+
+
+def voice_max_chars(project: Project) -> dict[str, int]:
+    """Cast voice -> the smallest ``capabilities.max_chars`` over its engine and the engines of its
+    ``fallback`` voices (a sentence must fit every engine that may speak it). Voices whose engine
+    cannot be loaded are left out (the language default applies to them)."""
+    voices = project.config.voices
+    per_engine: dict[str, int | None] = {}
+    out: dict[str, int] = {}
+    for name in voices:
+        limits, seen, cur = [], set(), name
+        while cur and cur in voices and cur not in seen:
+            seen.add(cur)
+            eid = voices[cur].engine
+            if eid not in per_engine:
+                per_engine[eid] = engine_max_chars(project, eid)
+            if per_engine[eid]:
+                limits.append(per_engine[eid])
+            cur = voices[cur].fallback
+        if limits:
+            out[name] = min(limits)
+    return out
+
+
+def engine_max_chars(project: Project, engine_id: str) -> int | None:
+    """``capabilities.max_chars`` of an engine: the class attribute when the class declares one
+    (no model is loaded), else from the engine instance the renderer will use (registry-cached)."""
+    from .engines.base import Capabilities
+    from .engines.registry import engine_class
+
+    try:
+        caps = getattr(engine_class(engine_id), "capabilities", None)
+        if not isinstance(caps, Capabilities):
+            from .render import VoiceResolver
+
+            caps = VoiceResolver.from_project(project).engine(engine_id).capabilities
+    except (LectorError, OSError, ImportError):
+        return None
+    return int(caps.max_chars) if caps.max_chars > 0 else None
 
 
 def build_plan(project: Project, *, max_chars: int | None = None, pronouncer: PronouncerLike | None = None) -> Plan:
@@ -114,9 +157,11 @@ def build_plan(project: Project, *, max_chars: int | None = None, pronouncer: Pr
     overrides = load_overrides(project.root)
     _check_overrides(project, overrides)
     pron = pronouncer if pronouncer is not None else default_pronouncer(project)
+    needs_engines = not (project.config.manuscript.max_chars or max_chars)
+    limits = voice_max_chars(project) if needs_engines else {}
     chapters = []
     for index, raw in enumerate(raw_chapters, 1):
-        ctx = _Ctx(project, pron, max_chars)
+        ctx = _Ctx(project, pron, max_chars, limits)
         for p_index, para in enumerate(raw.paragraphs):
             _paragraph(ctx, para, p_index)
         sentences = _finish(project, raw, ctx.drafts, overrides)
@@ -193,7 +238,7 @@ def _flush(ctx: _Ctx, chunk: list[Run], p_index: int) -> None:
     lang = explicit.pop() if len(explicit) == 1 and None not in explicit else \
         dominant_lang(to_halfwidth(text), ctx.project.config.book.language)
     pieces = split_sentences(text, lang)
-    for draft in _emit(ctx, chunk, pieces, lang, ctx.limit(lang), p_index, resplit=True):
+    for draft in _emit(ctx, chunk, pieces, lang, ctx.limit(lang, chunk[0].style.voice), p_index, resplit=True):
         if ctx.pending_seed is not None:
             draft.seed, ctx.pending_seed = ctx.pending_seed, None
         ctx.drafts.append(draft)

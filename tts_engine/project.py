@@ -99,6 +99,7 @@ class RenderSettings(_Strict):
     threads: int = Field(2, ge=1, le=64)
     batch_size: int = Field(16, ge=1, le=512)
     gpu_concurrency: int = Field(1, ge=1, le=64)
+    qc: bool = True    # QC each chapter after mastering (build/qc.json); `lector render --no-qc` skips it
 
 
 class EngineOptions(_Strict):

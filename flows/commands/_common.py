@@ -62,5 +62,11 @@ def print_summary(summary: dict) -> None:
         print(f"FLAG {flag}")
     if summary.get("fallbacks"):
         print(f"fallbacks (review these): {', '.join(summary['fallbacks'])}")
+    qc = summary.get("qc")
+    if qc:
+        print(f"qc: {qc.get('flagged', 0)} of {qc.get('sentences', 0)} sentences flagged "
+              f"(build/qc.json)")
+    if summary.get("review_bundle"):
+        print(f"review bundle: {summary['review_bundle']}")
     if summary.get("published"):
         print(f"published: {summary['published']}")

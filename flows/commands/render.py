@@ -1,4 +1,4 @@
-"""`lector render PROJECT [--chapters 1,3] [--draft] [--no-publish]`: run the produce-book flow."""
+"""`lector render PROJECT [--chapters 1,3] [--draft] [--no-publish] [--no-qc]`: run the produce-book flow."""
 from __future__ import annotations
 
 from ._common import parse_chapters, print_summary, quiet_prefect, show_progress
@@ -11,6 +11,8 @@ def register(sub) -> None:
     p.add_argument("--draft", action="store_true", help="fast draft voices (espeak-draft)")
     p.add_argument("--no-publish", dest="publish", action="store_false", help="skip publishing")
     p.add_argument("--changed", action="store_true", help="only rebuild chapters whose sentences changed")
+    p.add_argument("--no-qc", dest="qc", action="store_const", const=False, default=None,
+                   help="skip the per-chapter QC (ASR, voice consistency); default: [render] qc (on)")
     p.add_argument("--runner", default="threads", help="task runner: threads (default), sequential, dask")
     p.add_argument("--address", help="scheduler address for --runner dask")
     p.add_argument("--workers", type=int, help="parallel tasks (default: CPU count, at most 8)")
@@ -26,10 +28,10 @@ def run(args) -> int:
     if args.changed:
         runner = task_runner_for(args.runner, args.address, max_workers=args.workers)
         summary = rerender_changed.with_options(task_runner=runner)(project_path=args.project,
-                                                                     publish=args.publish)
+                                                                     publish=args.publish, qc=args.qc)
     else:
         summary = run_book(args.project, chapters=parse_chapters(args.chapters), draft=args.draft,
                            publish=args.publish, runner=args.runner, address=args.address,
-                           max_workers=args.workers)
+                           max_workers=args.workers, qc=args.qc)
     print_summary(summary)
     return 0

@@ -10,7 +10,12 @@ Steps:
 3. look-ahead brick-wall limiter at the ceiling minus a 0.5 dB true-peak margin
    (gain curve = running minimum over ±5 ms, then a ±5 ms moving average: the
    smoothed gain at a peak never exceeds the gain that peak needs);
-4. for LUFS profiles one corrective gain + limit pass (limiting lowers loudness);
+4. corrective gain + limit passes (limiting lowers the level): LUFS profiles one pass; the RMS
+   profile (acx) up to ``LEVEL_PASSES`` passes until the RMS lies ``LEVEL_MARGIN_DB`` inside the
+   window (each step scaled by how much of the last gain survived the limiter). A chapter whose
+   crest factor is too high for that (short speech in long room tone, loud transients) gets a
+   gentle soft-knee compressor (``compress``) and the passes again; what still fails is reported
+   in ``violations``, never hidden;
 5. acx: if the noise floor is above the limit, a downward expander pulls 10 ms
    frames quieter than floor + 6 dB down (gain interpolated per sample);
 6. measure; if the 4x true peak is still over the ceiling, scale down by the
@@ -33,6 +38,13 @@ LIMIT_BLOCK = 1 << 16
 TRUE_PEAK_MARGIN_DB = 0.5
 LOOKAHEAD_MS = 5.0
 SILENT_LEVEL_DB = -60.0
+LEVEL_PASSES = 6             # corrective gain + limit passes for the RMS profile (per stage)
+LEVEL_MARGIN_DB = 0.5        # land this far inside the RMS window (gate / true-peak safety move it)
+MAX_CORRECTION_DB = 12.0     # most corrective gain per stage (beyond it the limiter would only
+                             # be pumping room tone up: compress instead, or report)
+COMP_RATIO = 3.0             # fallback compressor: 3:1 above the threshold, 6 dB soft knee,
+COMP_KNEE_DB = 6.0           # threshold = median level of the voiced 10 ms frames
+COMP_FRAME_MS = 10.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,7 @@ class MasterResult:
     measurements: Measurements        # of the mastered audio
     sample_rate: int = 44100
     violations: tuple[str, ...] = ()  # check_profile() of the result; empty = passes
+    notes: tuple[str, ...] = ()       # corrective steps taken ("rms: 2 passes", "compressed ...")
 
 
 def master_chapter(audio: np.ndarray, sample_rate: int, profile: Profile | str,
@@ -53,19 +66,103 @@ def master_chapter(audio: np.ndarray, sample_rate: int, profile: Profile | str,
     apply_gain(x, gain)
     ceiling = min(prof.peak_max_dbfs, prof.true_peak_max_dbfs) - TRUE_PEAK_MARGIN_DB
     limit(x, sr, ceiling)
+    notes: tuple[str, ...] = ()
     if prof.level_kind == "lufs" and gain != 0.0:
         fix = prof.target_level - level(x, sr, "lufs")
         if abs(fix) > 0.05:
             apply_gain(x, fix)
             limit(x, sr, ceiling)
             gain += fix
+    elif gain != 0.0:
+        fix, notes = settle_rms(x, sr, prof, ceiling, gain)
+        gain += fix
     m = measure(x, sr)
     if prof.noise_floor_max_dbfs is not None and m.noise_floor_dbfs > prof.noise_floor_max_dbfs - 1.0:
         gate_room_tone(x, sr, m.noise_floor_dbfs, prof.noise_floor_max_dbfs - 3.0)
         m = measure(x, sr)
     x, m, gain = _true_peak_safety(x, m, prof, gain)
     return MasterResult(audio=x, gain_db=gain, measurements=m, sample_rate=sr,
-                        violations=check_profile(m, prof))
+                        violations=check_profile(m, prof), notes=notes)
+
+
+def settle_rms(x: np.ndarray, sample_rate: int, prof: Profile, ceiling_dbfs: float,
+               first_gain_db: float) -> tuple[float, tuple[str, ...]]:
+    """After the first gain + limit: bring the RMS into the window in place; returns (added gain dB, notes).
+
+    Limiter passes first; when they cannot reach the window, one soft-knee compression and the
+    passes again. ``first_gain_db`` (the static gain just applied) seeds the step estimate."""
+    start = level(x, sample_rate, "rms")
+    fix, passes = _rms_passes(x, sample_rate, prof, ceiling_dbfs, start, _yield(first_gain_db, prof, start))
+    notes = (f"rms: {passes} corrective pass(es)",) if passes else ()
+    if _inside(level(x, sample_rate, "rms"), prof):
+        return fix, notes
+    reduction = compress(x, sample_rate)
+    after = level(x, sample_rate, "rms")
+    more, again = _rms_passes(x, sample_rate, prof, ceiling_dbfs, after, 1.0)
+    return fix + more, notes + (f"compressed {COMP_RATIO:g}:1 soft knee (up to {reduction:.1f} dB), "
+                                f"{again} more pass(es)",)
+
+
+def _yield(gain_db: float, prof: Profile, reached_db: float) -> float:
+    """Share of a gain step that survived the limiter (1.0 = none lost), from the first stage."""
+    if gain_db <= 0.0:
+        return 1.0
+    return min(1.0, max(0.2, (gain_db - (prof.target_level - reached_db)) / gain_db))
+
+
+def _inside(level_db: float, prof: Profile) -> bool:
+    return prof.min_level + LEVEL_MARGIN_DB <= level_db <= prof.max_level - LEVEL_MARGIN_DB
+
+
+def _rms_passes(x: np.ndarray, sample_rate: int, prof: Profile, ceiling_dbfs: float, lvl: float,
+                share: float) -> tuple[float, int]:
+    """Up to LEVEL_PASSES (gain toward the target, limit) passes; each step is the deficit divided
+    by the share of the previous step that survived the limiter. Returns (gain dB, passes)."""
+    total = 0.0
+    for n in range(LEVEL_PASSES):
+        deficit = prof.target_level - lvl
+        if _inside(lvl, prof) or (deficit > 0 and total >= MAX_CORRECTION_DB):
+            return total, n
+        step = min(deficit / share, MAX_CORRECTION_DB - total) if deficit > 0 else deficit
+        apply_gain(x, step)
+        limit(x, sample_rate, ceiling_dbfs)
+        new = level(x, sample_rate, "rms")
+        share = min(1.0, max(0.2, (new - lvl) / step)) if step > 0 else 1.0
+        total, lvl = total + step, new
+    return total, LEVEL_PASSES
+
+
+def compress(x: np.ndarray, sample_rate: int, *, ratio: float = COMP_RATIO, knee_db: float = COMP_KNEE_DB,
+             threshold_dbfs: float | None = None) -> float:
+    """Soft-knee downward compressor in place on 10 ms frame RMS; returns the largest reduction (dB).
+
+    Threshold: ``threshold_dbfs`` or the median level of the voiced frames (within 40 dB of the
+    loudest). The frame gains take the minimum over ±2 frames (a 20 ms look-ahead, so the gain is
+    down before a loud syllable starts), are smoothed over 9 frames and interpolated per sample."""
+    frame = max(1, int(round(COMP_FRAME_MS * sample_rate / 1000)))
+    n = -(-x.size // frame)
+    levels = np.empty(n)
+    for f0 in range(0, n, 4096):
+        seg = x[f0 * frame:min(x.size, (f0 + 4096) * frame)].astype(np.float64)
+        pad = np.zeros(-(-seg.size // frame) * frame)
+        pad[:seg.size] = seg
+        sq = pad.reshape(-1, frame)
+        levels[f0:f0 + sq.shape[0]] = 10 * np.log10(np.maximum((sq * sq).mean(axis=1), 1e-12))
+    if threshold_dbfs is None:
+        voiced = levels[levels > levels.max() - 40.0]
+        threshold_dbfs = float(np.median(voiced))
+    over = levels - threshold_dbfs
+    slope = 1.0 / ratio - 1.0
+    gr = np.where(over >= knee_db / 2, slope * over,
+                  np.where(over > -knee_db / 2, slope * (over + knee_db / 2) ** 2 / (2 * knee_db), 0.0))
+    gr = nd.uniform_filter1d(nd.minimum_filter1d(gr, 5, mode="nearest"), 9, mode="nearest")
+    gains = (10 ** (gr / 20)).astype(np.float32)
+    centres = np.arange(n) * frame + frame / 2
+    span = frame * 4096
+    for a in range(0, x.size, span):
+        idx = np.arange(a, min(x.size, a + span))
+        x[a:a + span] *= np.interp(idx, centres, gains).astype(np.float32)
+    return float(-gr.min()) if gr.size else 0.0
 
 
 def _static_gain(level_db: float, prof: Profile) -> float:
