@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         run = run_one(name, bench_argv, quick=args.quick, timeout_s=args.timeout, results_dir=args.results)
         runs.append(run)
         print(f"bench: {name} {run.status} in {run.wall_s:.1f} s (peak RSS {run.peak_rss_mb} MB)", flush=True)
-    results = load_results(names, args.results)
+    results = load_results(discover(), args.results)    # --only re-runs some, the table shows all
     for run in runs:                       # mark results produced by a --quick run
         if args.quick and run.status == "ok" and run.bench in results:
             results[run.bench]["quick"] = True

@@ -11,6 +11,8 @@
   below 1 means the flow's concurrency hid its own overhead.
 - ``incremental_ratio``: one edited sentence in a 100-sentence chapter, re-render wall time ÷ the
   full chapter's render wall time. Target ≤ 0.05.
+- ``*_no_qc``: the same with the flow's QC step off (``qc=False``), to separate the render
+  pipeline from the (re-run on every render) QC checks.
 - ``determinism_<project>``: share of files in build/masters/ whose sha256 is identical across two
   clean full renders (1.0 = all identical).
 
@@ -25,7 +27,7 @@ import random
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -133,14 +135,15 @@ def prefect_api() -> Iterator[None]:
         yield
 
 
-def flow_render(root: Path, *, clean: bool) -> tuple[float, dict, dict[str, float]]:
-    """One ``produce_book`` run (default task runner, publish off): wall s, summary, task seconds."""
+def flow_render(root: Path, *, clean: bool, qc: bool | None = None) -> tuple[float, dict, dict[str, float]]:
+    """One ``produce_book`` run (default task runner, publish off; ``qc`` None = the project's
+    setting, on by default): wall seconds, summary, run seconds per task name."""
     from flows.produce import produce_book
 
     if clean:
         shutil.rmtree(root / "build", ignore_errors=True)
     with stopwatch() as watch:
-        state = produce_book(project_path=str(root.resolve()), publish=False, return_state=True)
+        state = produce_book(project_path=str(root.resolve()), publish=False, qc=qc, return_state=True)
     summary = state.result()
     return watch.seconds, summary, task_seconds(state.state_details.flow_run_id)
 
@@ -180,6 +183,7 @@ class ProjectRun:
     identical: list[str] = field(default_factory=list)
     differing: list[str] = field(default_factory=list)
     tasks: dict[str, float] = field(default_factory=dict)    # task seconds, first render
+    no_qc_s: float = 0.0                                     # a clean render with QC off
 
 
 def bench_project(src: Path, work: Path) -> ProjectRun:
@@ -192,6 +196,7 @@ def bench_project(src: Path, work: Path) -> ProjectRun:
     second_s, _, _ = flow_render(root, clean=True)
     second = master_hashes(root)
     run.flow_s = [round(first_s, 3), round(second_s, 3)]
+    run.no_qc_s = round(flow_render(root, clean=True, qc=False)[0], 3)
     run.identical = sorted(n for n in first if second.get(n) == first[n])
     run.differing = sorted(n for n in set(first) | set(second) if first.get(n) != second.get(n))
     return run
@@ -204,8 +209,11 @@ def project_metrics(run: ProjectRun) -> list[Metric]:
     note = (f"flow {min(run.flow_s):.1f} s vs engines {synth_s:.1f} s for {run.synth.audio_s:.0f} s of audio "
             f"({run.synth.calls} calls)")
     diff = f"; differ: {', '.join(run.differing)}" if run.differing else ""
+    no_qc = run.no_qc_s / synth_s if synth_s > 0 and run.no_qc_s else None
     return [
-        metric(f"pipeline_overhead_{run.name}", overhead, "x", OVERHEAD_TARGET, note, digits=3),
+        metric(f"pipeline_overhead_{run.name}", overhead, "x", OVERHEAD_TARGET, note + ", QC on", digits=3),
+        metric(f"pipeline_overhead_{run.name}_no_qc", no_qc, "x", OVERHEAD_TARGET,
+               f"flow with QC off {run.no_qc_s:.1f} s", digits=3),
         metric(f"determinism_{run.name}", len(run.identical) / total if total else None, "share identical",
                "== 1", f"{len(run.identical)}/{total} master files identical across two clean renders{diff}"),
     ]
@@ -213,13 +221,22 @@ def project_metrics(run: ProjectRun) -> list[Metric]:
 
 # -- incremental re-render --------------------------------------------------------------------------
 
-def write_chapter_project(root: Path, *, engine: str, sentences: int) -> Path:
-    """One chapter of ``sentences`` generated English sentences (deterministic text)."""
+def chapter_sentences(count: int) -> list[str]:
+    """``count`` distinct generated English sentences (deterministic; no digits, which the
+    segmenter may split on)."""
     rng = random.Random(1100)
-    lines = []
-    for n in range(sentences):
+    out: list[str] = []
+    while len(out) < count:
         words = [rng.choice(WORDS) for _ in range(rng.randint(8, 14))]
-        lines.append(f"{words[0].capitalize()} {' '.join(words[1:])} number {n + 1}.")
+        sentence = f"{words[0].capitalize()} {' '.join(words[1:])}."
+        if sentence not in out:
+            out.append(sentence)
+    return out
+
+
+def write_chapter_project(root: Path, *, engine: str, sentences: int) -> Path:
+    """One chapter of ``sentences`` generated English sentences, five per paragraph."""
+    lines = chapter_sentences(sentences)
     paragraphs = [" ".join(lines[i:i + 5]) for i in range(0, len(lines), 5)]
     (root / "manuscript").mkdir(parents=True)
     (root / "manuscript" / "01.md").write_text("# The Long Chapter\n\n" + "\n\n".join(paragraphs) + "\n",
@@ -232,30 +249,56 @@ def write_chapter_project(root: Path, *, engine: str, sentences: int) -> Path:
     return root
 
 
-def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[Metric], dict]:
-    root = write_chapter_project(work / "hundred", engine=engine, sentences=sentences)
-    synth = pure_synthesis(root)
-    full_s, full, full_tasks = flow_render(root, clean=True)
+@dataclass(frozen=True)
+class EditCycle:
+    full_s: float
+    edit_s: float
+    full_counts: tuple[int, int]      # (synthesized, cached)
+    edit_counts: tuple[int, int]
+    full_task_s: dict
+    edit_task_s: dict
+
+    @property
+    def ratio(self) -> float | None:
+        return self.edit_s / self.full_s if self.full_s > 0 else None
+
+
+def edit_cycle(root: Path, sentence: str, qc: bool | None) -> EditCycle:
+    """Clean full render, then append a word to one sentence and render again."""
+    full_s, full, full_tasks = flow_render(root, clean=True, qc=qc)
     md = root / "manuscript" / "01.md"
     text = md.read_text(encoding="utf-8")
-    target = f" number {sentences // 2}."
-    md.write_text(text.replace(target, f" number {sentences // 2}, edited.", 1), encoding="utf-8")
-    inc_s, inc, inc_tasks = flow_render(root, clean=False)
-    ratio = inc_s / full_s if full_s > 0 else None
-    note = (f"{engine}: full {full_s:.1f} s ({full['synthesized']} synthesized), edit {inc_s:.1f} s "
-            f"({inc['synthesized']} synthesized, {inc['cached']} cached)")
-    overhead = full_s / synth.seconds if synth.seconds > 0 else None
-    details = {"engine": engine, "sentences": sentences, "full_s": round(full_s, 3), "edit_s": round(inc_s, 3),
-               "full_counts": [full["synthesized"], full["cached"]], "edit_counts": [inc["synthesized"], inc["cached"]],
-               "engine_s": round(synth.seconds, 3), "audio_s": round(synth.audio_s, 1),
-               "full_task_s": full_tasks, "edit_task_s": inc_tasks}
-    metrics = [metric("incremental_ratio", ratio, "x", INCREMENTAL_TARGET, note, digits=3),
-               metric("incremental_synthesized", inc["synthesized"], "sentences", "== 1",
+    if text.count(sentence) != 1:
+        raise RuntimeError(f"benchmark sentence not found exactly once: {sentence!r}")
+    md.write_text(text.replace(sentence, sentence[:-1] + " again.", 1), encoding="utf-8")
+    edit_s, edit, edit_tasks = flow_render(root, clean=False, qc=qc)
+    return EditCycle(round(full_s, 3), round(edit_s, 3), (full["synthesized"], full["cached"]),
+                     (edit["synthesized"], edit["cached"]), full_tasks, edit_tasks)
+
+
+def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[Metric], dict]:
+    """Edit cycles on a generated 100-sentence chapter: QC on (default), then QC off."""
+    root = write_chapter_project(work / "hundred", engine=engine, sentences=sentences)
+    synth = pure_synthesis(root)
+    lines = chapter_sentences(sentences)
+    with_qc = edit_cycle(root, lines[sentences // 2], None)
+    no_qc = edit_cycle(root, lines[sentences // 2 + 1], False)
+    details = {"engine": engine, "sentences": sentences, "engine_s": round(synth.seconds, 3),
+               "audio_s": round(synth.audio_s, 1), "qc_on": asdict(with_qc), "qc_off": asdict(no_qc)}
+
+    def note(c: EditCycle, qc: str) -> str:
+        return (f"{engine}, QC {qc}: full {c.full_s:.1f} s ({c.full_counts[0]} synthesized), edit {c.edit_s:.1f} s "
+                f"({c.edit_counts[0]} synthesized, {c.edit_counts[1]} cached)")
+
+    metrics = [metric("incremental_ratio", with_qc.ratio, "x", INCREMENTAL_TARGET, note(with_qc, "on"), digits=3),
+               metric("incremental_ratio_no_qc", no_qc.ratio, "x", INCREMENTAL_TARGET, note(no_qc, "off"), digits=3),
+               metric("incremental_synthesized", with_qc.edit_counts[0], "sentences", "== 1",
                       "sentences synthesized again after the one-sentence edit")]
     if engine != "fake":
-        metrics.append(metric("pipeline_overhead_chapter100", overhead, "x", OVERHEAD_TARGET,
-                              f"one 100-sentence chapter: flow {full_s:.1f} s vs engines {synth.seconds:.1f} s "
-                              f"for {synth.audio_s:.0f} s of audio", digits=3))
+        for name, cycle in (("pipeline_overhead_chapter100", with_qc), ("pipeline_overhead_chapter100_no_qc", no_qc)):
+            metrics.append(metric(name, cycle.full_s / synth.seconds if synth.seconds > 0 else None, "x",
+                                  OVERHEAD_TARGET, f"one 100-sentence chapter: flow {cycle.full_s:.1f} s vs "
+                                  f"engines {synth.seconds:.1f} s for {synth.audio_s:.0f} s of audio", digits=3))
     return metrics, details
 
 
@@ -282,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
                 metrics += project_metrics(run)
                 details["projects"][name] = {"engine_s": round(run.synth.seconds, 3), "flow_s": run.flow_s,
                                              "audio_s": round(run.synth.audio_s, 1), "differing": run.differing,
-                                             "task_s": run.tasks}
+                                             "no_qc_s": run.no_qc_s, "task_s": run.tasks}
                 print(name, details["projects"][name], flush=True)
             inc_metrics, details["incremental"] = bench_incremental(
                 work, engine="fake" if quick else "piper-en", sentences=args.sentences)
