@@ -58,3 +58,15 @@ def test_long_split_lossless_mixed_text():
     pieces = split_long(text, 50)
     assert "".join(pieces) == text
     assert all(len(p.strip()) <= 50 for p in pieces)
+
+
+def test_en_numbers_before_capitalised_words_stay_with_their_sentence():
+    # pysbd's numbered-list rule used to cut *before* "6." here, orphaning the numbers
+    text = ("Keeper climbed the stairs while the sea number 6. Tower gulls waited for bread number 7. "
+            "Tower the lamp turned its light number 8. Gulls climbed.")
+    assert split_sentences(text, "en") == [
+        "Keeper climbed the stairs while the sea number 6. ",
+        "Tower gulls waited for bread number 7. ",
+        "Tower the lamp turned its light number 8. ",
+        "Gulls climbed.",
+    ]

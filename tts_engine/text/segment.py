@@ -47,6 +47,29 @@ def _pysbd():
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+_EN_TERMINAL = ".!?…;:" + _CLOSERS
+_LIST_NUMBER_RE = re.compile(r"\d+[.)]\s+")
+
+
+def _en_cuts(text: str) -> list[int]:
+    """pysbd's cuts, minus the ones its numbered-list rule invents.
+
+    pysbd reads "... number 6. Tower ... number 7. Tower" as a list and cuts *before*
+    "6." — leaving a sentence without its number and making a neighbour's id depend on
+    the edit. A cut whose left side has no terminal punctuation is moved past a leading
+    "N. " when there is one, else dropped (the long-sentence splitter bounds length)."""
+    cuts = []
+    for span in _pysbd().segment(text):
+        cut = span.end
+        if cut >= len(text) or text[:cut].rstrip().endswith(tuple(_EN_TERMINAL)):
+            cuts.append(cut)
+            continue
+        m = _LIST_NUMBER_RE.match(text, cut)
+        if m:
+            cuts.append(m.end())
+    return cuts
+
+
 def split_sentences(text: str, lang: str) -> list[str]:
     """Split ``text`` into sentences (lossless). ``lang`` picks the rules: "zh" or other."""
     if not text:
@@ -54,7 +77,7 @@ def split_sentences(text: str, lang: str) -> list[str]:
     if lang == "zh":
         cuts = [m.end() for m in _ZH_SENT_RE.finditer(text)]
     else:
-        cuts = [span.end for span in _pysbd().segment(text)]
+        cuts = _en_cuts(text)
     pieces, start = [], 0
     for cut in cuts:
         if cut > start and text[start:cut].strip():
