@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from tts_engine.errors import LectorError
@@ -28,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     except LectorError as exc:
         print(f"lector: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `lector plan --json | head`: the reader went away; that is not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
