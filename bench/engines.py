@@ -1,11 +1,13 @@
 """Real-time factor of the embedded engines -> bench/results/engines.json.
 
-usage: python -m bench.engines [--runs 5] [--threads N] [--out bench/results/engines.json]
+usage: python -m bench.engines [--runs 7] [--threads N] [--out bench/results/engines.json]
 
 RTF = synthesis wall time / audio duration, median over ``--runs`` runs after one warm-up,
 for a short and a long sentence per engine (text run through the front-end first, as
-`lector say` does). The machine's load average is recorded: on a shared machine the
-figures are noisy and only comparable between runs taken under similar load.
+`lector say` does). ``cpu_rtf_median`` is the process CPU time (all threads) per second of
+audio: it sees through other processes' load, which inflates wall time. The machine's load
+average is recorded per case: on a shared machine the wall figures are noisy and only
+comparable between runs taken under similar load.
 """
 from __future__ import annotations
 
@@ -46,24 +48,28 @@ def bench_engine(engine_id: str, runs: int, threads: int | None) -> dict:
         (spans,) = front_end(text, LANG[engine_id], engine.capabilities.max_chars, None)
         req = SynthRequest(f"bench-{case}", spans, seed=1)
         engine.synthesize([req])                                   # warm-up
-        times = []
+        times, cpu = [], []
         for _ in range(runs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             (audio,) = engine.synthesize([req])
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         audio_s = len(audio) / sr
         result["cases"][case] = {
             "chars": len(text), "audio_s": round(audio_s, 3),
             "synth_s": [round(x, 4) for x in times],
             "rtf_median": round(statistics.median(times) / audio_s, 4),
             "rtf_min": round(min(times) / audio_s, 4),
+            "cpu_s": [round(x, 4) for x in cpu],
+            "cpu_rtf_median": round(statistics.median(cpu) / audio_s, 4),
+            "load_avg_1min": round(os.getloadavg()[0], 2),
         }
     return result
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--engines", nargs="*", default=list(TARGETS))
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "engines.json"))

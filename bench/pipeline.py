@@ -257,6 +257,7 @@ class EditCycle:
     edit_counts: tuple[int, int]
     full_task_s: dict
     edit_task_s: dict
+    edit_qc_model_calls: dict = field(default_factory=dict)   # ASR / speaker-embedding calls during the edit
 
     @property
     def ratio(self) -> float | None:
@@ -271,9 +272,13 @@ def edit_cycle(root: Path, sentence: str, qc: bool | None) -> EditCycle:
     if text.count(sentence) != 1:
         raise RuntimeError(f"benchmark sentence not found exactly once: {sentence!r}")
     md.write_text(text.replace(sentence, sentence[:-1] + " again.", 1), encoding="utf-8")
+    from tts_engine.qc.cache import CALLS
+
+    before = dict(CALLS)
     edit_s, edit, edit_tasks = flow_render(root, clean=False, qc=qc)
+    qc_calls = {k: CALLS[k] - before.get(k, 0) for k in ("asr", "embed")}
     return EditCycle(round(full_s, 3), round(edit_s, 3), (full["synthesized"], full["cached"]),
-                     (edit["synthesized"], edit["cached"]), full_tasks, edit_tasks)
+                     (edit["synthesized"], edit["cached"]), full_tasks, edit_tasks, qc_calls)
 
 
 def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[Metric], dict]:
@@ -287,8 +292,10 @@ def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[
                "audio_s": round(synth.audio_s, 1), "qc_on": asdict(with_qc), "qc_off": asdict(no_qc)}
 
     def note(c: EditCycle, qc: str) -> str:
+        calls = (f"; QC re-ran ASR {c.edit_qc_model_calls.get('asr', 0)}x, embedding "
+                 f"{c.edit_qc_model_calls.get('embed', 0)}x" if qc == "on" else "")
         return (f"{engine}, QC {qc}: full {c.full_s:.1f} s ({c.full_counts[0]} synthesized), edit {c.edit_s:.1f} s "
-                f"({c.edit_counts[0]} synthesized, {c.edit_counts[1]} cached)")
+                f"({c.edit_counts[0]} synthesized, {c.edit_counts[1]} cached){calls}")
 
     metrics = [metric("incremental_ratio", with_qc.ratio, "x", INCREMENTAL_TARGET, note(with_qc, "on"), digits=3),
                metric("incremental_ratio_no_qc", no_qc.ratio, "x", INCREMENTAL_TARGET, note(no_qc, "off"), digits=3),

@@ -102,10 +102,14 @@ def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: b
         early = _resolve(synth)
         chapters = [ch for ch in chapters if t.chapter_changed(project, ch, early[ch.index])]
     pipelines = {ch.index: _chapter_pipeline(project_path, project, ch, synth[ch.index]) for ch in chapters}
+    aacs = [t.aac_task.submit(project_path, ch, pipelines[ch.index][0]) for ch in chapters
+            if "m4b" in project.config.output.formats]      # each chapter's AAC next to its MP3
     checks = _qc_pipelines(project_path, pipelines, project.config.render.qc if qc is None else qc)
     reports = _resolve(synth)
     done = {i: replace(_with_counts(m.result(), reports[i]), files=tuple(e.result() for e in exports))
             for i, (m, exports) in pipelines.items()}
+    for aac in aacs:
+        aac.result()
     all_outputs = _merge_previous(project, plan, done)
     book_files = t.export_book_task(project_path, plan, all_outputs) if done else _previous_book(project)
     qc_results = {i: f.result() for i, f in checks.items()}      # build/qc.json is complete from here

@@ -7,10 +7,12 @@ in threads, in Dask workers or on another machine. Prefect's own result caching 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
 import re
+import shutil
 import threading
 import unicodedata
 from contextlib import contextmanager, nullcontext
@@ -21,8 +23,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 
-from tts_engine.audio.export import Id3Tags, M4bChapter, export_flac, export_m4b, export_mp3, export_vtt, export_wav
-from tts_engine.audio.io import atomic_write_bytes, read_audio, write_flac
+from tts_engine.audio.export import (Id3Tags, M4bChapter, encode_aac, export_mp3, export_vtt, export_wav,
+                                     mux_m4b)
+from tts_engine.audio.io import atomic_path, atomic_write_bytes, read_audio, write_flac
 from tts_engine.audio.master import master_chapter
 from tts_engine.audio.stitch import stitch_chapter, write_timeline
 from tts_engine.cache import LocalStore, Store, project_store
@@ -123,48 +126,132 @@ def stitch_task(project_path: str, chapter: Chapter, reports: list[RenderReport]
     return str(write_flac(folder / "stitched.flac", stitched.audio, stitched.sample_rate))
 
 
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _stamp(folder: Path, name: str) -> Path:
+    return folder / f".{name}.stamp.json"
+
+
+def _read_stamp(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_stamp(path: Path, data: dict) -> None:
+    atomic_write_bytes(path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def _up_to_date(out: Path, stamp: Path, identity: dict) -> bool:
+    """``out`` was made from exactly ``identity`` (input bytes' sha256 + options) and is intact: then it
+    is touched (so it stays newer than its input, see chapter_changed) instead of being made again."""
+    data = _read_stamp(stamp)
+    if data.get("identity") != identity or not out.is_file() or out.stat().st_size != data.get("size") or \
+            file_sha256(out) != data.get("sha256"):
+        return False
+    os.utime(out)
+    return True
+
+
+def _stamp_output(out: Path, stamp: Path, identity: dict, extra: dict | None = None) -> None:
+    _write_stamp(stamp, {"identity": identity, "size": out.stat().st_size, "sha256": file_sha256(out),
+                         **(extra or {})})
+
+
 @task(name="master", cache_policy=NO_CACHE, persist_result=False)
 def master_task(project_path: str, chapter: Chapter, stitched_path: str) -> ChapterOutput:
     """master_chapter() to the project's profile; writes chapters/NN/chapter.flac (and drops
-    the unmastered stitched.flac)."""
+    the unmastered stitched.flac). Skipped when chapter.flac was mastered from the same stitched bytes."""
     project = _project(project_path)
-    audio, sample_rate = read_audio(stitched_path)
+    folder = chapter_dir(project, chapter.index)
     profile = project.config.output.profile
+    out, stamp = folder / "chapter.flac", _stamp(folder, "master")
+    identity = {"stitched": file_sha256(Path(stitched_path)), "profile": profile, "index": chapter.index,
+                "title": chapter.title}
+    if _up_to_date(out, stamp, identity):
+        Path(stitched_path).unlink(missing_ok=True)
+        progress.info("chapter %d unchanged: master kept", chapter.index)
+        return _output_from_dict(_read_stamp(stamp)["output"])
+    audio, sample_rate = read_audio(stitched_path)
     result = master_chapter(audio, sample_rate, profile, in_place=True)
-    write_flac(chapter_dir(project, chapter.index) / "chapter.flac", result.audio, result.sample_rate)
+    write_flac(out, result.audio, result.sample_rate)
     Path(stitched_path).unlink(missing_ok=True)     # the intermediate; chapter.flac is what stays
     m = result.measurements
     progress.info("chapter %d mastered: %.1f s, %s", chapter.index, m.duration_s,
                   "inside " + profile if not result.violations else "FLAGGED: " + "; ".join(result.violations))
-    return ChapterOutput(
+    output = ChapterOutput(
         index=chapter.index, title=chapter.title, duration_s=round(m.duration_s, 3), profile=profile,
         gain_db=round(result.gain_db, 3),
         measurements=tuple((k, round(float(v), 3)) for k, v in vars(m).items()),
         violations=tuple(result.violations), files=(),
     )
+    _stamp_output(out, stamp, identity, {"output": output.to_dict()})
+    return output
+
+
+def _output_from_dict(d: dict) -> ChapterOutput:
+    return ChapterOutput(index=d["index"], title=d["title"], duration_s=d["duration_s"], profile=d["profile"],
+                         gain_db=d["gain_db"], measurements=tuple(d["measurements"].items()),
+                         violations=tuple(d["violations"]), files=())
 
 
 @task(name="export", cache_policy=NO_CACHE, persist_result=False)
 def export_task(project_path: str, chapter: Chapter, fmt: str, mastered: ChapterOutput) -> str:
-    """One delivery file for a chapter: masters/NN-slug.<fmt> (flac, wav, mp3 or vtt)."""
+    """One delivery file for a chapter: masters/NN-slug.<fmt> (flac, wav, mp3 or vtt). The FLAC is a
+    copy of chapter.flac; a WAV/MP3 made from the same chapter.flac bytes and options is kept."""
     project = _project(project_path)
     folder = chapter_dir(project, chapter.index)
     out = project.build_dir / "masters" / f"{chapter_stem(chapter)}.{fmt}"
+    rel = out.relative_to(project.build_dir).as_posix()
     if fmt == "vtt":
         timeline = json.loads((folder / "timeline.json").read_text(encoding="utf-8"))
         export_vtt(timeline, out)
-        return out.relative_to(project.build_dir).as_posix()
-    audio, sample_rate = read_audio(folder / "chapter.flac")
+        return rel
+    source = folder / "chapter.flac"
     if fmt == "flac":
-        export_flac(audio, sample_rate, out)
-    elif fmt == "wav":
+        with atomic_path(out, suffix=".flac") as tmp:
+            shutil.copyfile(source, tmp)
+        return rel
+    book = project.config.book
+    tags = Id3Tags(title=chapter.title, artist=book.author, album=book.title, track=chapter.index, track_total=None)
+    identity = {"source": file_sha256(source), "fmt": fmt, "kbps": project.config.output.mp3_kbps,
+                "tags": list(vars(tags).values()) if fmt == "mp3" else None}
+    stamp = _stamp(folder, fmt)
+    if _up_to_date(out, stamp, identity):
+        return rel
+    audio, sample_rate = read_audio(source)
+    if fmt == "wav":
         export_wav(audio, sample_rate, out)
     else:
-        book = project.config.book
-        tags = Id3Tags(title=chapter.title, artist=book.author, album=book.title, track=chapter.index,
-                       track_total=None)
         export_mp3(audio, sample_rate, out, kbps=project.config.output.mp3_kbps, tags=tags)
-    return out.relative_to(project.build_dir).as_posix()
+    _stamp_output(out, stamp, identity)
+    return rel
+
+
+AAC_KBPS = 64
+
+
+def chapter_aac(project: Project, index: int) -> Path:
+    """chapters/NN/chapter.flac as AAC, encoded once per master (build/aac/<sha256 of the master>.aac)."""
+    source = chapter_dir(project, index) / "chapter.flac"
+    out = project.build_dir / "aac" / f"{file_sha256(source)}-{AAC_KBPS}k.aac"
+    if not out.is_file():
+        encode_aac(M4bChapter("", source), out, kbps=AAC_KBPS)
+    return out
+
+
+@task(name="aac", cache_policy=NO_CACHE, persist_result=False)
+def aac_task(project_path: str, chapter: Chapter, mastered: ChapterOutput) -> str:
+    """The chapter's AAC for the M4B, encoded next to its MP3 export (not after the whole book)."""
+    return str(chapter_aac(_project(project_path), chapter.index))
 
 
 CHAPTER_FORMATS = ("flac", "wav", "mp3", "vtt")
@@ -176,14 +263,18 @@ def chapter_formats(project: Project) -> tuple[str, ...]:
 
 @task(name="export-m4b", cache_policy=NO_CACHE, persist_result=False)
 def export_book_task(project_path: str, plan: Plan, outputs: list[ChapterOutput]) -> tuple[str, ...]:
-    """export_m4b() of every mastered chapter (chapter marks, title, author, cover)."""
+    """The book: every mastered chapter's AAC (chapter_aac, encoded once per master) stream-copied into
+    one .m4b with chapter marks, title, author and cover (mux_m4b)."""
     project = _project(project_path)
     if "m4b" not in project.config.output.formats or not outputs:
         return ()
-    chapters = [M4bChapter(o.title, chapter_dir(project, o.index) / "chapter.flac", o.duration_s)
-                for o in outputs]
+    chapters = [(o.title, chapter_aac(project, o.index)) for o in outputs]
     out = project.build_dir / "masters" / f"{slugify(plan.title, project.name)}.m4b"
-    export_m4b(chapters, out, title=plan.title, author=plan.author, cover=project.cover)
+    mux_m4b(chapters, out, title=plan.title, author=plan.author, cover=project.cover)
+    used = {p for _, p in chapters}
+    for stale in (project.build_dir / "aac").glob("*.aac"):      # AACs of masters no longer in the book
+        if stale not in used:
+            stale.unlink(missing_ok=True)
     progress.info("book: %s (%d chapters)", out, len(chapters))
     return (out.relative_to(project.build_dir).as_posix(),)
 

@@ -133,3 +133,10 @@ def test_emotion_presets_and_speed(engine):
                                                    req(text, seed=4, speed=1.5)])
     assert len(sad) > len(neutral) > len(happy)
     assert len(fast) < 0.8 * len(neutral)
+
+
+def test_session_does_not_spin(engine):
+    """Spinning pool threads double the wall time on a shared 2-core machine (bench/engines.py)."""
+    so = engine.session.get_session_options()
+    assert so.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert so.intra_op_num_threads == 2 and so.inter_op_num_threads == 1

@@ -53,7 +53,8 @@ def default_pronouncer(project: Project) -> PronouncerLike:
         if exc.name != "tts_engine.text.pronounce":
             raise
         return NullPronouncer()
-    return Pronouncer.for_project(project.root)
+    from .text.pronounce import CachedPronouncer       # tokens cached in build/ (g2p models load on a miss)
+    return CachedPronouncer(Pronouncer.for_project(project.root), project.build_dir / "token-cache.json")
 
 
 def sentence_id(chapter_key: str, text: str, occurrence: int) -> str:
@@ -166,6 +167,7 @@ def build_plan(project: Project, *, max_chars: int | None = None, pronouncer: Pr
             _paragraph(ctx, para, p_index)
         sentences = _finish(project, raw, ctx.drafts, overrides)
         chapters.append(Chapter(index=index, title=raw.title, sentences=sentences, source=raw.source))
+    getattr(pron, "flush", lambda: None)()        # a CachedPronouncer writes build/token-cache.json
     if not any(c.sentences for c in chapters):
         raise ManuscriptError("the manuscript holds no text to speak", file="manuscript/",
                               fix="write some text (or check [manuscript] front_matter for EPUBs)")

@@ -197,6 +197,66 @@ def export_m4b(chapters: Sequence[M4bChapter | tuple], path: str | Path, *, titl
     return final
 
 
+AAC_FRAME = 1024      # samples per AAC frame
+
+
+def encode_aac(chapter: M4bChapter, path: str | Path, *, kbps: int = 64) -> Path:
+    """One chapter's AAC-LC (ADTS, 44.1 kHz mono, ``kbps``), atomic: encoded once per chapter master,
+    then stream-copied into the book by :func:`mux_m4b`."""
+    final = Path(path)
+    with atomic_path(final, suffix=".aac") as tmp:
+        args = [*_raw_input(M4B_RATE), "-c:a", "aac", "-b:a", f"{kbps}k", "-ac", "1", "-f", "adts", str(tmp)]
+        _run_ffmpeg(args, _chapter_chunks([chapter], [_chapter_samples(chapter)]), str(final))
+    return final
+
+
+def adts_samples(path: str | Path) -> int:
+    """Samples (at the stream rate) in an ADTS file: 1024 per raw data block, read from the frame headers."""
+    data = Path(path).read_bytes()
+    pos, frames = 0, 0
+    while pos + 7 <= len(data):
+        if data[pos] != 0xFF or (data[pos + 1] & 0xF0) != 0xF0:
+            raise AudioError(f"not an ADTS frame at byte {pos}", file=path, fix="delete the file to re-encode it")
+        length = ((data[pos + 3] & 0x03) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
+        if length < 7:
+            raise AudioError(f"bad ADTS frame length at byte {pos}", file=path, fix="delete the file to re-encode it")
+        frames += (data[pos + 6] & 0x03) + 1
+        pos += length
+    return frames * AAC_FRAME
+
+
+def _concat_list(paths: Sequence[Path]) -> str:
+    return "".join("file '" + str(Path(p).resolve()).replace("'", "'\\''") + "'\n" for p in paths)
+
+
+def mux_m4b(chapters: Sequence[tuple[str, str | Path]], path: str | Path, *, title: str, author: str,
+            cover: str | Path | None = None) -> Path:
+    """An .m4b from per-chapter ADTS files (``(title, aac path)``) by stream copy (no re-encoding):
+    ffmpeg's concat demuxer, chapter marks from each part's real sample count (so every mark sits
+    where its chapter's audio starts), title/author tags and cover art."""
+    if not chapters:
+        raise AudioError("no chapters to put in the m4b", fix="render at least one chapter first")
+    samples = [adts_samples(p) for _, p in chapters]
+    final = Path(path)
+    with tempfile.TemporaryDirectory(prefix="lector-m4b-") as tmpdir, \
+            atomic_path(final, suffix=".m4b") as tmp:
+        meta, parts = Path(tmpdir) / "chapters.txt", Path(tmpdir) / "parts.txt"
+        meta.write_text(ffmetadata([t for t, _ in chapters], samples, M4B_RATE, title=title, author=author),
+                        encoding="utf-8")
+        parts.write_text(_concat_list([Path(p) for _, p in chapters]), encoding="utf-8")
+        args = ["-nostdin", "-f", "concat", "-safe", "0", "-i", str(parts), "-f", "ffmetadata", "-i", str(meta)]
+        maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+        if cover is not None:
+            cov = Path(cover)
+            if not cov.is_file():
+                raise AudioError("cover image not found", file=cov, fix="add cover.jpg or drop the cover")
+            args += ["-i", str(cov)]
+            maps += ["-map", "2:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
+        args += [*maps, "-c:a", "copy", "-bsf:a", "aac_adtstoasc", "-movflags", "+faststart", "-f", "ipod", str(tmp)]
+        _run_ffmpeg(args, (), str(final))
+    return final
+
+
 def vtt_time(seconds: float) -> str:
     ms = int(round(seconds * 1000))
     h, rem = divmod(ms, 3_600_000)

@@ -151,6 +151,10 @@ def transcribe(audio: np.ndarray, sample_rate: int) -> str:
 def check_asr(audio: np.ndarray, sample_rate: int, text: str, spoken: str = "") -> AsrResult:
     """Transcribe and score against the display text and, when given, the normalised spoken
     text (the lower WER wins: "1984" may be heard either way)."""
-    hyp = transcribe(audio, sample_rate)
+    return score_transcript(transcribe(audio, sample_rate), text, spoken)
+
+
+def score_transcript(hyp: str, text: str, spoken: str = "") -> AsrResult:
+    """WER of a transcript against the display text and the spoken text (the lower wins)."""
     scores = [wer(text, hyp)] + ([wer(spoken, hyp)] if spoken and spoken != text else [])
     return AsrResult(transcript=hyp, wer=min(scores), reference_words=len(normalise_words(text)))

@@ -6,19 +6,23 @@ the chapter's ``chapter.flac`` sliced by the timeline's start/end.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ..errors import AudioError, CacheError, EngineUnavailable
 from . import asr as asr_mod
-from .checks import (DEFAULT_THRESHOLDS, Thresholds, chapter_s_per_unit, loudness_flag, signal_flags,
-                     signal_stats, text_units)
+from . import cache as qc_cache
+from . import voice as voice_mod
+from .cache import QCCache, audio_digest, file_digest
+from .checks import (DEFAULT_THRESHOLDS, SignalStats, Thresholds, chapter_s_per_unit, loudness_flag,
+                     signal_flags, signal_stats, text_units)
 from .report import ChapterQC, ProfileCheck, QCReport, SentenceQC, merge_into_report
-from .voice import Embedded, Take, embed_takes, score_embedded
+from .voice import Embedded, score_embedded
 
 
 @dataclass(frozen=True)
@@ -51,35 +55,122 @@ def guess_lang(text: str) -> str:
     return "zh" if units["zh"] > 0 else "en"
 
 
-def check_sentences(items: Sequence[SentenceAudio], options: QCOptions = QCOptions()) -> tuple[SentenceQC, ...]:
+@dataclass(frozen=True)
+class _Ref:
+    """One take to check: its metadata, its audio digest (cache key) and how to read its audio."""
+    sentence_id: str
+    text: str
+    voice: str
+    lang: str
+    spoken: str
+    key: str
+    load: Callable[[], tuple[np.ndarray, int]]
+
+
+@dataclass(frozen=True)
+class _Measured:
+    stats: SignalStats
+    transcript: str | None
+    embedding: tuple[bool, np.ndarray | None]     # (embedded, vector or None when too short)
+    voice_unavailable: bool = False
+
+
+_ALWAYS = SignalStats(1.0, 1.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0)   # "has speech", to ask before measuring
+
+
+def _asr_wanted(ref: _Ref, stats: SignalStats, th: Thresholds) -> bool:
+    lang = ref.lang or guess_lang(ref.text)
+    return lang == "en" and len(asr_mod.normalise_words(ref.text)) >= th.asr_min_words and stats.speech_s > 0
+
+
+def _measure(ref: _Ref, options: QCOptions, cache: QCCache, asr_ok: bool) -> _Measured:
+    """Signal stats, transcript and embedding of one take: from the QC cache, else computed (and stored)."""
     th = options.thresholds
-    stats = [signal_stats(it.audio, it.sample_rate, th) for it in items]
-    norms = chapter_s_per_unit([(it.text, st.speech_s) for it, st in zip(items, stats)], th)
-    voiced = [st.speech_rms_dbfs for st in stats if st.speech_s > 0]
+    entry = cache.load(ref.key)
+    memo: list = []
+
+    def audio() -> tuple[np.ndarray, int]:
+        if not memo:
+            memo.append(ref.load())
+        return memo[0]
+
+    stats = cache.stats(entry, th)
+    dirty = stats is None
+    if stats is None:
+        stats = signal_stats(*audio(), th)
+    transcript = entry.get("transcript") if isinstance(entry.get("transcript"), str) else None
+    if options.asr and asr_ok and transcript is None and _asr_wanted(ref, stats, th):
+        qc_cache.CALLS["asr"] += 1
+        transcript, dirty = asr_mod.transcribe(*audio()), True
+    embedding, unavailable = cache.embedding(ref.key, entry), False
+    if options.voice and not embedding[0]:
+        qc_cache.CALLS["embed"] += 1
+        try:
+            embedding, dirty = (True, voice_mod.speaker_embedding(*audio())), True
+        except AudioError:
+            embedding, dirty = (True, None), True
+        except EngineUnavailable:
+            unavailable = True
+    if dirty:
+        cache.store(ref.key, stats=stats, th=th, transcript=transcript, embedding=embedding)
+    return _Measured(stats, transcript, embedding, unavailable)
+
+
+def _signal_results(refs: Sequence[_Ref], measured: Sequence[_Measured], th: Thresholds) -> list[SentenceQC]:
+    norms = chapter_s_per_unit([(r.text, m.stats.speech_s) for r, m in zip(refs, measured)], th)
+    voiced = [m.stats.speech_rms_dbfs for m in measured if m.stats.speech_s > 0]
     median_db = float(np.median(voiced)) if voiced else 0.0
     results = []
-    for it, st in zip(items, stats):
-        flags, ratio = signal_flags(st, it.text, th, norms)
+    for ref, m in zip(refs, measured):
+        st = m.stats
+        flags, ratio = signal_flags(st, ref.text, th, norms)
         loud = loudness_flag(st.speech_rms_dbfs, median_db, th) if len(voiced) >= 3 and st.speech_s else None
         results.append(SentenceQC(
-            sentence_id=it.sentence_id, flags=flags + ((loud,) if loud else ()), duration_s=st.duration_s,
+            sentence_id=ref.sentence_id, flags=flags + ((loud,) if loud else ()), duration_s=st.duration_s,
             speech_s=st.speech_s, leading_s=st.leading_s, trailing_s=st.trailing_s,
             longest_gap_s=st.longest_gap_s, clip_runs=st.clip_runs, peak_dbfs=st.peak_dbfs,
             speech_rms_dbfs=st.speech_rms_dbfs, duration_ratio=ratio))
-    if options.voice:
-        results = _add_voice(items, results, th)
-    if options.asr:
-        results = _add_asr(items, results, th)
-    return tuple(results)
+    return results
 
 
-def _embed(items, results) -> list[Embedded] | None:
-    takes = [Take(it.sentence_id, it.voice, np.asarray(it.audio, np.float32), it.sample_rate, r.speech_s)
-             for it, r in zip(items, results)]
-    try:
-        return embed_takes(takes)
-    except EngineUnavailable:
+def _asr_results(refs, measured, results, th: Thresholds, asr_ok: bool) -> list[SentenceQC]:
+    out = []
+    for ref, m, r in zip(refs, measured, results):
+        if not _asr_wanted(ref, m.stats, th):
+            out.append(r)
+        elif not asr_ok or m.transcript is None:
+            out.append(replace(r, notes=r.notes + (asr_mod.UNAVAILABLE_NOTE,)))
+        else:
+            res = asr_mod.score_transcript(m.transcript, ref.text, ref.spoken)
+            flag = ("asr-mismatch",) if res.wer > th.asr_max_wer else ()
+            out.append(replace(r, wer=res.wer, transcript=res.transcript, flags=r.flags + flag))
+    return out
+
+
+def _embedded(refs, measured) -> list[Embedded] | None:
+    if any(m.voice_unavailable for m in measured):
         return None
+    return [Embedded(r.sentence_id, r.voice, m.embedding[1], m.stats.speech_s) for r, m in zip(refs, measured)]
+
+
+def _in_memory_ref(it: SentenceAudio) -> _Ref:
+    audio = np.asarray(it.audio, np.float32)
+    return _Ref(it.sentence_id, it.text, it.voice, it.lang, it.spoken, "",
+                lambda: (audio, it.sample_rate))
+
+
+def check_sentences(items: Sequence[SentenceAudio], options: QCOptions = QCOptions()) -> tuple[SentenceQC, ...]:
+    """QC of in-memory takes (nothing cached)."""
+    th = options.thresholds
+    refs = [_in_memory_ref(it) for it in items]
+    asr_ok = options.asr and asr_mod.asr_available()
+    measured = [_measure(r, options, QCCache(None), asr_ok) for r in refs]
+    results = _signal_results(refs, measured, th)
+    if options.voice:
+        results = _apply_voice(results, _embedded(refs, measured), th)
+    if options.asr:
+        results = _asr_results(refs, measured, results, th, asr_ok)
+    return tuple(results)
 
 
 def _apply_voice(results, embedded: list[Embedded] | None, th: Thresholds) -> list[SentenceQC]:
@@ -94,27 +185,6 @@ def _apply_voice(results, embedded: list[Embedded] | None, th: Thresholds) -> li
             continue
         out.append(replace(r, voice_similarity=score.similarity, notes=r.notes + ((score.note,) if score.note else ()),
                            flags=r.flags + (("voice-mismatch",) if score.flagged else ())))
-    return out
-
-
-def _add_voice(items, results, th: Thresholds) -> list[SentenceQC]:
-    return _apply_voice(results, _embed(items, results), th)
-
-
-def _add_asr(items, results, th: Thresholds) -> list[SentenceQC]:
-    available = asr_mod.asr_available()
-    out = []
-    for it, r in zip(items, results):
-        lang = it.lang or guess_lang(it.text)
-        if lang != "en" or len(asr_mod.normalise_words(it.text)) < th.asr_min_words or r.speech_s == 0:
-            out.append(r)
-            continue
-        if not available:
-            out.append(replace(r, notes=r.notes + (asr_mod.UNAVAILABLE_NOTE,)))
-            continue
-        res = asr_mod.check_asr(it.audio, it.sample_rate, it.text, it.spoken)
-        flag = ("asr-mismatch",) if res.wer > th.asr_max_wer else ()
-        out.append(replace(r, wer=res.wer, transcript=res.transcript, flags=r.flags + flag))
     return out
 
 
@@ -137,31 +207,38 @@ def _planned_sentences(build_dir: Path) -> dict[str, dict]:
     return {s["id"]: s for c in plan.get("chapters", []) for s in c.get("sentences", []) if "id" in s}
 
 
-def sentence_audio_from_timeline(chapter_dir: Path, build_dir: Path) -> tuple[dict, list[SentenceAudio]]:
+def _read_timeline(chapter_dir: Path) -> dict:
     timeline_path = chapter_dir / "timeline.json"
     try:
-        timeline = json.loads(timeline_path.read_text(encoding="utf-8"))
+        return json.loads(timeline_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise AudioError(f"cannot read timeline: {exc}", file=timeline_path,
                          fix="re-run `lector render` for this chapter") from None
-    chapter_audio = None
+
+
+def _timeline_refs(chapter_dir: Path, build_dir: Path) -> tuple[dict, list[_Ref]]:
+    """The chapter's takes: the render cache's FLAC (keyed by its bytes' sha256, decoded only on a QC
+    cache miss) or, when that file is gone, chapter.flac sliced by the timeline (keyed by its samples)."""
+    timeline = _read_timeline(chapter_dir)
+    chapter_audio: list = []
     planned = _planned_sentences(build_dir)
-    items = []
+    refs = []
     for s in timeline.get("sentences", []):
         key = str(s.get("cache_key") or "")
         cached = build_dir / "cache" / key[:2] / f"{key}.flac" if key else None
         if cached is not None and cached.is_file():
-            audio, rate = _read_flac(cached)
+            digest, load = file_digest(cached), (lambda p=cached: _read_flac(p))
         else:
-            if chapter_audio is None:
-                chapter_audio = _read_flac(chapter_dir / "chapter.flac")
-            full, rate = chapter_audio
-            audio = full[int(float(s["start_s"]) * rate): int(float(s["end_s"]) * rate)]
-        items.append(SentenceAudio(sentence_id=str(s["id"]), text=str(s.get("text", "")),
-                                   voice=str(s.get("voice", "")), audio=audio, sample_rate=rate,
-                                   lang=str(s.get("lang") or planned.get(s["id"], {}).get("lang", "")),
-                                   spoken=str(planned.get(s["id"], {}).get("spoken", ""))))
-    return timeline, items
+            if not chapter_audio:
+                chapter_audio.append(_read_flac(chapter_dir / "chapter.flac"))
+            full, rate = chapter_audio[0]
+            piece = full[int(float(s["start_s"]) * rate): int(float(s["end_s"]) * rate)]
+            digest, load = audio_digest(piece, rate), (lambda a=piece, r=rate: (a, r))
+        plan_entry = planned.get(s["id"], {})
+        refs.append(_Ref(sentence_id=str(s["id"]), text=str(s.get("text", "")), voice=str(s.get("voice", "")),
+                         lang=str(s.get("lang") or plan_entry.get("lang", "")),
+                         spoken=str(plan_entry.get("spoken", "")), key=digest, load=load))
+    return timeline, refs
 
 
 def profile_checks(chapter_flac: Path, profile: str) -> tuple[ProfileCheck, ...]:
@@ -182,14 +259,37 @@ def profile_checks(chapter_flac: Path, profile: str) -> tuple[ProfileCheck, ...]
     return tuple(ProfileCheck(profile, False, None, v) for v in violations)
 
 
+def _cached_profile(chapter_flac: Path, profile: str, cache: QCCache) -> tuple[ProfileCheck, ...]:
+    """profile_checks(), remembered per (chapter.flac bytes, profile) in the QC cache."""
+    if cache.root is None or not chapter_flac.is_file():
+        return profile_checks(chapter_flac, profile)
+    key = hashlib.sha256(f"profile:{profile}:{file_digest(chapter_flac)}".encode()).hexdigest()
+    entry = cache.load(key)
+    try:
+        return tuple(ProfileCheck(**p) for p in entry["profile"])
+    except (KeyError, TypeError):
+        pass
+    checks = profile_checks(chapter_flac, profile)
+    cache.store_extra(key, {"profile": [asdict(p) for p in checks]})
+    return checks
+
+
 def _chapter_pass(chapter_dir: Path, build_dir: Path, options: QCOptions) -> tuple[ChapterQC, list[Embedded] | None]:
-    """Signal + ASR + profile checks of one chapter, and its takes' embeddings (voice scored later)."""
-    timeline, items = sentence_audio_from_timeline(chapter_dir, build_dir)
-    sentences = check_sentences(items, replace(options, voice=False)) if items else ()
-    embedded = _embed(items, sentences) if options.voice and items else []
-    profile = profile_checks(chapter_dir / "chapter.flac", options.profile) if options.profile else ()
+    """Signal + ASR + profile checks of one chapter, and its takes' embeddings (voice scored later).
+    Per-take measurements come from build/qc-cache/ when the take's audio was checked before."""
+    timeline, refs = _timeline_refs(chapter_dir, build_dir)
+    cache = QCCache(build_dir / "qc-cache")
+    th = options.thresholds
+    asr_ok = options.asr and any(_asr_wanted(r, _ALWAYS, th) for r in refs) and asr_mod.asr_available()
+    measured = [_measure(r, options, cache, asr_ok) for r in refs]
+    sentences = _signal_results(refs, measured, th)
+    if options.asr:
+        sentences = _asr_results(refs, measured, sentences, th, asr_ok)
+    embedded = _embedded(refs, measured) if options.voice else []
+    flac = chapter_dir / "chapter.flac"
+    profile = _cached_profile(flac, options.profile, cache) if options.profile else ()
     chapter = ChapterQC(chapter=int(timeline.get("chapter", int(chapter_dir.name))),
-                        title=str(timeline.get("title", "")), sentences=sentences, profile=profile)
+                        title=str(timeline.get("title", "")), sentences=tuple(sentences), profile=profile)
     return chapter, embedded
 
 

@@ -10,7 +10,11 @@ unless ``sandhi=True``.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from tts_engine.model import Token
@@ -88,6 +92,81 @@ class Pronouncer:
         """Space-separated pronunciation of a line (what `lector pronounce` prints)."""
         text = self.substitute(text, lang)
         return " ".join(t.pron for t in self.tokens(text, lang) if t.pron)
+
+
+TOKEN_CACHE_VERSION = "tok1"
+_FRONTEND_SOURCES = ("pronounce.py", "g2p_zh.py", "g2p_en.py", "polyphone_rules.py")
+_FRONTEND_PACKAGES = ("g2pM", "pypinyin", "jieba", "piper-tts")
+
+
+def frontend_version(lexicon: Lexicon, sandhi: bool) -> str:
+    """Identity of everything tokens() depends on besides its input: this front-end's code, the
+    g2p packages' versions, the lexicon's entries and the sandhi switch (no model is loaded)."""
+    from importlib import metadata
+
+    h = hashlib.sha256(f"{TOKEN_CACHE_VERSION}|sandhi={sandhi}|".encode())
+    here = Path(__file__).parent
+    for name in _FRONTEND_SOURCES:
+        h.update((here / name).read_bytes())
+    for pkg in _FRONTEND_PACKAGES:
+        try:
+            h.update(f"{pkg}={metadata.version(pkg)}|".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{pkg}=none|".encode())
+    h.update(repr(lexicon.entries).encode("utf-8"))
+    return h.hexdigest()
+
+
+class CachedPronouncer:
+    """A :class:`Pronouncer` whose ``tokens()`` are remembered in a JSON file keyed by (spoken text,
+    lang) under the front-end identity (:func:`frontend_version`), so planning an unchanged book does
+    not load g2pM, jieba or espeak at all (the g2p modules load their models on first use only).
+    ``flush()`` writes the entries used by this run atomically."""
+
+    def __init__(self, inner: Pronouncer, path: Path) -> None:
+        self.inner = inner
+        self.path = Path(path)
+        self.version = frontend_version(inner.lexicon, inner.sandhi)
+        self._known = self._read()
+        self._used: dict[str, list] = {}
+
+    @classmethod
+    def for_project(cls, project_root: Path, path: Path, *, sandhi: bool = False) -> "CachedPronouncer":
+        return cls(Pronouncer.for_project(project_root, sandhi=sandhi), path)
+
+    def _read(self) -> dict[str, list]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return {}
+        ok = isinstance(data, dict) and data.get("frontend") == self.version and isinstance(data.get("tokens"), dict)
+        return data["tokens"] if ok else {}
+
+    def substitute(self, text: str, lang: str) -> str:
+        return self.inner.substitute(text, lang)
+
+    def tokens(self, text: str, lang: str) -> tuple[Token, ...]:
+        key = f"{lang}\x1f{text}"
+        rows = self._used.get(key) or self._known.get(key)
+        if rows is None:
+            rows = [[t.text, t.pron, t.origin] for t in self.inner.tokens(text, lang)]
+        self._used[key] = rows
+        return tuple(Token(*row) for row in rows)
+
+    def flush(self) -> None:
+        """Write the tokens used since construction (only when they differ from the file)."""
+        if self._used == self._known:
+            return
+        data = json.dumps({"frontend": self.version, "tokens": self._used}, ensure_ascii=False)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(data)
+            os.replace(tmp, self.path)
+        except OSError:
+            return      # a read-only build folder only costs the cache
+        self._known = dict(self._used)
 
 
 def _apply_zh_entry(entry: Entry, text: str, prons: list[str], origins: list[str]) -> None:
