@@ -33,6 +33,7 @@ from botocore.config import Config
 
 from tts_engine.cache import BytesStore, check_key
 from tts_engine.errors import CacheError, PublishError
+from tts_engine.hashing import sha256_file
 from tts_engine.project import Project
 
 ENDPOINT_ENV = "LECTOR_S3_ENDPOINT_URL"
@@ -84,13 +85,6 @@ class PublishReport:
     def url(self) -> str:
         return self.target.url
 
-
-def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def resolve_target(project: Project, *, target: str | None = None, endpoint_url: str | None = None,

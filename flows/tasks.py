@@ -7,7 +7,6 @@ in threads, in Dask workers or on another machine. Prefect's own result caching 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -30,6 +29,7 @@ from tts_engine.audio.master import master_chapter
 from tts_engine.audio.stitch import stitch_chapter, write_timeline
 from tts_engine.cache import LocalStore, Store, project_store
 from tts_engine.errors import AudioError, LectorError
+from tts_engine.hashing import sha256_file
 from tts_engine.model import Chapter, Plan, Sentence
 from tts_engine.planner import build_plan, plan_to_json
 from tts_engine.project import Project, load_project
@@ -126,13 +126,6 @@ def stitch_task(project_path: str, chapter: Chapter, reports: list[RenderReport]
     return str(write_flac(folder / "stitched.flac", stitched.audio, stitched.sample_rate))
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def _stamp(folder: Path, name: str) -> Path:
     return folder / f".{name}.stamp.json"
@@ -155,14 +148,14 @@ def _up_to_date(out: Path, stamp: Path, identity: dict) -> bool:
     is touched (so it stays newer than its input, see chapter_changed) instead of being made again."""
     data = _read_stamp(stamp)
     if data.get("identity") != identity or not out.is_file() or out.stat().st_size != data.get("size") or \
-            file_sha256(out) != data.get("sha256"):
+            sha256_file(out) != data.get("sha256"):
         return False
     os.utime(out)
     return True
 
 
 def _stamp_output(out: Path, stamp: Path, identity: dict, extra: dict | None = None) -> None:
-    _write_stamp(stamp, {"identity": identity, "size": out.stat().st_size, "sha256": file_sha256(out),
+    _write_stamp(stamp, {"identity": identity, "size": out.stat().st_size, "sha256": sha256_file(out),
                          **(extra or {})})
 
 
@@ -174,7 +167,7 @@ def master_task(project_path: str, chapter: Chapter, stitched_path: str) -> Chap
     folder = chapter_dir(project, chapter.index)
     profile = project.config.output.profile
     out, stamp = folder / "chapter.flac", _stamp(folder, "master")
-    identity = {"stitched": file_sha256(Path(stitched_path)), "profile": profile, "index": chapter.index,
+    identity = {"stitched": sha256_file(Path(stitched_path)), "profile": profile, "index": chapter.index,
                 "title": chapter.title}
     if _up_to_date(out, stamp, identity):
         Path(stitched_path).unlink(missing_ok=True)
@@ -222,7 +215,7 @@ def export_task(project_path: str, chapter: Chapter, fmt: str, mastered: Chapter
         return rel
     book = project.config.book
     tags = Id3Tags(title=chapter.title, artist=book.author, album=book.title, track=chapter.index, track_total=None)
-    identity = {"source": file_sha256(source), "fmt": fmt, "kbps": project.config.output.mp3_kbps,
+    identity = {"source": sha256_file(source), "fmt": fmt, "kbps": project.config.output.mp3_kbps,
                 "tags": list(vars(tags).values()) if fmt == "mp3" else None}
     stamp = _stamp(folder, fmt)
     if _up_to_date(out, stamp, identity):
@@ -242,7 +235,7 @@ AAC_KBPS = 64
 def chapter_aac(project: Project, index: int) -> Path:
     """chapters/NN/chapter.flac as AAC, encoded once per master (build/aac/<sha256 of the master>.aac)."""
     source = chapter_dir(project, index) / "chapter.flac"
-    out = project.build_dir / "aac" / f"{file_sha256(source)}-{AAC_KBPS}k.aac"
+    out = project.build_dir / "aac" / f"{sha256_file(source)}-{AAC_KBPS}k.aac"
     if not out.is_file():
         encode_aac(M4bChapter("", source), out, kbps=AAC_KBPS)
     return out

@@ -147,7 +147,7 @@ def _register_files(app: FastAPI, ctx: Ctx) -> None:
 
 
 def _register_actions(app: FastAPI, ctx: Ctx) -> None:
-    store, root, reply, sentence_or_404 = ctx.store, ctx.root, ctx.reply, ctx.sentence_or_404
+    store, reply, sentence_or_404 = ctx.store, ctx.reply, ctx.sentence_or_404
     post = [Depends(csrf_protect)]
     @app.post("/sentences/{sid}/approve", dependencies=post)
     def approve(request: Request, sid: str):

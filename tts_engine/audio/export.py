@@ -186,15 +186,22 @@ def export_m4b(chapters: Sequence[M4bChapter | tuple], path: str | Path, *, titl
         args = [*_raw_input(M4B_RATE), "-f", "ffmetadata", "-i", str(meta)]
         maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
         if cover is not None:
-            cov = Path(cover)
-            if not cov.is_file():
-                raise AudioError("cover image not found", file=cov, fix="add cover.jpg or drop the cover")
-            args += ["-i", str(cov)]
-            maps += ["-map", "2:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
+            args, maps = args + ["-i", str(_cover_file(cover))], maps + _COVER_MAPS
         args += [*maps, "-c:a", "aac", "-b:a", f"{kbps}k", "-ac", "1", "-movflags", "+faststart",
                  "-f", "ipod", str(tmp)]
         _run_ffmpeg(args, _chapter_chunks(chs, samples), str(final))
     return final
+
+
+# the cover is ffmpeg's third input (audio, chapter metadata, cover) and goes in as attached art
+_COVER_MAPS = ["-map", "2:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
+
+
+def _cover_file(cover: str | Path) -> Path:
+    cov = Path(cover)
+    if not cov.is_file():
+        raise AudioError("cover image not found", file=cov, fix="add cover.jpg or drop the cover")
+    return cov
 
 
 AAC_FRAME = 1024      # samples per AAC frame
@@ -247,11 +254,7 @@ def mux_m4b(chapters: Sequence[tuple[str, str | Path]], path: str | Path, *, tit
         args = ["-nostdin", "-f", "concat", "-safe", "0", "-i", str(parts), "-f", "ffmetadata", "-i", str(meta)]
         maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
         if cover is not None:
-            cov = Path(cover)
-            if not cov.is_file():
-                raise AudioError("cover image not found", file=cov, fix="add cover.jpg or drop the cover")
-            args += ["-i", str(cov)]
-            maps += ["-map", "2:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
+            args, maps = args + ["-i", str(_cover_file(cover))], maps + _COVER_MAPS
         args += [*maps, "-c:a", "copy", "-bsf:a", "aac_adtstoasc", "-movflags", "+faststart", "-f", "ipod", str(tmp)]
         _run_ffmpeg(args, (), str(final))
     return final

@@ -25,7 +25,7 @@ import scipy.signal as ss
 import soxr
 
 from ..cache import Store, try_read
-from ..model import Chapter, Sentence
+from ..model import Chapter
 from ..project import PauseSettings
 from .io import atomic_write_bytes
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..errors import EngineError, EngineUnavailable, VoiceError
+from ..hashing import sha256_file
 from ..project import EngineOptions
 from .base import Capabilities, Engine, SynthRequest, VoiceInfo
 
@@ -115,13 +116,6 @@ def model_cache_dir() -> Path:
     base = Path(root).expanduser() if root else Path.home() / ".cache" / "lector"
     return base / "models"
 
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def cached_model(source: Path, tag: str, suffix: str, build: Callable[[bytes], bytes]) -> Path:
