@@ -140,3 +140,13 @@ def test_session_does_not_spin(engine):
     so = engine.session.get_session_options()
     assert so.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     assert so.intra_op_num_threads == 2 and so.inter_op_num_threads == 1
+
+
+def test_capabilities_do_not_load_the_model():
+    # a fully cached re-render only needs the capabilities (for cache keys): no ONNX session yet
+    engine = PiperEngine()
+    assert engine.capabilities.engine_id == "piper-en"
+    assert engine.capabilities.version.startswith("1+")
+    assert engine._session is None
+    engine.session
+    assert engine._session is not None

@@ -89,11 +89,25 @@ class PiperEngine:
             emotion_method="length-noise-presets", accepts_phonemes=True, seedable=True,
             batchable=False, device="cpu",
         )
-        patched = cached_model(model_path, "noise-inputs-v1", ".onnx", seedable_piper)
-        self.session = ort.InferenceSession(str(patched), _session_options(default_threads(self.options)),
-                                            providers=["CPUExecutionProvider"])
-        self._has_sid = any(i.name == "sid" for i in self.session.get_inputs())
+        self._model_path = model_path
+        self._session: ort.InferenceSession | None = None
+        self._session_lock = threading.Lock()
         self._lock = threading.Lock()
+
+    @property
+    def session(self) -> ort.InferenceSession:
+        """The ONNX session, built on first use: a fully cached re-render asks the engine for its
+        capabilities (cache keys) but never synthesizes, so it should not pay the model load."""
+        with self._session_lock:
+            if self._session is None:
+                patched = cached_model(self._model_path, "noise-inputs-v1", ".onnx", seedable_piper)
+                self._session = ort.InferenceSession(str(patched), _session_options(default_threads(self.options)),
+                                                     providers=["CPUExecutionProvider"])
+        return self._session
+
+    @property
+    def _has_sid(self) -> bool:
+        return any(i.name == "sid" for i in self.session.get_inputs())
 
     def voices(self) -> tuple[VoiceInfo, ...]:
         return self._voices
