@@ -4,6 +4,14 @@ CPU, int8) and score the word error rate against the text it should say.
 
 Both sides are normalised the same way before scoring: lower case, numbers
 spelled out (num2words), hyphens/apostrophes folded, punctuation dropped.
+
+Whisper always encodes a 30 s window, so a 3 s take costs as much as a 28 s one.
+``transcribe_many`` packs consecutive short takes into one window (separated by
+``PACK_GAP_S`` of silence), transcribes it once with word timestamps and gives each
+word to the take whose span (extended to the middle of the gaps) holds the word's
+midpoint. A take alone in its window, longer than the window, or heard as nothing
+(or judged suspect by the caller's ``retry``) is transcribed alone by ``transcribe``.
+``CALLS["whisper"]`` counts Whisper ``transcribe`` calls (windows and single takes).
 """
 from __future__ import annotations
 
@@ -11,12 +19,17 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ..errors import EngineUnavailable
+from .cache import CALLS
 
 ASR_RATE = 16000
+PACK_WINDOW_S = 28.0        # packed audio per Whisper window (Whisper pads/cuts to 30 s)
+PACK_GAP_S = 0.8            # silence between packed takes
+PACK_BEAM = 5               # beam for packed windows: greedy misreads more in a long window
 UNAVAILABLE_NOTE = "qc:asr-unavailable"
 
 _lock = threading.Lock()
@@ -133,19 +146,94 @@ def _get_model():
         return _model
 
 
-def transcribe(audio: np.ndarray, sample_rate: int) -> str:
-    """English transcript of a short take (greedy decoding, no VAD, no timestamps)."""
+def _to_asr_rate(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     import soxr
 
     x = np.asarray(audio, dtype=np.float32).reshape(-1)
     if sample_rate != ASR_RATE:
         x = soxr.resample(x, sample_rate, ASR_RATE).astype(np.float32)
+    return x
+
+
+def transcribe(audio: np.ndarray, sample_rate: int) -> str:
+    """English transcript of a short take (greedy decoding, no VAD, no timestamps)."""
+    x = _to_asr_rate(audio, sample_rate)
     model = _get_model()
     with _lock:
+        CALLS["whisper"] += 1
         segments, _info = model.transcribe(
             x, language="en", beam_size=1, condition_on_previous_text=False,
             without_timestamps=True, vad_filter=False)
         return " ".join(s.text.strip() for s in segments).strip()
+
+
+_transcribe_alone = transcribe      # the Whisper single-take path (``transcribe`` may be replaced)
+
+
+def pack_windows(durations_s: Sequence[float], window_s: float = PACK_WINDOW_S,
+                 gap_s: float = PACK_GAP_S) -> list[list[int]]:
+    """Consecutive indices grouped greedily into windows of at most ``window_s`` seconds
+    (takes plus ``gap_s`` between them); a take longer than the window is alone."""
+    windows: list[list[int]] = []
+    used_s = 0.0
+    for i, d in enumerate(durations_s):
+        if windows and windows[-1] and used_s + gap_s + d <= window_s:
+            windows[-1].append(i)
+            used_s += gap_s + d
+        else:
+            windows.append([i])
+            used_s = d
+    return windows
+
+
+def _window_words(x: np.ndarray) -> list[tuple[float, str]]:
+    """(midpoint seconds, word) of every word Whisper hears in one <= 30 s window. The batched
+    pipeline decodes the window exactly once (the sequential one re-reads the tail after the
+    last word); temperature 0 only, so the result is deterministic."""
+    from faster_whisper import BatchedInferencePipeline
+
+    model = _get_model()
+    with _lock:
+        CALLS["whisper"] += 1
+        segments, _info = BatchedInferencePipeline(model).transcribe(
+            x, language="en", beam_size=PACK_BEAM, temperature=0.0, condition_on_previous_text=False,
+            without_timestamps=True, word_timestamps=True, vad_filter=False, batch_size=1)
+        return [((w.start + w.end) / 2, w.word) for s in segments for w in (s.words or ())]
+
+
+def _transcribe_window(takes: Sequence[np.ndarray]) -> list[str]:
+    """Transcripts of 16 kHz takes packed into one window, split by word midpoints."""
+    gap = np.zeros(int(round(PACK_GAP_S * ASR_RATE)), np.float32)
+    pieces, bounds_s, t = [], [], 0
+    for n, x in enumerate(takes):
+        pieces += [gap, x] if n else [x]
+        t += (gap.size if n else 0) + x.size
+        bounds_s.append((t + gap.size / 2) / ASR_RATE)     # middle of the gap after take n
+    words: list[list[str]] = [[] for _ in takes]
+    for mid_s, word in _window_words(np.concatenate(pieces)):
+        n = next((k for k, b in enumerate(bounds_s) if mid_s < b), len(takes) - 1)
+        words[n].append(word)
+    return [re.sub(r"\s+", " ", "".join(w)).strip() for w in words]
+
+
+def transcribe_many(takes: Sequence[tuple[np.ndarray, int]],
+                    retry: Callable[[int, str], bool] | None = None) -> list[str]:
+    """Transcripts of many takes (in order; consecutive ones share a Whisper window).
+    A take heard as nothing, or for which ``retry(index, transcript)`` is true, is
+    transcribed alone. When ``transcribe`` has been replaced (another backend, a test
+    double), every take goes through it alone."""
+    if transcribe is not _transcribe_alone:
+        return [transcribe(a, r) for a, r in takes]
+    xs = [_to_asr_rate(a, r) for a, r in takes]
+    out = [""] * len(xs)
+    for window in pack_windows([x.size / ASR_RATE for x in xs]):
+        if len(window) == 1:
+            out[window[0]] = transcribe(xs[window[0]], ASR_RATE)
+            continue
+        for n, text in zip(window, _transcribe_window([xs[n] for n in window])):
+            alone = not text or (retry is not None and retry(n, text))
+            out[n] = transcribe(xs[n], ASR_RATE) if alone else text
+    return out
 
 
 def check_asr(audio: np.ndarray, sample_rate: int, text: str, spoken: str = "") -> AsrResult:

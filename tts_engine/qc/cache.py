@@ -27,7 +27,7 @@ from .checks import SignalStats, Thresholds
 from .report import write_json_atomic
 
 QC_VERSION = "qc1"          # bump when signal stats, the ASR model/decoding or the embedder change
-CALLS: Counter = Counter()  # model calls made in this process: "asr", "embed"
+CALLS: Counter = Counter()  # model work in this process: "asr" (takes transcribed), "whisper" (model calls), "embed"
 
 
 def file_digest(path: Path) -> str:

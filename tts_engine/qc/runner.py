@@ -83,25 +83,51 @@ def _asr_wanted(ref: _Ref, stats: SignalStats, th: Thresholds) -> bool:
     return lang == "en" and len(asr_mod.normalise_words(ref.text)) >= th.asr_min_words and stats.speech_s > 0
 
 
-def _measure(ref: _Ref, options: QCOptions, cache: QCCache, asr_ok: bool) -> _Measured:
-    """Signal stats, transcript and embedding of one take: from the QC cache, else computed (and stored)."""
-    th = options.thresholds
-    entry = cache.load(ref.key)
+ASR_BLOCK = 64      # takes measured together (their audio held at once); ASR packs uncached ones
+
+
+def _lazy(load: Callable[[], tuple[np.ndarray, int]]) -> Callable[[], tuple[np.ndarray, int]]:
     memo: list = []
 
     def audio() -> tuple[np.ndarray, int]:
         if not memo:
-            memo.append(ref.load())
+            memo.append(load())
         return memo[0]
+    return audio
 
-    stats = cache.stats(entry, th)
-    dirty = stats is None
-    if stats is None:
-        stats = signal_stats(*audio(), th)
-    transcript = entry.get("transcript") if isinstance(entry.get("transcript"), str) else None
-    if options.asr and asr_ok and transcript is None and _asr_wanted(ref, stats, th):
-        qc_cache.CALLS["asr"] += 1
-        transcript, dirty = asr_mod.transcribe(*audio()), True
+
+def _measure_all(refs: Sequence[_Ref], options: QCOptions, cache: QCCache, asr_ok: bool) -> list[_Measured]:
+    return [m for n in range(0, len(refs), ASR_BLOCK)
+            for m in _measure_block(refs[n:n + ASR_BLOCK], options, cache, asr_ok)]
+
+
+def _measure_block(refs: Sequence[_Ref], options: QCOptions, cache: QCCache, asr_ok: bool) -> list[_Measured]:
+    """Signal stats, transcripts and embeddings of consecutive takes: from the QC cache, else computed
+    (and stored). Uncached transcripts are made together (asr.transcribe_many packs short takes)."""
+    th = options.thresholds
+    entries = [cache.load(r.key) for r in refs]
+    audios = [_lazy(r.load) for r in refs]
+    cached = [cache.stats(e, th) for e in entries]
+    stats = [s if s is not None else signal_stats(*a(), th) for s, a in zip(cached, audios)]
+    dirty = [s is None for s in cached]
+    transcripts = [e.get("transcript") if isinstance(e.get("transcript"), str) else None for e in entries]
+    wanted = [i for i, r in enumerate(refs) if options.asr and asr_ok and transcripts[i] is None
+              and _asr_wanted(r, stats[i], th)]
+    if wanted:
+        qc_cache.CALLS["asr"] += len(wanted)
+
+        def suspect(n: int, hyp: str) -> bool:    # a packed mismatch is confirmed on the take alone
+            ref = refs[wanted[n]]
+            return asr_mod.score_transcript(hyp, ref.text, ref.spoken).wer > th.asr_max_wer
+        heard = asr_mod.transcribe_many([audios[i]() for i in wanted], retry=suspect)
+        for i, text in zip(wanted, heard):
+            transcripts[i], dirty[i] = text, True
+    return [_embed_and_store(r, options, cache, e, s, t, d, a)
+            for r, e, s, t, d, a in zip(refs, entries, stats, transcripts, dirty, audios)]
+
+
+def _embed_and_store(ref: _Ref, options: QCOptions, cache: QCCache, entry: dict, stats: SignalStats,
+                     transcript: str | None, dirty: bool, audio: Callable) -> _Measured:
     embedding, unavailable = cache.embedding(ref.key, entry), False
     if options.voice and not embedding[0]:
         qc_cache.CALLS["embed"] += 1
@@ -112,7 +138,7 @@ def _measure(ref: _Ref, options: QCOptions, cache: QCCache, asr_ok: bool) -> _Me
         except EngineUnavailable:
             unavailable = True
     if dirty:
-        cache.store(ref.key, stats=stats, th=th, transcript=transcript, embedding=embedding)
+        cache.store(ref.key, stats=stats, th=options.thresholds, transcript=transcript, embedding=embedding)
     return _Measured(stats, transcript, embedding, unavailable)
 
 
@@ -164,7 +190,7 @@ def check_sentences(items: Sequence[SentenceAudio], options: QCOptions = QCOptio
     th = options.thresholds
     refs = [_in_memory_ref(it) for it in items]
     asr_ok = options.asr and asr_mod.asr_available()
-    measured = [_measure(r, options, QCCache(None), asr_ok) for r in refs]
+    measured = _measure_all(refs, options, QCCache(None), asr_ok)
     results = _signal_results(refs, measured, th)
     if options.voice:
         results = _apply_voice(results, _embedded(refs, measured), th)
@@ -281,7 +307,7 @@ def _chapter_pass(chapter_dir: Path, build_dir: Path, options: QCOptions) -> tup
     cache = QCCache(build_dir / "qc-cache")
     th = options.thresholds
     asr_ok = options.asr and any(_asr_wanted(r, _ALWAYS, th) for r in refs) and asr_mod.asr_available()
-    measured = [_measure(r, options, cache, asr_ok) for r in refs]
+    measured = _measure_all(refs, options, cache, asr_ok)
     sentences = _signal_results(refs, measured, th)
     if options.asr:
         sentences = _asr_results(refs, measured, sentences, th, asr_ok)
