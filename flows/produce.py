@@ -10,6 +10,7 @@ recorded in build/qc.json, the manifest's ``qc`` and the summary.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 from prefect import flow
@@ -19,9 +20,10 @@ from tts_engine.errors import ConfigError
 from tts_engine.model import Chapter, Plan
 from tts_engine.project import load_project
 
+from . import chapter as c
 from . import tasks as t
 from .manifest import ChapterOutput, read_manifest, read_qc_summary
-from .runners import default_runner_name, task_runner_for
+from .runners import default_runner_name, in_process_run, task_runner_for
 
 
 @flow(name="produce-book", task_runner=task_runner_for(default_runner_name()), log_prints=True)
@@ -69,8 +71,9 @@ def run_book(project_path: str, *, chapters: list[int] | None = None, draft: boo
     """produce_book with a chosen task runner ("threads", "sequential", or what H adds)."""
     project = load_project(project_path)          # config errors surface before any flow starts
     task_runner = task_runner_for(runner, address, max_workers=max_workers)
-    return produce_book.with_options(task_runner=task_runner)(
-        project_path=str(project.root), chapters=chapters, draft=draft, publish=publish, qc=qc)
+    with in_process_run():
+        return produce_book.with_options(task_runner=task_runner)(
+            project_path=str(project.root), chapters=chapters, draft=draft, publish=publish, qc=qc)
 
 
 # -- the shared body ------------------------------------------------------------------------------
@@ -100,18 +103,20 @@ def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: b
                         for b in _batches(ch, size)] for ch in chapters}
     if only_changed:
         early = _resolve(synth)
-        chapters = [ch for ch in chapters if t.chapter_changed(project, ch, early[ch.index])]
+        chapters = [ch for ch in chapters if c.chapter_changed(project, ch, early[ch.index])]
     pipelines = {ch.index: _chapter_pipeline(project_path, project, ch, synth[ch.index]) for ch in chapters}
-    aacs = [t.aac_task.submit(project_path, ch, pipelines[ch.index][0]) for ch in chapters
+    aacs = [c.aac_task.submit(project_path, ch, pipelines[ch.index][0]) for ch in chapters
             if "m4b" in project.config.output.formats]      # each chapter's AAC next to its MP3
     checks = _qc_pipelines(project_path, pipelines, project.config.render.qc if qc is None else qc)
     reports = _resolve(synth)
-    done = {i: replace(_with_counts(m.result(), reports[i]), files=tuple(e.result() for e in exports))
-            for i, (m, exports) in pipelines.items()}
+    mastered = {i: _with_counts(m.result(), reports[i]) for i, (m, _, _) in pipelines.items()}
     for aac in aacs:
         aac.result()
+    # the book needs the chapters' AACs only, so it is muxed while chapter.flac may still be written
+    book_files = (t.export_book_task(project_path, plan, _merge_previous(project, plan, mastered))
+                  if mastered else _previous_book(project))
+    done = {i: replace(mastered[i], files=_files(flac, exports)) for i, (_, exports, flac) in pipelines.items()}
     all_outputs = _merge_previous(project, plan, done)
-    book_files = t.export_book_task(project_path, plan, all_outputs) if done else _previous_book(project)
     qc_results = {i: f.result() for i, f in checks.items()}      # build/qc.json is complete from here
     bundle = t.bundle_task(project_path) if done else None
     counts = (sum(r.synthesized for rs in reports.values() for r in rs),
@@ -129,11 +134,22 @@ def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: b
     return summary, keys
 
 
+def _files(flac: PrefectFuture, exports: list[PrefectFuture]) -> tuple[str, ...]:
+    """A chapter's delivery files in masters/: the FLAC (when exported) first, then the others."""
+    first = flac.result()
+    return ((first,) if first else ()) + tuple(e.result() for e in exports)
+
+
 def _qc_pipelines(project_path: str, pipelines: dict, enabled: bool) -> dict[int, PrefectFuture]:
-    """One QC task per chapter, after its master and exports (chapter.flac + timeline.json final)."""
+    """One QC task per chapter, right after its master: QC reads the takes from build/cache,
+    timeline.json and master.json (final once the master is), so it runs beside the exports.
+    With the render cache elsewhere ($LECTOR_CACHE_URL) QC slices chapter.flac for the takes, so
+    it also waits for chapter.flac."""
     if not enabled:
         return {}
-    return {i: t.qc_task.submit(project_path, i, wait_for=[m, *exports]) for i, (m, exports) in pipelines.items()}
+    shared_cache = bool(os.environ.get(t.CACHE_URL_ENV, "").strip())
+    return {i: t.qc_task.submit(project_path, i, wait_for=[m, flac] if shared_cache else [m])
+            for i, (m, exports, flac) in pipelines.items()}
 
 
 def _qc_summary(project, results: dict[int, dict]) -> dict | None:
@@ -150,11 +166,13 @@ def _resolve(synth: dict[int, list[PrefectFuture]]) -> dict[int, list]:
 
 
 def _chapter_pipeline(project_path: str, project, chapter: Chapter, synth: list[PrefectFuture]):
-    """stitch -> master -> one export per chapter format; returns (master future, export futures)."""
-    stitched = t.stitch_task.submit(project_path, chapter, synth)
-    mastered = t.master_task.submit(project_path, chapter, stitched)
-    exports = [t.export_task.submit(project_path, chapter, fmt, mastered) for fmt in t.chapter_formats(project)]
-    return mastered, exports
+    """master (stitch + master, block by block) -> chapter.flac (+ its FLAC export) and the other
+    chapter exports side by side; returns (master future, export futures, chapter.flac future)."""
+    mastered = c.master_task.submit(project_path, chapter, synth)
+    flac = c.chapter_flac_task.submit(project_path, chapter, mastered)
+    exports = [c.export_task.submit(project_path, chapter, fmt, mastered)
+               for fmt in c.chapter_formats(project) if fmt in c.EXPORT_FORMATS]
+    return mastered, exports, flac
 
 
 def _previous_book(project) -> tuple[str, ...]:

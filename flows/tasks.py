@@ -7,11 +7,9 @@ in threads, in Dask workers or on another machine. Prefect's own result caching 
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import re
-import shutil
 import threading
 import unicodedata
 from contextlib import contextmanager, nullcontext
@@ -22,14 +20,10 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 
-from tts_engine.audio.export import (Id3Tags, M4bChapter, encode_aac, export_mp3, export_vtt, export_wav,
-                                     mux_m4b)
-from tts_engine.audio.io import atomic_path, atomic_write_bytes, read_audio, write_flac
-from tts_engine.audio.master import master_chapter
-from tts_engine.audio.stitch import stitch_chapter, write_timeline
+from tts_engine.audio.export import mux_m4b
+from tts_engine.audio.io import atomic_write_bytes
 from tts_engine.cache import LocalStore, Store, project_store
-from tts_engine.errors import AudioError, LectorError
-from tts_engine.hashing import sha256_file
+from tts_engine.errors import LectorError
 from tts_engine.model import Chapter, Plan, Sentence
 from tts_engine.planner import build_plan, plan_to_json
 from tts_engine.project import Project, load_project
@@ -111,149 +105,6 @@ def synthesize_task(project_path: str, chapter_index: int, sentences: tuple[Sent
     return report
 
 
-@task(name="stitch", cache_policy=NO_CACHE, persist_result=False)
-def stitch_task(project_path: str, chapter: Chapter, reports: list[RenderReport]) -> str:
-    """stitch_chapter(); writes chapters/NN/stitched.flac + timeline.json, returns the FLAC path."""
-    project = _project(project_path)
-    results = [r for rep in reports for r in rep.results]
-    stitched = stitch_chapter(chapter, results, render_store(project),
-                              pauses=project.config.pauses, sample_rate=project.config.output.sample_rate)
-    if stitched.missing:
-        raise AudioError(f"chapter {chapter.index}: no audio for sentences {', '.join(stitched.missing)}",
-                         field="render", fix="check the engine errors above, then re-run `lector render`")
-    folder = chapter_dir(project, chapter.index)
-    write_timeline(folder / "timeline.json", chapter, stitched, results)
-    return str(write_flac(folder / "stitched.flac", stitched.audio, stitched.sample_rate))
-
-
-
-def _stamp(folder: Path, name: str) -> Path:
-    return folder / f".{name}.stamp.json"
-
-
-def _read_stamp(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_stamp(path: Path, data: dict) -> None:
-    atomic_write_bytes(path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-
-
-def _up_to_date(out: Path, stamp: Path, identity: dict) -> bool:
-    """``out`` was made from exactly ``identity`` (input bytes' sha256 + options) and is intact: then it
-    is touched (so it stays newer than its input, see chapter_changed) instead of being made again."""
-    data = _read_stamp(stamp)
-    if data.get("identity") != identity or not out.is_file() or out.stat().st_size != data.get("size") or \
-            sha256_file(out) != data.get("sha256"):
-        return False
-    os.utime(out)
-    return True
-
-
-def _stamp_output(out: Path, stamp: Path, identity: dict, extra: dict | None = None) -> None:
-    _write_stamp(stamp, {"identity": identity, "size": out.stat().st_size, "sha256": sha256_file(out),
-                         **(extra or {})})
-
-
-@task(name="master", cache_policy=NO_CACHE, persist_result=False)
-def master_task(project_path: str, chapter: Chapter, stitched_path: str) -> ChapterOutput:
-    """master_chapter() to the project's profile; writes chapters/NN/chapter.flac (and drops
-    the unmastered stitched.flac). Skipped when chapter.flac was mastered from the same stitched bytes."""
-    project = _project(project_path)
-    folder = chapter_dir(project, chapter.index)
-    profile = project.config.output.profile
-    out, stamp = folder / "chapter.flac", _stamp(folder, "master")
-    identity = {"stitched": sha256_file(Path(stitched_path)), "profile": profile, "index": chapter.index,
-                "title": chapter.title}
-    if _up_to_date(out, stamp, identity):
-        Path(stitched_path).unlink(missing_ok=True)
-        progress.info("chapter %d unchanged: master kept", chapter.index)
-        return _output_from_dict(_read_stamp(stamp)["output"])
-    audio, sample_rate = read_audio(stitched_path)
-    result = master_chapter(audio, sample_rate, profile, in_place=True)
-    write_flac(out, result.audio, result.sample_rate)
-    Path(stitched_path).unlink(missing_ok=True)     # the intermediate; chapter.flac is what stays
-    m = result.measurements
-    progress.info("chapter %d mastered: %.1f s, %s", chapter.index, m.duration_s,
-                  "inside " + profile if not result.violations else "FLAGGED: " + "; ".join(result.violations))
-    output = ChapterOutput(
-        index=chapter.index, title=chapter.title, duration_s=round(m.duration_s, 3), profile=profile,
-        gain_db=round(result.gain_db, 3),
-        measurements=tuple((k, round(float(v), 3)) for k, v in vars(m).items()),
-        violations=tuple(result.violations), files=(),
-    )
-    _stamp_output(out, stamp, identity, {"output": output.to_dict()})
-    return output
-
-
-def _output_from_dict(d: dict) -> ChapterOutput:
-    return ChapterOutput(index=d["index"], title=d["title"], duration_s=d["duration_s"], profile=d["profile"],
-                         gain_db=d["gain_db"], measurements=tuple(d["measurements"].items()),
-                         violations=tuple(d["violations"]), files=())
-
-
-@task(name="export", cache_policy=NO_CACHE, persist_result=False)
-def export_task(project_path: str, chapter: Chapter, fmt: str, mastered: ChapterOutput) -> str:
-    """One delivery file for a chapter: masters/NN-slug.<fmt> (flac, wav, mp3 or vtt). The FLAC is a
-    copy of chapter.flac; a WAV/MP3 made from the same chapter.flac bytes and options is kept."""
-    project = _project(project_path)
-    folder = chapter_dir(project, chapter.index)
-    out = project.build_dir / "masters" / f"{chapter_stem(chapter)}.{fmt}"
-    rel = out.relative_to(project.build_dir).as_posix()
-    if fmt == "vtt":
-        timeline = json.loads((folder / "timeline.json").read_text(encoding="utf-8"))
-        export_vtt(timeline, out)
-        return rel
-    source = folder / "chapter.flac"
-    if fmt == "flac":
-        with atomic_path(out, suffix=".flac") as tmp:
-            shutil.copyfile(source, tmp)
-        return rel
-    book = project.config.book
-    tags = Id3Tags(title=chapter.title, artist=book.author, album=book.title, track=chapter.index, track_total=None)
-    identity = {"source": sha256_file(source), "fmt": fmt, "kbps": project.config.output.mp3_kbps,
-                "tags": list(vars(tags).values()) if fmt == "mp3" else None}
-    stamp = _stamp(folder, fmt)
-    if _up_to_date(out, stamp, identity):
-        return rel
-    audio, sample_rate = read_audio(source)
-    if fmt == "wav":
-        export_wav(audio, sample_rate, out)
-    else:
-        export_mp3(audio, sample_rate, out, kbps=project.config.output.mp3_kbps, tags=tags)
-    _stamp_output(out, stamp, identity)
-    return rel
-
-
-AAC_KBPS = 64
-
-
-def chapter_aac(project: Project, index: int) -> Path:
-    """chapters/NN/chapter.flac as AAC, encoded once per master (build/aac/<sha256 of the master>.aac)."""
-    source = chapter_dir(project, index) / "chapter.flac"
-    out = project.build_dir / "aac" / f"{sha256_file(source)}-{AAC_KBPS}k.aac"
-    if not out.is_file():
-        encode_aac(M4bChapter("", source), out, kbps=AAC_KBPS)
-    return out
-
-
-@task(name="aac", cache_policy=NO_CACHE, persist_result=False)
-def aac_task(project_path: str, chapter: Chapter, mastered: ChapterOutput) -> str:
-    """The chapter's AAC for the M4B, encoded next to its MP3 export (not after the whole book)."""
-    return str(chapter_aac(_project(project_path), chapter.index))
-
-
-CHAPTER_FORMATS = ("flac", "wav", "mp3", "vtt")
-
-
-def chapter_formats(project: Project) -> tuple[str, ...]:
-    return tuple(f for f in project.config.output.formats if f in CHAPTER_FORMATS)
-
-
 @task(name="export-m4b", cache_policy=NO_CACHE, persist_result=False)
 def export_book_task(project_path: str, plan: Plan, outputs: list[ChapterOutput]) -> tuple[str, ...]:
     """The book: every mastered chapter's AAC (chapter_aac, encoded once per master) stream-copied into
@@ -261,6 +112,8 @@ def export_book_task(project_path: str, plan: Plan, outputs: list[ChapterOutput]
     project = _project(project_path)
     if "m4b" not in project.config.output.formats or not outputs:
         return ()
+    from .chapter import chapter_aac
+
     chapters = [(o.title, chapter_aac(project, o.index)) for o in outputs]
     out = project.build_dir / "masters" / f"{slugify(plan.title, project.name)}.m4b"
     mux_m4b(chapters, out, title=plan.title, author=plan.author, cover=project.cover)
@@ -334,21 +187,3 @@ def publish_task(project_path: str, endpoint_url: str | None = None, bucket: str
     report = publish_build(project, target)
     progress.info("published %d objects to %s", len(report.objects), report.url)
     return report.url
-
-
-def chapter_changed(project: Project, chapter: Chapter, reports: list[RenderReport]) -> bool:
-    """True when the chapter's (id, cache key) sequence differs from its last timeline.json, or
-    when a later step did not finish after it (chapter.flac / masters missing or older: a run
-    killed between stitch and export)."""
-    timeline = chapter_dir(project, chapter.index) / "timeline.json"
-    mastered = timeline.parent / "chapter.flac"
-    stem = chapter_stem(chapter)
-    exports = [project.build_dir / "masters" / f"{stem}.{f}" for f in chapter_formats(project)]
-    if not all(p.is_file() for p in (timeline, mastered, *exports)):
-        return True
-    if mastered.stat().st_mtime_ns < timeline.stat().st_mtime_ns or \
-            any(p.stat().st_mtime_ns < mastered.stat().st_mtime_ns for p in exports):
-        return True
-    old = [(row["id"], row["cache_key"]) for row in json.loads(timeline.read_text("utf-8"))["sentences"]]
-    keys = {r.sentence_id: r.cache_key for rep in reports for r in rep.results}
-    return old != [(s.id, keys.get(s.id, "")) for s in chapter.sentences]

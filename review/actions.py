@@ -162,14 +162,17 @@ def start_rerender(root: Path, store: ReviewStore, chapter: int, sentences: list
 
 def _rerender_locally(root: Path, ids: list[str]) -> str:
     from flows.produce import rerender_changed, rerender_sentences
+    from flows.runners import in_process_run
 
     try:
-        summary = rerender_sentences(str(root), ids)
+        with in_process_run():
+            summary = rerender_sentences(str(root), ids)
     except ConfigError as exc:
         if exc.field != "sentence_ids":
             raise
         # an edited sentence has a new id: let the flow find what changed
-        rerender_changed(str(root))
+        with in_process_run():
+            rerender_changed(str(root))
         return f"re-rendered changed sentences ({exc.message})"
     return f"re-rendered {len(summary.get('sentences', ids))} sentence(s)"
 

@@ -153,3 +153,18 @@ def test_bytes_only_store_serves_render_and_stitch():
     stitched = stitch_chapter(Chapter(1, "One", sentences), report.results, store, pauses=PauseSettings())
     assert len(stitched.timeline) == 3
     assert stitched.missing == ()
+
+
+def test_take_info_trusts_a_verified_local_entry_until_the_file_changes(tmp_path, monkeypatch):
+    import tts_engine.cache as cache_mod
+
+    store = LocalStore(tmp_path / "cache")
+    key = "ab" * 32
+    store.write(key, np.full(2400, 0.25, np.float32), 24000)
+    monkeypatch.setattr(cache_mod, "decode_audio", lambda data: (_ for _ in ()).throw(AssertionError("decoded")))
+    assert cache_mod.take_info(store, key) == (2400, 24000)        # remembered at write: no decode
+    path = store.path_for(key)
+    path.write_bytes(path.read_bytes()[:50])                        # damaged on disk: size changes
+    monkeypatch.undo()
+    assert cache_mod.take_info(store, key) is None
+    assert cache_mod.take_info(store, "cd" * 32) is None

@@ -2,27 +2,39 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 
 import pytest
 from mutagen.mp4 import MP4
 
-import flows.tasks as t
+import flows.chapter as t
 from flows.produce import produce_book, rerender_changed
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def _count(monkeypatch) -> Counter:
+    """Calls of assemble_chapter (stitch + master of a chapter) and blocks run through the encoders."""
     calls: Counter = Counter()
-    for name in ("master_chapter", "export_mp3", "encode_aac"):
-        real = getattr(t, name)
+    real_assemble, real_encode, real_aac = t.assemble_chapter, t.encode_chapter_blocks, t.encode_aac
 
-        def wrapper(*args, _real=real, _name=name, **kwargs):
-            calls[_name] += 1
-            return _real(*args, **kwargs)
+    def assemble(*args, **kwargs):
+        calls["assemble_chapter"] += 1
+        return real_assemble(*args, **kwargs)
 
-        monkeypatch.setattr(t, name, wrapper)
+    def encode(block_dir, blocks, codec, **kwargs):
+        frames, encoded = real_encode(block_dir, blocks, codec, **kwargs)
+        calls[f"{codec}_blocks"] += encoded
+        return frames, encoded
+
+    def whole_aac(*args, **kwargs):
+        calls["encode_aac"] += 1
+        return real_aac(*args, **kwargs)
+
+    monkeypatch.setattr(t, "assemble_chapter", assemble)
+    monkeypatch.setattr(t, "encode_chapter_blocks", encode)
+    monkeypatch.setattr(t, "encode_aac", whole_aac)
     return calls
 
 
@@ -30,22 +42,26 @@ def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_rerun_and_edit_encode_only_the_changed_chapter(tiny_project, monkeypatch):
+def test_rerun_and_edit_encode_only_the_changed_paragraph(tiny_project, monkeypatch):
     root = tiny_project()
     calls = _count(monkeypatch)
     produce_book(str(root), publish=False)
-    assert calls == Counter({"master_chapter": 2, "export_mp3": 2, "encode_aac": 2})
+    # two chapters x (title block + one paragraph block), each encoded once as MP3 and once as AAC
+    assert calls == Counter({"assemble_chapter": 2, "mp3_blocks": 4, "aac_blocks": 4})
     masters = root / "build" / "masters"
     before = {p.name: _sha(p) for p in masters.iterdir() if p.is_file()}
     again = produce_book(str(root), publish=False)
     assert again["chapters"] == [1, 2]
-    assert calls == Counter({"master_chapter": 2, "export_mp3": 2, "encode_aac": 2})
+    assert calls == Counter({"assemble_chapter": 2, "mp3_blocks": 4, "aac_blocks": 4})
     assert {p.name: _sha(p) for p in masters.iterdir() if p.is_file()} == before
     md = root / "manuscript" / "02.md"
     md.write_text(md.read_text(encoding="utf-8").replace("It ends soon.", "It ends very soon."), encoding="utf-8")
     edited = produce_book(str(root), publish=False)
     assert (edited["synthesized"], edited["cached"]) == (1, 5)
-    assert calls == Counter({"master_chapter": 3, "export_mp3": 3, "encode_aac": 3})
+    # chapter 2 only, and in it only the edited paragraph: the previous recipe held
+    assert calls == Counter({"assemble_chapter": 3, "mp3_blocks": 5, "aac_blocks": 5})
+    master_doc = json.loads((root / "build" / "chapters" / "02" / "master.json").read_text(encoding="utf-8"))
+    assert master_doc["notes"] == ["kept the previous mastering recipe: 1 of 2 block(s) re-mastered"]
     assert _sha(masters / "01-one.mp3") == before["01-one.mp3"]
     assert _sha(masters / "02-two.mp3") != before["02-two.mp3"]
     book = MP4(masters / "tiny-book.m4b")
@@ -53,3 +69,4 @@ def test_rerun_and_edit_encode_only_the_changed_chapter(tiny_project, monkeypatc
     assert len(book.tags["covr"]) == 1
     assert len(list((root / "build" / "aac").glob("*.aac"))) == 2
     assert rerender_changed(str(root))["chapters"] == []
+    assert "encode_aac" not in calls

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from pathlib import Path
 from typing import Mapping, Protocol, runtime_checkable
 
@@ -146,6 +147,47 @@ class LocalStore(BytesStore):
 
     def put_bytes(self, key: str, data: bytes) -> None:
         atomic_write_bytes(self.path_for(key), data)
+
+    def write(self, key: str, audio: np.ndarray, sample_rate: int) -> None:
+        super().write(key, audio, sample_rate)
+        _remember(self.path_for(key), np.asarray(audio).size, sample_rate)
+
+
+# local entries known good in this process: path -> (size, mtime_ns, samples, sample rate)
+_VERIFIED: dict[str, tuple[int, int, int, int]] = {}
+_VERIFIED_LOCK = threading.Lock()
+
+
+def _remember(path: Path, samples: int, sample_rate: int) -> None:
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    with _VERIFIED_LOCK:
+        _VERIFIED[str(path)] = (st.st_size, st.st_mtime_ns, samples, sample_rate)
+
+
+def take_info(store: Store, key: str) -> tuple[int, int] | None:
+    """(samples, sample rate) of a cached take, or None for a miss (absent, partial or corrupt).
+
+    Every entry is decoded once per process to prove it whole; a local file written or decoded
+    before is then trusted while its size and mtime are unchanged, so a long-running process
+    (review app, served worker) re-checks an edited chapter's 100 takes with 100 stat calls."""
+    path = store.path_for(key)
+    if path is not None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        known = _VERIFIED.get(str(path))
+        if known is not None and known[:2] == (st.st_size, st.st_mtime_ns):
+            return known[2], known[3]
+    hit = try_read(store, key)
+    if hit is None:
+        return None
+    if path is not None:
+        _remember(path, hit[0].size, hit[1])
+    return hit[0].size, hit[1]
 
 
 def try_read(store: Store, key: str) -> tuple[np.ndarray, int] | None:

@@ -6,7 +6,8 @@ cheap to serialise (``to_dict``) for the plan JSON and cache keys.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Sentence:
         return " ".join(p for p in (s.pronunciation for s in self.spans) if p)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = _plain(self)
         d["spoken"] = self.spoken
         d["pronunciation"] = self.pronunciation
         return d
@@ -116,3 +117,20 @@ class Plan:
             "plan_hash": self.plan_hash,
             "chapters": [c.to_dict() for c in self.chapters],
         }
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _plain(value):
+    """dataclasses.asdict without its deep copies (what asdict gives for these frozen records;
+    plan.json and the plan hash convert every sentence, so this is on each render's path)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .cache import Store, render_key, try_read
+from .cache import Store, render_key, take_info
 from .engines.base import Engine, SynthRequest
 from .errors import AudioError, EngineError, EngineUnavailable, VoiceError
 from .model import Sentence
@@ -223,8 +223,8 @@ def _result(job: _Job, audio_len: int, sample_rate: int, synthesized: bool, *,
 
 
 def _cached(job: _Job, store: Store) -> RenderResult | None:
-    hit = try_read(store, job.key)
-    return None if hit is None else _result(job, hit[0].size, hit[1], False)
+    hit = take_info(store, job.key)
+    return None if hit is None else _result(job, hit[0], hit[1], False)
 
 
 def _groups(jobs: Sequence[_Job], batch_size: int) -> list[list[_Job]]:

@@ -23,12 +23,13 @@ def run(args) -> int:
     quiet_prefect()
     show_progress()
     from ..produce import rerender_changed, run_book
-    from ..runners import task_runner_for
+    from ..runners import in_process_run, task_runner_for
 
     if args.changed:
         runner = task_runner_for(args.runner, args.address, max_workers=args.workers)
-        summary = rerender_changed.with_options(task_runner=runner)(project_path=args.project,
-                                                                     publish=args.publish, qc=args.qc)
+        with in_process_run():
+            summary = rerender_changed.with_options(task_runner=runner)(project_path=args.project,
+                                                                         publish=args.publish, qc=args.qc)
     else:
         summary = run_book(args.project, chapters=parse_chapters(args.chapters), draft=args.draft,
                            publish=args.publish, runner=args.runner, address=args.address,

@@ -232,32 +232,36 @@ def adts_samples(path: str | Path) -> int:
     return frames * AAC_FRAME
 
 
-def _concat_list(paths: Sequence[Path]) -> str:
-    return "".join("file '" + str(Path(p).resolve()).replace("'", "'\\''") + "'\n" for p in paths)
-
-
 def mux_m4b(chapters: Sequence[tuple[str, str | Path]], path: str | Path, *, title: str, author: str,
             cover: str | Path | None = None) -> Path:
     """An .m4b from per-chapter ADTS files (``(title, aac path)``) by stream copy (no re-encoding):
-    ffmpeg's concat demuxer, chapter marks from each part's real sample count (so every mark sits
-    where its chapter's audio starts), title/author tags and cover art."""
+    the ADTS files back to back on ffmpeg's stdin as one stream, chapter marks from each part's
+    real sample count (so every mark sits where its chapter's audio starts), title/author tags and
+    cover art. (ffmpeg's concat demuxer was not used: it places each part by a duration estimated
+    from the bitrate, which left the track's timeline up to 0.14 s short of its samples.)"""
     if not chapters:
         raise AudioError("no chapters to put in the m4b", fix="render at least one chapter first")
     samples = [adts_samples(p) for _, p in chapters]
     final = Path(path)
     with tempfile.TemporaryDirectory(prefix="lector-m4b-") as tmpdir, \
             atomic_path(final, suffix=".m4b") as tmp:
-        meta, parts = Path(tmpdir) / "chapters.txt", Path(tmpdir) / "parts.txt"
+        meta = Path(tmpdir) / "chapters.txt"
         meta.write_text(ffmetadata([t for t, _ in chapters], samples, M4B_RATE, title=title, author=author),
                         encoding="utf-8")
-        parts.write_text(_concat_list([Path(p) for _, p in chapters]), encoding="utf-8")
-        args = ["-nostdin", "-f", "concat", "-safe", "0", "-i", str(parts), "-f", "ffmetadata", "-i", str(meta)]
+        args = ["-f", "aac", "-i", "pipe:0", "-f", "ffmetadata", "-i", str(meta)]
         maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
         if cover is not None:
             args, maps = args + ["-i", str(_cover_file(cover))], maps + _COVER_MAPS
         args += [*maps, "-c:a", "copy", "-bsf:a", "aac_adtstoasc", "-movflags", "+faststart", "-f", "ipod", str(tmp)]
-        _run_ffmpeg(args, (), str(final))
+        _run_ffmpeg(args, _file_chunks([Path(p) for _, p in chapters]), str(final))
     return final
+
+
+def _file_chunks(paths: Sequence[Path]) -> Iterator[bytes]:
+    for p in paths:
+        with open(p, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                yield chunk
 
 
 def vtt_time(seconds: float) -> str:

@@ -23,7 +23,10 @@ Steps:
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 import numpy as np
 import scipy.ndimage as nd
@@ -55,50 +58,58 @@ class MasterResult:
     sample_rate: int = 44100
     violations: tuple[str, ...] = ()  # check_profile() of the result; empty = passes
     notes: tuple[str, ...] = ()       # corrective steps taken ("rms: 2 passes", "compressed ...")
+    recipe: "Recipe | None" = None    # the steps taken, replayable per block (see replay)
 
 
 def master_chapter(audio: np.ndarray, sample_rate: int, profile: Profile | str,
-                   *, in_place: bool = False) -> MasterResult:
-    """Master ``audio`` to ``profile``. ``in_place=True`` reuses ``audio``'s buffer (float32 only)."""
+                   *, in_place: bool = False, bounds: Sequence[int] = ()) -> MasterResult:
+    """Master ``audio`` to ``profile``. ``in_place=True`` reuses ``audio``'s buffer (float32 only).
+
+    ``bounds``: start samples of the chapter's blocks (paragraphs, see stitch.py). Level decisions
+    look at the whole chapter, but every sample-changing step runs on each block alone, so the
+    returned ``recipe`` replayed on one block (:func:`replay`) gives exactly that block's samples."""
     prof = get_profile(profile) if isinstance(profile, str) else profile
     x, sr = _prepare(audio, sample_rate, prof, in_place)
+    chain = Chain(x, sr, bounds if sr == sample_rate else ())
     gain = _static_gain(level(x, sr, prof.level_kind), prof)
-    apply_gain(x, gain)
+    chain.gain(gain)
     ceiling = min(prof.peak_max_dbfs, prof.true_peak_max_dbfs) - TRUE_PEAK_MARGIN_DB
-    limit(x, sr, ceiling)
+    chain.limit(ceiling)
     notes: tuple[str, ...] = ()
     if prof.level_kind == "lufs" and gain != 0.0:
         fix = prof.target_level - level(x, sr, "lufs")
         if abs(fix) > 0.05:
-            apply_gain(x, fix)
-            limit(x, sr, ceiling)
+            chain.gain(fix)
+            chain.limit(ceiling)
             gain += fix
     elif gain != 0.0:
-        fix, notes = settle_rms(x, sr, prof, ceiling, gain)
+        fix, notes = settle_rms(chain, prof, ceiling, gain)
         gain += fix
     m = measure(x, sr)
     if prof.noise_floor_max_dbfs is not None and m.noise_floor_dbfs > prof.noise_floor_max_dbfs - 1.0:
-        gate_room_tone(x, sr, m.noise_floor_dbfs, prof.noise_floor_max_dbfs - 3.0)
+        chain.gate(m.noise_floor_dbfs, prof.noise_floor_max_dbfs - 3.0)
         m = measure(x, sr)
-    x, m, gain = _true_peak_safety(x, m, prof, gain)
+    m, gain = _true_peak_safety(chain, m, prof, gain)
     return MasterResult(audio=x, gain_db=gain, measurements=m, sample_rate=sr,
-                        violations=check_profile(m, prof), notes=notes)
+                        violations=check_profile(m, prof), notes=notes,
+                        recipe=Recipe(prof.name, tuple(chain.steps)))
 
 
-def settle_rms(x: np.ndarray, sample_rate: int, prof: Profile, ceiling_dbfs: float,
+def settle_rms(chain: "Chain", prof: Profile, ceiling_dbfs: float,
                first_gain_db: float) -> tuple[float, tuple[str, ...]]:
     """After the first gain + limit: bring the RMS into the window in place; returns (added gain dB, notes).
 
     Limiter passes first; when they cannot reach the window, one soft-knee compression and the
     passes again. ``first_gain_db`` (the static gain just applied) seeds the step estimate."""
+    x, sample_rate = chain.x, chain.sample_rate
     start = level(x, sample_rate, "rms")
-    fix, passes = _rms_passes(x, sample_rate, prof, ceiling_dbfs, start, _yield(first_gain_db, prof, start))
+    fix, passes = _rms_passes(chain, prof, ceiling_dbfs, start, _yield(first_gain_db, prof, start))
     notes = (f"rms: {passes} corrective pass(es)",) if passes else ()
     if _inside(level(x, sample_rate, "rms"), prof):
         return fix, notes
-    reduction = compress(x, sample_rate)
+    reduction = chain.compress()
     after = level(x, sample_rate, "rms")
-    more, again = _rms_passes(x, sample_rate, prof, ceiling_dbfs, after, 1.0)
+    more, again = _rms_passes(chain, prof, ceiling_dbfs, after, 1.0)
     return fix + more, notes + (f"compressed {COMP_RATIO:g}:1 soft knee (up to {reduction:.1f} dB), "
                                 f"{again} more pass(es)",)
 
@@ -114,7 +125,13 @@ def _inside(level_db: float, prof: Profile) -> bool:
     return prof.min_level + LEVEL_MARGIN_DB <= level_db <= prof.max_level - LEVEL_MARGIN_DB
 
 
-def _rms_passes(x: np.ndarray, sample_rate: int, prof: Profile, ceiling_dbfs: float, lvl: float,
+def level_inside(m: Measurements, profile: Profile | str) -> bool:
+    """The chapter's level (RMS or LUFS, per profile) lies LEVEL_MARGIN_DB inside the window."""
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    return _inside(m.rms_dbfs if prof.level_kind == "rms" else m.lufs_integrated, prof)
+
+
+def _rms_passes(chain: "Chain", prof: Profile, ceiling_dbfs: float, lvl: float,
                 share: float) -> tuple[float, int]:
     """Up to LEVEL_PASSES (gain toward the target, limit) passes; each step is the deficit divided
     by the share of the previous step that survived the limiter. Returns (gain dB, passes)."""
@@ -124,9 +141,9 @@ def _rms_passes(x: np.ndarray, sample_rate: int, prof: Profile, ceiling_dbfs: fl
         if _inside(lvl, prof) or (deficit > 0 and total >= MAX_CORRECTION_DB):
             return total, n
         step = min(deficit / share, MAX_CORRECTION_DB - total) if deficit > 0 else deficit
-        apply_gain(x, step)
-        limit(x, sample_rate, ceiling_dbfs)
-        new = level(x, sample_rate, "rms")
+        chain.gain(step)
+        chain.limit(ceiling_dbfs)
+        new = level(chain.x, chain.sample_rate, "rms")
         share = min(1.0, max(0.2, (new - lvl) / step)) if step > 0 else 1.0
         total, lvl = total + step, new
     return total, LEVEL_PASSES
@@ -140,17 +157,10 @@ def compress(x: np.ndarray, sample_rate: int, *, ratio: float = COMP_RATIO, knee
     loudest). The frame gains take the minimum over ±2 frames (a 20 ms look-ahead, so the gain is
     down before a loud syllable starts), are smoothed over 9 frames and interpolated per sample."""
     frame = max(1, int(round(COMP_FRAME_MS * sample_rate / 1000)))
-    n = -(-x.size // frame)
-    levels = np.empty(n)
-    for f0 in range(0, n, 4096):
-        seg = x[f0 * frame:min(x.size, (f0 + 4096) * frame)].astype(np.float64)
-        pad = np.zeros(-(-seg.size // frame) * frame)
-        pad[:seg.size] = seg
-        sq = pad.reshape(-1, frame)
-        levels[f0:f0 + sq.shape[0]] = 10 * np.log10(np.maximum((sq * sq).mean(axis=1), 1e-12))
+    levels = frame_levels(x, sample_rate)
+    n = levels.size
     if threshold_dbfs is None:
-        voiced = levels[levels > levels.max() - 40.0]
-        threshold_dbfs = float(np.median(voiced))
+        threshold_dbfs = voiced_median(levels)
     over = levels - threshold_dbfs
     slope = 1.0 / ratio - 1.0
     gr = np.where(over >= knee_db / 2, slope * over,
@@ -163,6 +173,25 @@ def compress(x: np.ndarray, sample_rate: int, *, ratio: float = COMP_RATIO, knee
         idx = np.arange(a, min(x.size, a + span))
         x[a:a + span] *= np.interp(idx, centres, gains).astype(np.float32)
     return float(-gr.min()) if gr.size else 0.0
+
+
+def frame_levels(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Level (dBFS) of each 10 ms frame of ``x`` (the last one zero-padded)."""
+    frame = max(1, int(round(COMP_FRAME_MS * sample_rate / 1000)))
+    n = -(-x.size // frame)
+    levels = np.empty(n)
+    for f0 in range(0, n, 4096):
+        seg = x[f0 * frame:min(x.size, (f0 + 4096) * frame)].astype(np.float64)
+        pad = np.zeros(-(-seg.size // frame) * frame)
+        pad[:seg.size] = seg
+        sq = pad.reshape(-1, frame)
+        levels[f0:f0 + sq.shape[0]] = 10 * np.log10(np.maximum((sq * sq).mean(axis=1), 1e-12))
+    return levels
+
+
+def voiced_median(levels: np.ndarray) -> float:
+    """The compressor's threshold: median level of the frames within 40 dB of the loudest."""
+    return float(np.median(levels[levels > levels.max() - 40.0]))
 
 
 def _static_gain(level_db: float, prof: Profile) -> float:
@@ -253,18 +282,90 @@ def gate_room_tone(x: np.ndarray, sample_rate: int, floor_dbfs: float, target_db
         seg *= np.interp(np.arange(seg.size), centres, gains).astype(np.float32)
 
 
-def _true_peak_safety(x: np.ndarray, m: Measurements, prof: Profile,
-                      gain: float) -> tuple[np.ndarray, Measurements, float]:
+def _true_peak_safety(chain: "Chain", m: Measurements, prof: Profile,
+                      gain: float) -> tuple[Measurements, float]:
     over = max(m.true_peak_dbfs - prof.true_peak_max_dbfs, m.peak_dbfs - prof.peak_max_dbfs)
     if over <= 0:
-        return x, m, gain
+        return m, gain
     delta = -(over + 0.02)
-    apply_gain(x, delta)
+    chain.gain(delta)
     shift = lambda v: v if v <= FLOOR_DB else v + delta  # noqa: E731
     m = replace(m, rms_dbfs=shift(m.rms_dbfs), peak_dbfs=shift(m.peak_dbfs),
                 true_peak_dbfs=shift(m.true_peak_dbfs), noise_floor_dbfs=shift(m.noise_floor_dbfs),
                 lufs_integrated=shift(m.lufs_integrated))
-    return x, m, gain + delta
+    return m, gain + delta
+
+
+# -- recipes: what mastering did, replayable block by block -----------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    op: str             # "gain" (a = dB) | "limit" (a = ceiling dBFS) | "compress" (a = threshold dBFS)
+    a: float            # | "gate" (a = measured floor dBFS, b = target dBFS)
+    b: float = 0.0
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The sample-changing steps of one mastering, in order (decisions already taken)."""
+    profile: str
+    steps: tuple[Step, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"profile": self.profile, "steps": [[s.op, s.a, s.b] for s in self.steps]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Recipe":
+        return cls(str(d["profile"]), tuple(Step(str(op), float(a), float(b)) for op, a, b in d["steps"]))
+
+    @property
+    def key(self) -> str:
+        data = json.dumps(self.to_dict(), sort_keys=True).encode("utf-8")
+        return hashlib.sha256(data).hexdigest()[:16]
+
+
+class Chain:
+    """Applies (and records) mastering steps to ``x``; the local ones block by block."""
+
+    def __init__(self, x: np.ndarray, sample_rate: int, bounds: Sequence[int] = ()) -> None:
+        self.x, self.sample_rate, self.steps = x, sample_rate, []
+        edges = sorted({0, *(int(b) for b in bounds if 0 < b < x.size)}) + [x.size]
+        self.slices = [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+
+    def gain(self, gain_db: float) -> None:
+        self.steps.append(Step("gain", float(gain_db)))
+        apply_gain(self.x, gain_db)
+
+    def limit(self, ceiling_dbfs: float) -> None:
+        self.steps.append(Step("limit", float(ceiling_dbfs)))
+        for sl in self.slices:
+            limit(self.x[sl], self.sample_rate, ceiling_dbfs)
+
+    def compress(self, threshold_dbfs: float | None = None) -> float:
+        if threshold_dbfs is None:
+            levels = np.concatenate([frame_levels(self.x[sl], self.sample_rate) for sl in self.slices])
+            threshold_dbfs = voiced_median(levels)
+        self.steps.append(Step("compress", float(threshold_dbfs)))
+        return max(compress(self.x[sl], self.sample_rate, threshold_dbfs=threshold_dbfs) for sl in self.slices)
+
+    def gate(self, floor_dbfs: float, target_dbfs: float) -> None:
+        self.steps.append(Step("gate", float(floor_dbfs), float(target_dbfs)))
+        for sl in self.slices:
+            gate_room_tone(self.x[sl], self.sample_rate, floor_dbfs, target_dbfs)
+
+
+def replay(recipe: Recipe, block: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``recipe`` applied to one block (a float32 copy): the same samples master_chapter gave that
+    block when it mastered the whole chapter with the block's bounds."""
+    chain = Chain(np.array(block, dtype=np.float32, order="C", copy=True), sample_rate)
+    ops = {"gain": lambda s: chain.gain(s.a), "limit": lambda s: chain.limit(s.a),
+           "compress": lambda s: chain.compress(s.a), "gate": lambda s: chain.gate(s.a, s.b)}
+    for step in recipe.steps:
+        if step.op not in ops:
+            raise AudioError(f"unknown mastering step {step.op!r} in a stored recipe",
+                             fix="delete build/chapters/*/master.json and render again")
+        ops[step.op](step)
+    return chain.x
 
 
 def check_profile(m: Measurements, profile: Profile | str) -> tuple[str, ...]:

@@ -276,3 +276,68 @@ def _first_loud(x: np.ndarray, frame: int, threshold: float, chunk_frames: int =
         if loud.size:
             return f0 + int(loud[0])
     return n_frames
+
+
+# -- per-block partial measurements (chapters assembled from blocks, see assemble.py) -------------
+
+@dataclass(frozen=True)
+class BlockStats:
+    """What :func:`measure` needs from one block, so a chapter's figures combine from its blocks
+    without reading their audio: exact for RMS and peaks; frame-based figures (LUFS, noise floor,
+    head/tail) use frames laid from each block's start (a block's last partial frame is left out,
+    and K-weighting starts from rest at each block; blocks start and end in room tone)."""
+    n: int                       # samples
+    sum_sq: float
+    peak: float
+    true_peak: float
+    frames: np.ndarray           # 100 ms mean squares
+    kframes: np.ndarray          # K-weighted 100 ms mean squares
+    rms10: np.ndarray            # 10 ms frame RMS (head / tail)
+
+    def to_npz(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        np.savez(buf, scalars=np.array([self.n, self.sum_sq, self.peak, self.true_peak], np.float64),
+                 frames=self.frames, kframes=self.kframes, rms10=self.rms10)
+        return buf.getvalue()
+
+    @classmethod
+    def from_npz(cls, data: bytes) -> "BlockStats":
+        import io
+
+        with np.load(io.BytesIO(data)) as z:
+            n, sum_sq, peak, true_peak = (float(v) for v in z["scalars"])
+            return cls(int(n), sum_sq, peak, true_peak, z["frames"], z["kframes"], z["rms10"])
+
+
+def block_stats(audio: np.ndarray, sample_rate: int) -> BlockStats:
+    x = _check(audio, sample_rate)
+    step = max(1, int(round(0.1 * sample_rate)))
+    acc = _scan(x, sample_rate, step)
+    block_peaks = np.concatenate(acc.block_peaks)
+    frame = max(1, int(round(0.01 * sample_rate)))
+    seg = x[:(x.size // frame) * frame].astype(np.float64).reshape(-1, frame)
+    return BlockStats(x.size, acc.sum_sq, acc.peak, _true_peak(x, block_peaks, acc.peak),
+                      np.concatenate(acc.frames_ms), np.concatenate(acc.kframes_ms),
+                      np.sqrt((seg * seg).mean(axis=1)).astype(np.float32))
+
+
+def combine_stats(stats: list[BlockStats], sample_rate: int) -> Measurements:
+    """A chapter's Measurements from its blocks' BlockStats, in order."""
+    if not stats:
+        raise AudioError("no blocks to measure", fix="assemble at least one block")
+    n = sum(s.n for s in stats)
+    rms = math.sqrt(sum(s.sum_sq for s in stats) / n)
+    floor = _noise_floor(np.concatenate([s.frames for s in stats]), rms)
+    rms10 = np.concatenate([s.rms10 for s in stats])
+    threshold = 10 ** (min(max(floor + 20.0, -60.0), db(rms) - 10.0) / 20)
+    loud = np.flatnonzero(rms10 > threshold)
+    frame = max(1, int(round(0.01 * sample_rate)))
+    head, tail = (int(loud[0]), int(rms10.size - 1 - loud[-1])) if loud.size else (rms10.size, rms10.size)
+    return Measurements(
+        rms_dbfs=db(rms), peak_dbfs=db(max(s.peak for s in stats)),
+        true_peak_dbfs=db(max(s.true_peak for s in stats)), noise_floor_dbfs=floor,
+        lufs_integrated=_gated_loudness(np.concatenate([s.kframes for s in stats])),
+        duration_s=n / sample_rate, head_s=head * frame / sample_rate,
+        tail_s=(tail * frame + stats[-1].n % frame) / sample_rate)     # + the last block's partial frame

@@ -9,12 +9,20 @@ Layout (in samples at the output rate, so times are exact):
 ``head_ms`` room tone, sentence 1, its ``pause_after_ms``, sentence 2, …, last
 sentence, ``tail_ms``. The last sentence's own pause is replaced by the tail.
 
+Blocks: each paragraph is stitched on its own (:func:`stitch_block`) and its length rounded up to
+``GRID`` samples (9216 at 44.1 kHz = whole MP3 and AAC frames) by lengthening its closing pause (or
+the tail) by less than 209 ms. Its room tone is seeded by the block's content key, so a block's
+samples depend only on its own takes and pauses: after an edit every other paragraph keeps its
+exact samples (shifted by whole blocks), so mastering, MP3 and AAC are redone for one block only.
+
 The whole chapter sits on a room tone — seeded, low-passed noise at -70 dBFS
 RMS — instead of digital zero, identical on every render so masters are
 byte-identical. Sentence takes are added on top of it.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +63,7 @@ class StitchedChapter:
     sample_rate: int
     timeline: tuple[SentenceTime, ...]
     missing: tuple[str, ...] = ()      # sentence ids without audio (every engine failed)
+    blocks: tuple["BlockSpan", ...] = ()   # one per paragraph, back to back
 
     @property
     def duration_s(self) -> float:
@@ -66,21 +75,26 @@ def ms_to_samples(ms: float, sample_rate: int) -> int:
 
 
 def room_tone(n: int, sample_rate: int, *, level_dbfs: float = ROOM_TONE_DBFS,
-              seed: int = ROOM_TONE_SEED) -> np.ndarray:
-    """``n`` samples of deterministic room tone (a seeded noise tile repeated)."""
+              seed: int = ROOM_TONE_SEED, phase: int = 0) -> np.ndarray:
+    """``n`` samples of deterministic room tone (a seeded noise tile repeated, starting ``phase``
+    samples into the tile, so blocks do not all open on the same noise)."""
     out = np.empty(n, dtype=np.float32)
     tile = _tone_tile(sample_rate, level_dbfs, seed)
+    tile = np.roll(tile, -(phase % tile.size)) if phase % tile.size else tile
     for a in range(0, n, tile.size):
         out[a:a + tile.size] = tile[:min(tile.size, n - a)]
     return out
 
 
+@functools.lru_cache(maxsize=8)
 def _tone_tile(sample_rate: int, level_dbfs: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     noise = rng.standard_normal(int(ROOM_TONE_TILE_S * sample_rate))
     noise = ss.lfilter([0.35], [1.0, -0.65], noise)          # gentle low-pass: less hiss
     noise *= 10 ** (level_dbfs / 20) / np.sqrt(np.mean(noise ** 2))
-    return noise.astype(np.float32)
+    tile = noise.astype(np.float32)
+    tile.setflags(write=False)         # cached and shared: never modified
+    return tile
 
 
 def prepare_take(audio: np.ndarray, native_rate: int, sample_rate: int) -> np.ndarray:
@@ -111,49 +125,109 @@ def _trim(x: np.ndarray, sample_rate: int) -> np.ndarray:
     return x[start:end]
 
 
-def stitch_chapter(chapter: Chapter, results: Sequence, store: Store, *, pauses: PauseSettings,
-                   sample_rate: int = 44100) -> StitchedChapter:
-    """Join the chapter's rendered sentences (``results``: RenderResult, any order, may cover more).
+GRID = 9216            # samples at 44.1 kHz = 8 MP3 frames = 9 AAC frames (see blockcodec.py)
+GRID_RATE = 44100
+STITCH_VERSION = "blocks-1"
 
-    Memory: one output buffer sized from the results' durations (an upper bound, since trimming
-    only shortens) is filled as takes are read, so peak memory is about one chapter, not two.
-    """
+
+@dataclass(frozen=True)
+class BlockPlan:
+    """One paragraph of a chapter: its sentences (with a take each) and whether it opens/closes it."""
+    key: str                              # content key: takes, pauses, rate, grid, head/tail
+    sentences: tuple                      # (Sentence, cache key) pairs, in order
+    first: bool
+    last: bool
+
+
+@dataclass(frozen=True)
+class BlockSpan:
+    key: str
+    start_sample: int
+    length: int
+
+
+def grid_for(sample_rate: int) -> int:
+    """Block lengths are whole MP3 and AAC frames at 44.1 kHz; other rates are not block-encoded."""
+    return GRID if sample_rate == GRID_RATE else 1
+
+
+def plan_blocks(chapter: Chapter, results: Sequence, *, pauses: PauseSettings,
+                sample_rate: int) -> tuple[tuple[BlockPlan, ...], tuple[str, ...]]:
+    """Paragraph blocks of the chapter's sentences that have audio, and the ids that have none."""
     by_id = {r.sentence_id: r for r in results if r.cache_key}
     present = [s for s in chapter.sentences if s.id in by_id]
-    head = ms_to_samples(pauses.head_ms, sample_rate)
-    tail = ms_to_samples(pauses.tail_ms, sample_rate)
-    bound = head + tail + sum(int(np.ceil(by_id[s.id].duration_s * sample_rate)) + 2
-                              + ms_to_samples(s.pause_after_ms, sample_rate) for s in present)
-    out = room_tone(bound, sample_rate)
-    pos, timeline, missing = head, [], []
-    for sentence in chapter.sentences:
-        hit = try_read(store, by_id[sentence.id].cache_key) if sentence.id in by_id else None
+    missing = tuple(s.id for s in chapter.sentences if s.id not in by_id)
+    groups: list[list] = []
+    for s in present:
+        if not groups or groups[-1][-1][0].paragraph != s.paragraph:
+            groups.append([])
+        groups[-1].append((s, by_id[s.id].cache_key))
+    plans = []
+    for i, group in enumerate(groups):
+        first, last = i == 0, i == len(groups) - 1
+        ident = [STITCH_VERSION, sample_rate, grid_for(sample_rate), pauses.head_ms if first else None,
+                 pauses.tail_ms if last else None, [[key, s.pause_after_ms] for s, key in group]]
+        key = hashlib.sha256(json.dumps(ident).encode("utf-8")).hexdigest()[:32]
+        plans.append(BlockPlan(key, tuple(group), first, last))
+    return tuple(plans), missing
+
+
+def stitch_block(plan: BlockPlan, store: Store, *, pauses: PauseSettings, sample_rate: int,
+                 ) -> tuple[np.ndarray, tuple[SentenceTime, ...], tuple[str, ...]]:
+    """One block's audio (room tone + takes + pauses, padded at its end to the grid), its timeline
+    relative to the block start, and the ids whose take could not be read."""
+    head = ms_to_samples(pauses.head_ms, sample_rate) if plan.first else 0
+    takes, missing = [], []
+    for sentence, key in plan.sentences:
+        hit = try_read(store, key)
         if hit is None:
             missing.append(sentence.id)
             continue
-        take = prepare_take(hit[0], hit[1], sample_rate)
-        if timeline:
-            pos += ms_to_samples(timeline[-1][1].pause_after_ms, sample_rate)
-        out = _ensure(out, pos + take.size + tail, sample_rate)
-        out[pos:pos + take.size] += take
-        timeline.append((SentenceTime(sentence.id, pos / sample_rate, (pos + take.size) / sample_rate,
-                                      pos, pos + take.size), sentence))
-        pos += take.size
-    audio = out[:pos + tail]
-    np.clip(audio, -1.0, 1.0, out=audio)
-    return StitchedChapter(chapter.index, chapter.title, audio, sample_rate,
-                           tuple(t for t, _ in timeline), tuple(missing))
+        takes.append((sentence, prepare_take(hit[0], hit[1], sample_rate)))
+    pos, timeline, parts = head, [], []
+    for i, (sentence, take) in enumerate(takes):
+        timeline.append(SentenceTime(sentence.id, pos / sample_rate, (pos + take.size) / sample_rate,
+                                     pos, pos + take.size))
+        parts.append((pos, take))
+        after = pauses.tail_ms if plan.last and i == len(takes) - 1 else sentence.pause_after_ms
+        pos += take.size + ms_to_samples(after, sample_rate)
+    grid = grid_for(sample_rate)
+    out = room_tone(-(-pos // grid) * grid, sample_rate, phase=int(plan.key[:8], 16))
+    for at, take in parts:
+        out[at:at + take.size] += take
+    np.clip(out, -1.0, 1.0, out=out)
+    return out, tuple(timeline), tuple(missing)
 
 
-def _ensure(out: np.ndarray, size: int, sample_rate: int) -> np.ndarray:
-    """Grow ``out`` (with the continuing room tone) if a take is longer than its result said."""
-    if size <= out.size:
-        return out
-    return np.concatenate([out, room_tone(size, sample_rate)[out.size:]])
+def stitch_chapter(chapter: Chapter, results: Sequence, store: Store, *, pauses: PauseSettings,
+                   sample_rate: int = 44100) -> StitchedChapter:
+    """Join the chapter's rendered sentences (``results``: RenderResult, any order, may cover more):
+    one block per paragraph (:func:`stitch_block`), blocks back to back."""
+    plans, missing = plan_blocks(chapter, results, pauses=pauses, sample_rate=sample_rate)
+    pieces, timeline, spans, pos = [], [], [], 0
+    for plan in plans:
+        audio, local, lost = stitch_block(plan, store, pauses=pauses, sample_rate=sample_rate)
+        missing += lost
+        timeline += [shift_time(t, pos, sample_rate) for t in local]
+        spans.append(BlockSpan(plan.key, pos, audio.size))
+        pieces.append(audio)
+        pos += audio.size
+    audio = np.concatenate(pieces) if pieces else room_tone(
+        ms_to_samples(pauses.head_ms + pauses.tail_ms, sample_rate), sample_rate)
+    order = {s.id: i for i, s in enumerate(chapter.sentences)}
+    return StitchedChapter(chapter.index, chapter.title, audio, sample_rate, tuple(timeline),
+                           tuple(sorted(missing, key=order.get)), tuple(spans))
 
 
-def timeline_dict(chapter: Chapter, stitched: StitchedChapter, results: Sequence) -> dict:
-    """The ``chapters/<NN>/timeline.json`` document (see docs/ARCHITECTURE.md)."""
+def shift_time(t: SentenceTime, offset: int, sample_rate: int) -> SentenceTime:
+    a, b = t.start_sample + offset, t.end_sample + offset
+    return SentenceTime(t.sentence_id, a / sample_rate, b / sample_rate, a, b)
+
+
+def timeline_dict(chapter: Chapter, stitched: StitchedChapter, results: Sequence,
+                  duration_s: float | None = None) -> dict:
+    """The ``chapters/<NN>/timeline.json`` document (see docs/ARCHITECTURE.md); ``duration_s``
+    overrides the stitched audio's length (a chapter assembled from stored blocks has no audio here)."""
     by_id = {r.sentence_id: r for r in results}
     sentences = {s.id: s for s in chapter.sentences}
     rows = []
@@ -164,12 +238,13 @@ def timeline_dict(chapter: Chapter, stitched: StitchedChapter, results: Sequence
                      "voice": s.voice, "emotion": s.emotion, "seed": s.seed, "engine": r.engine_id,
                      "fallback_from": r.fallback_from})
     return {"chapter": chapter.index, "title": chapter.title, "sample_rate": stitched.sample_rate,
-            "duration_s": round(stitched.duration_s, 6), "sentences": rows}
+            "duration_s": round(stitched.duration_s if duration_s is None else duration_s, 6), "sentences": rows}
 
 
-def write_timeline(path: str | Path, chapter: Chapter, stitched: StitchedChapter, results: Sequence) -> Path:
+def write_timeline(path: str | Path, chapter: Chapter, stitched: StitchedChapter, results: Sequence,
+                   duration_s: float | None = None) -> Path:
     """Write the timeline JSON atomically; returns the path."""
-    doc = timeline_dict(chapter, stitched, results)
+    doc = timeline_dict(chapter, stitched, results, duration_s)
     data = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
     atomic_write_bytes(path, data)
     return Path(path)

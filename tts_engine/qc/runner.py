@@ -300,6 +300,24 @@ def _cached_profile(chapter_flac: Path, profile: str, cache: QCCache) -> tuple[P
     return checks
 
 
+def _master_profile(chapter_dir: Path, profile: str) -> tuple[ProfileCheck, ...]:
+    """Profile checks from the measurements the master step recorded for exactly the samples in
+    chapter.flac (master.json), so QC does not read and measure the whole chapter again after a
+    one-sentence edit; () when there is no such record (QC then measures chapter.flac)."""
+    from ..audio.assemble import read_master_doc
+    from ..audio.master import check_profile
+    from ..audio.measure import Measurements
+
+    doc = read_master_doc(chapter_dir)
+    if doc is None:
+        return ()
+    m = Measurements(**doc["measurements"])
+    violations = check_profile(m, profile)
+    if not violations:
+        return (ProfileCheck(profile, True, round(m.lufs_integrated, 2), "passes"),)
+    return tuple(ProfileCheck(profile, False, None, v) for v in violations)
+
+
 def _chapter_pass(chapter_dir: Path, build_dir: Path, options: QCOptions) -> tuple[ChapterQC, list[Embedded] | None]:
     """Signal + ASR + profile checks of one chapter, and its takes' embeddings (voice scored later).
     Per-take measurements come from build/qc-cache/ when the take's audio was checked before."""
@@ -313,7 +331,9 @@ def _chapter_pass(chapter_dir: Path, build_dir: Path, options: QCOptions) -> tup
         sentences = _asr_results(refs, measured, sentences, th, asr_ok)
     embedded = _embedded(refs, measured) if options.voice else []
     flac = chapter_dir / "chapter.flac"
-    profile = _cached_profile(flac, options.profile, cache) if options.profile else ()
+    profile = _master_profile(chapter_dir, options.profile) if options.profile else ()
+    if options.profile and not profile:
+        profile = _cached_profile(flac, options.profile, cache)
     chapter = ChapterQC(chapter=int(timeline.get("chapter", int(chapter_dir.name))),
                         title=str(timeline.get("title", "")), sentences=tuple(sentences), profile=profile)
     return chapter, embedded
