@@ -19,8 +19,8 @@ import numpy as np
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tts_engine.audio.assemble import (assemble_chapter, chapter_audio, encode_chapter_blocks, master_blocks,
-                                       read_master_doc, read_master_flac, write_master_doc, write_master_flac)
+from tts_engine.audio.assemble import (assemble_chapter, encode_chapter_blocks, master_blocks, read_master_doc,
+                                       read_master_flac, write_chapter_flac, write_master_doc, write_master_flac)
 from tts_engine.audio.blockcodec import MP3_FRAME, write_adts, write_mp3
 from tts_engine.audio.export import Id3Tags, M4bChapter, encode_aac, export_mp3, export_vtt, export_wav
 from tts_engine.audio.io import atomic_path, atomic_write_bytes
@@ -153,7 +153,7 @@ def ensure_chapter_flac(project: Project, chapter_index: int) -> Path:
         return out
     with _FLAC_LOCK:
         if not _up_to_date(out, _stamp(folder, "flac"), {"master": doc["master_id"]}):
-            write_master_flac(out, chapter_audio(project.build_dir / "blocks", blocks), doc["sample_rate"])
+            write_chapter_flac(out, project.build_dir / "blocks", blocks, doc["sample_rate"])
             _stamp_output(out, _stamp(folder, "flac"), {"master": doc["master_id"]})
     return out
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from tts_engine.audio.assemble import (_BLOCKS, assemble_chapter, block_path, chapter_audio, encode_chapter_blocks,
-                                       encoded_path, quantize24, read_master_flac, write_master_flac)
+                                       encoded_path, quantize24, read_master_flac, write_chapter_flac,
+                                       write_master_flac)
 from tts_engine.audio.blockcodec import split_adts_frames, split_mp3_frames
 from tts_engine.audio.master import check_profile, master_chapter, replay
 from tts_engine.audio.measure import measure
@@ -173,3 +174,17 @@ def test_block_frames_are_encoded_once_and_a_damaged_one_again(tmp_path):
         path.write_bytes(path.read_bytes()[:-700])
         repaired, encoded = encode_chapter_blocks(blocks_dir, built.blocks, codec, kbps=kbps)
         assert (repaired, encoded) == (first, 1)
+
+
+def test_chapter_flac_is_spliced_from_the_blocks_frames(tmp_path):
+    chapter, results, store = _book(tmp_path, [0.2] * 6)
+    first = _assemble(tmp_path, chapter, results, store)
+    again = _assemble(tmp_path, chapter, _edit(store, results, 2), store, previous=first.recipe)
+    blocks_dir = tmp_path / "blocks"
+    for built, name in ((first, "a.flac"), (again, "b.flac")):
+        path = write_chapter_flac(tmp_path / name, blocks_dir, built.blocks, 44100)
+        assert read_master_flac(path).tobytes() == _audio(tmp_path, built).tobytes()
+    # frames sidecar gone: the chapter is decoded and encoded instead, same samples
+    block_path(blocks_dir, again.blocks[0].key, again.blocks[0].recipe).with_suffix(".frames.npz").unlink()
+    path = write_chapter_flac(tmp_path / "c.flac", blocks_dir, again.blocks, 44100)
+    assert read_master_flac(path).tobytes() == _audio(tmp_path, again).tobytes()

@@ -16,6 +16,7 @@ docs/ARCHITECTURE.md, "Incremental masters").
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import threading
@@ -35,6 +36,8 @@ from ..project import PauseSettings
 from .blockcodec import (AAC_FRAME, CODEC_VERSION, MP3_FRAME, encode_aac_block, encode_mp3_block, parse_mp3_header,
                          split_adts_frames, split_mp3_frames)
 from .export import ffmpeg_exe
+from .flacsplice import FRAME as FLAC_FRAME
+from .flacsplice import block_file_bytes, encode_block, write_spliced
 from .io import atomic_path, atomic_write_bytes
 from .master import Recipe, check_profile, level_inside, master_chapter, replay
 from .measure import BlockStats, Measurements, block_stats, combine_stats
@@ -42,6 +45,7 @@ from .profiles import get_profile
 from .stitch import BlockPlan, SentenceTime, grid_for, plan_blocks, shift_time, stitch_block
 
 INT24 = 1 << 23
+STREAM_HEADER = 42          # fLaC + STREAMINFO in a block's FLAC file (flacsplice.streaminfo)
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ def read_block(block_dir: Path, block: MasteredBlock) -> np.ndarray:
     except (OSError, RuntimeError, sf.LibsndfileError) as exc:
         problem = str(exc)
     if problem is not None:
-        for stale in (path, path.with_suffix(".stats.npz")):
+        for stale in (path, path.with_suffix(".stats.npz"), path.with_suffix(".frames.npz")):
             stale.unlink(missing_ok=True)
         raise AudioError(f"mastered block unreadable ({problem})", file=path,
                          fix="run the render again: the damaged block is made again from the render cache")
@@ -213,14 +217,45 @@ def chapter_audio(block_dir: Path, blocks: Sequence[MasteredBlock]) -> list[np.n
     return [read_block(block_dir, b) for b in blocks]
 
 
+def write_chapter_flac(path: str | Path, block_dir: Path, blocks: Sequence[MasteredBlock],
+                       sample_rate: int) -> Path:
+    """The chapter's 24-bit FLAC spliced from its blocks' stored frames (flacsplice.py: nothing is
+    encoded); a block whose frames are not usable is decoded and the chapter encoded instead."""
+    parts = []
+    for block in blocks:
+        got = _block_frames(block_dir, block)
+        if got is None:
+            return write_master_flac(path, chapter_audio(block_dir, blocks), sample_rate)
+        parts.append((*got, block.start_sample))
+    return write_spliced(path, parts, sample_rate)
+
+
+def _block_frames(block_dir: Path, block: MasteredBlock) -> tuple[bytes, list[int], list[int]] | None:
+    path = block_path(block_dir, block.key, block.recipe)
+    try:
+        data = path.read_bytes()
+        with np.load(path.with_suffix(".frames.npz")) as z:
+            lengths, powers = z["lengths"].tolist(), z["powers"].tolist()
+    except (OSError, ValueError, KeyError):
+        return None
+    frames = data[STREAM_HEADER:]
+    if sum(lengths) != len(frames) or len(lengths) * FLAC_FRAME != block.length:
+        return None
+    return frames, lengths, powers
+
+
 def _save_block(block_dir: Path, key: str, recipe_key: str, audio: np.ndarray,
                 local: Sequence[SentenceTime], sample_rate: int) -> BlockStats:
     meta = {"length": int(audio.size), "sample_rate": sample_rate,
             "timeline": [[t.sentence_id, t.start_sample, t.end_sample] for t in local]}
     path = block_path(block_dir, key, recipe_key)
     stats = block_stats(audio, sample_rate)
+    flac = encode_block(audio, sample_rate)           # frames the chapter FLAC is spliced from
     atomic_write_bytes(path.with_name(f"{key}.json"), json.dumps(meta).encode("utf-8"))
-    write_master_flac(path, audio, sample_rate)
+    atomic_write_bytes(path, block_file_bytes(flac, sample_rate))
+    frames = io.BytesIO()
+    np.savez(frames, lengths=np.array(flac.lengths, np.int64), powers=np.array(flac.powers, np.int64))
+    atomic_write_bytes(path.with_suffix(".frames.npz"), frames.getvalue())
     atomic_write_bytes(path.with_suffix(".stats.npz"), stats.to_npz())   # last: marks the block complete
     _BLOCKS.put(f"{key}.{recipe_key}", audio)
     return stats
