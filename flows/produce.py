@@ -104,10 +104,12 @@ def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: b
     if only_changed:
         early = _resolve(synth)
         chapters = [ch for ch in chapters if c.chapter_changed(project, ch, early[ch.index])]
+    qc_on = project.config.render.qc if qc is None else qc
+    take_checks = _take_checks(project_path, chapters, synth, qc_on)    # queued ahead of masters and exports
     pipelines = {ch.index: _chapter_pipeline(project_path, project, ch, synth[ch.index]) for ch in chapters}
     aacs = [c.aac_task.submit(project_path, ch, pipelines[ch.index][0]) for ch in chapters
             if "m4b" in project.config.output.formats]      # each chapter's AAC next to its MP3
-    checks = _qc_pipelines(project_path, pipelines, project.config.render.qc if qc is None else qc)
+    checks = _qc_pipelines(project_path, pipelines, take_checks, qc_on)
     reports = _resolve(synth)
     mastered = {i: _with_counts(m.result(), reports[i]) for i, (m, _, _) in pipelines.items()}
     for aac in aacs:
@@ -140,16 +142,25 @@ def _files(flac: PrefectFuture, exports: list[PrefectFuture]) -> tuple[str, ...]
     return ((first,) if first else ()) + tuple(e.result() for e in exports)
 
 
-def _qc_pipelines(project_path: str, pipelines: dict, enabled: bool) -> dict[int, PrefectFuture]:
-    """One QC task per chapter, right after its master: QC reads the takes from build/cache,
-    timeline.json and master.json (final once the master is), so it runs beside the exports.
-    With the render cache elsewhere ($LECTOR_CACHE_URL) QC slices chapter.flac for the takes, so
-    it also waits for chapter.flac."""
+def _take_checks(project_path: str, chapters: list[Chapter], synth: dict[int, list[PrefectFuture]],
+                 enabled: bool) -> dict[int, PrefectFuture]:
+    """Per chapter, its takes QC-measured as soon as they are synthesized (qc-takes), beside the
+    master and the exports. Not with the render cache elsewhere ($LECTOR_CACHE_URL): the takes are
+    not on this disk, and the chapter's QC slices chapter.flac instead."""
+    if not enabled or os.environ.get(t.CACHE_URL_ENV, "").strip():
+        return {}
+    return {ch.index: t.qc_takes_task.submit(project_path, ch, synth[ch.index]) for ch in chapters}
+
+
+def _qc_pipelines(project_path: str, pipelines: dict, take_checks: dict[int, PrefectFuture],
+                  enabled: bool) -> dict[int, PrefectFuture]:
+    """The chapter's QC right after its master and its take checks (it reads the takes from
+    build/cache, timeline.json and master.json); without take checks (shared cache) it slices
+    chapter.flac, so it waits for that."""
     if not enabled:
         return {}
-    shared_cache = bool(os.environ.get(t.CACHE_URL_ENV, "").strip())
-    return {i: t.qc_task.submit(project_path, i, wait_for=[m, flac] if shared_cache else [m])
-            for i, (m, exports, flac) in pipelines.items()}
+    return {i: t.qc_task.submit(project_path, i, wait_for=[m, take_checks[i] if i in take_checks else flac])
+            for i, (m, _, flac) in pipelines.items()}
 
 
 def _qc_summary(project, results: dict[int, dict]) -> dict | None:

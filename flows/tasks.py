@@ -28,7 +28,7 @@ from tts_engine.model import Chapter, Plan, Sentence
 from tts_engine.planner import build_plan, plan_to_json
 from tts_engine.project import Project, load_project
 from tts_engine.qc.report import merge_into_report
-from tts_engine.qc.runner import options_for, run_qc
+from tts_engine.qc.runner import Take, measure_takes, options_for, run_qc
 from tts_engine.render import RenderReport, VoiceResolver, render_sentences
 
 from . import manifest as mf
@@ -154,6 +154,20 @@ def qc_task(project_path: str, chapter_index: int) -> dict:
     progress.info("chapter %d QC: %d of %d sentences flagged%s", chapter_index, summary.get("flagged", 0),
                   summary["sentences"], "" if summary.get("profile_ok") is not False else ", profile FAILED")
     return summary
+
+
+@task(name="qc-takes", cache_policy=NO_CACHE, persist_result=False)
+def qc_takes_task(project_path: str, chapter: Chapter, reports: list[RenderReport]) -> int:
+    """measure_takes(): the chapter's takes QC-measured right after synthesis (beside the master and
+    the exports), so the chapter's qc task only assembles and scores. Returns the takes measured."""
+    project = _project(project_path)
+    keys = {r.sentence_id: r.cache_key for rep in reports for r in rep.results if r.cache_key}
+    takes = [Take(s.id, s.text, s.voice, s.lang, s.spoken, keys[s.id]) for s in chapter.sentences if s.id in keys]
+    try:
+        return measure_takes(project.build_dir, takes, options_for(project))
+    except LectorError as exc:       # the chapter's qc task reports what cannot be checked
+        progress.warning("chapter %d: take QC could not run: %s", chapter.index, exc)
+        return 0
 
 
 @task(name="review-bundle", cache_policy=NO_CACHE, persist_result=False)

@@ -300,6 +300,33 @@ def _cached_profile(chapter_flac: Path, profile: str, cache: QCCache) -> tuple[P
     return checks
 
 
+@dataclass(frozen=True)
+class Take:
+    """A rendered sentence to measure ahead of its chapter's QC (see :func:`measure_takes`)."""
+    sentence_id: str
+    text: str
+    voice: str
+    lang: str
+    spoken: str
+    cache_key: str
+
+
+def measure_takes(build_dir: Path, takes: Sequence[Take], options: QCOptions) -> int:
+    """The per-take QC measurements (signal stats, ASR transcript, speaker embedding) of takes in
+    build/cache, into build/qc-cache, as soon as they are synthesized: the chapter's QC after its
+    master then finds them there. Returns how many takes were measured (the others were absent)."""
+    refs = []
+    for take in takes:
+        path = build_dir / "cache" / take.cache_key[:2] / f"{take.cache_key}.flac"
+        if take.cache_key and path.is_file():
+            refs.append(_Ref(take.sentence_id, take.text, take.voice, take.lang, take.spoken,
+                             file_digest(path), lambda p=path: _read_flac(p)))
+    th = options.thresholds
+    asr_ok = options.asr and any(_asr_wanted(r, _ALWAYS, th) for r in refs) and asr_mod.asr_available()
+    _measure_all(refs, options, QCCache(build_dir / "qc-cache"), asr_ok)
+    return len(refs)
+
+
 def _master_profile(chapter_dir: Path, profile: str) -> tuple[ProfileCheck, ...]:
     """Profile checks from the measurements the master step recorded for exactly the samples in
     chapter.flac (master.json), so QC does not read and measure the whole chapter again after a
