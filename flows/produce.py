@@ -107,17 +107,16 @@ def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: b
     qc_on = project.config.render.qc if qc is None else qc
     take_checks = _take_checks(project_path, chapters, synth, qc_on)    # queued ahead of masters and exports
     pipelines = {ch.index: _chapter_pipeline(project_path, project, ch, synth[ch.index]) for ch in chapters}
-    aacs = [c.aac_task.submit(project_path, ch, pipelines[ch.index][0]) for ch in chapters
-            if "m4b" in project.config.output.formats]      # each chapter's AAC next to its MP3
+    aacs = [future for _, _, _, future in pipelines.values() if future is not None]
     checks = _qc_pipelines(project_path, pipelines, take_checks, qc_on)
     reports = _resolve(synth)
-    mastered = {i: _with_counts(m.result(), reports[i]) for i, (m, _, _) in pipelines.items()}
+    mastered = {i: _with_counts(m.result(), reports[i]) for i, (m, _, _, _) in pipelines.items()}
     for aac in aacs:
         aac.result()
     # the book needs the chapters' AACs only, so it is muxed while chapter.flac may still be written
     book_files = (t.export_book_task(project_path, plan, _merge_previous(project, plan, mastered))
                   if mastered else _previous_book(project))
-    done = {i: replace(mastered[i], files=_files(flac, exports)) for i, (_, exports, flac) in pipelines.items()}
+    done = {i: replace(mastered[i], files=_files(flac, exports)) for i, (_, exports, flac, _) in pipelines.items()}
     all_outputs = _merge_previous(project, plan, done)
     qc_results = {i: f.result() for i, f in checks.items()}      # build/qc.json is complete from here
     bundle = t.bundle_task(project_path) if done else None
@@ -160,7 +159,7 @@ def _qc_pipelines(project_path: str, pipelines: dict, take_checks: dict[int, Pre
     if not enabled:
         return {}
     return {i: t.qc_task.submit(project_path, i, wait_for=[m, take_checks[i] if i in take_checks else flac])
-            for i, (m, _, flac) in pipelines.items()}
+            for i, (m, _, flac, _) in pipelines.items()}
 
 
 def _qc_summary(project, results: dict[int, dict]) -> dict | None:
@@ -177,13 +176,16 @@ def _resolve(synth: dict[int, list[PrefectFuture]]) -> dict[int, list]:
 
 
 def _chapter_pipeline(project_path: str, project, chapter: Chapter, synth: list[PrefectFuture]):
-    """master (stitch + master, block by block) -> chapter.flac (+ its FLAC export) and the other
-    chapter exports side by side; returns (master future, export futures, chapter.flac future)."""
+    """master (stitch + master, block by block) -> chapter.flac (+ its FLAC export), the other
+    chapter exports and the chapter's AAC for the book, side by side. Submitted chapter by chapter
+    (the thread pool is first come, first served). Returns (master, exports, chapter.flac, AAC or None)."""
     mastered = c.master_task.submit(project_path, chapter, synth)
     flac = c.chapter_flac_task.submit(project_path, chapter, mastered)
     exports = [c.export_task.submit(project_path, chapter, fmt, mastered)
                for fmt in c.chapter_formats(project) if fmt in c.EXPORT_FORMATS]
-    return mastered, exports, flac
+    aac = (c.aac_task.submit(project_path, chapter, mastered)
+           if "m4b" in project.config.output.formats else None)
+    return mastered, exports, flac, aac
 
 
 def _previous_book(project) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ def default_runner_name() -> str:
 
 def task_runner_for(name: str = "threads", address: str | None = None, *, max_workers: int | None = None,
                     processes: bool = True):
-    """A Prefect task runner by name. ``max_workers`` defaults to twice the CPU count (4 to 16):
+    """A Prefect task runner by name. ``max_workers`` defaults to four times the CPU count (8 to 32):
     many tasks wait on ffmpeg processes, the engine's lock or disk, so one thread per core left
     cores idle (measured: an edit's MP3 task queued behind the FLAC ones); memory-heavy mastering is
     limited to one chapter per core inside the task (flows.chapter). For "dask" it is the
@@ -44,7 +44,7 @@ def task_runner_for(name: str = "threads", address: str | None = None, *, max_wo
         raise ConfigError(f"task runner {name!r} takes no scheduler address (got {address!r})",
                           field="task_runner", fix="use the dask runner with an address, or drop the address")
     if name == "threads":
-        workers = max_workers or min(16, max(4, 2 * (os.cpu_count() or 1)))
+        workers = max_workers or min(32, max(8, 4 * (os.cpu_count() or 1)))
         return ThreadPoolTaskRunner(max_workers=workers)
     if name == "sequential":
         return ThreadPoolTaskRunner(max_workers=1)

@@ -226,3 +226,30 @@ def test_unreachable_engine_is_not_called_again_in_the_same_render(tmp_path):
     assert factory.engines["bad"].batches == [["s000"]]
     assert [r.engine_id for r in report.results] == ["main"] * 4
     assert all(r.error == "bad: server down — fix: start it" for r in report.results)
+
+
+def test_fifo_turns_are_granted_in_arrival_order():
+    import threading
+    import time
+
+    from tts_engine.render import _FifoTurn
+
+    turn, order, started = _FifoTurn(), [], []
+    turn.__enter__()                                   # held: the others queue behind it
+
+    def worker(n: int) -> None:
+        started.append(n)
+        with turn:
+            order.append(n)
+
+    threads = []
+    for n in range(5):
+        threads.append(threading.Thread(target=worker, args=(n,)))
+        threads[-1].start()
+        while len(started) <= n:                       # arrive one after the other
+            time.sleep(0.001)
+        time.sleep(0.02)
+    turn.__exit__(None, None, None)
+    for th in threads:
+        th.join(5)
+    assert order == [0, 1, 2, 3, 4]
