@@ -1,7 +1,9 @@
 """Prefect flows: a book reads like its table of contents.
 
-``produce_book``      plan -> synthesize (batches) -> stitch -> master -> export -> QC (per chapter)
-                      -> review bundle (build/masters/review/) -> manifest (with the QC summary) -> publish
+``produce_book``      plan -> synthesize (batches) -> per chapter: master (stitch + master, paragraph
+                      blocks) -> chapter.flac, exports, AAC, side by side with QC (takes measured once
+                      synthesized) -> book m4b -> review bundle (build/masters/review/) -> manifest
+                      (with the QC summary) -> publish
 ``rerender_changed``  the same, but only chapters whose sentences changed are stitched again
 ``rerender_sentences`` re-render given sentence ids (the review app) and rebuild their chapters
 

@@ -170,10 +170,19 @@ def test_block_frames_are_encoded_once_and_a_damaged_one_again(tmp_path):
         assert [len(split) for split in map(SPLIT[codec], first)] == [b.length // frame for b in built.blocks]
         again, encoded = encode_chapter_blocks(blocks_dir, built.blocks, codec, kbps=kbps)
         assert (again, encoded) == (first, 0)
-        path = encoded_path(blocks_dir, built.blocks[1], codec, kbps)
-        path.write_bytes(path.read_bytes()[:-700])
+        # a cut file and a file one whole frame short are both encoded again and repaired
+        cut, short = (encoded_path(blocks_dir, b, codec, kbps) for b in built.blocks[1:3])
+        cut.write_bytes(cut.read_bytes()[:-700])
+        short.write_bytes(b"".join(SPLIT[codec](short.read_bytes())[:-1]))
         repaired, encoded = encode_chapter_blocks(blocks_dir, built.blocks, codec, kbps=kbps)
-        assert (repaired, encoded) == (first, 1)
+        assert (repaired, encoded) == (first, 2)
+    # another bitrate is another file; nothing half-written is left behind
+    assert encode_chapter_blocks(blocks_dir, built.blocks[:1], "aac", kbps=96)[1] == 1
+    names = [p.name for p in blocks_dir.rglob("*") if p.is_file()]
+    assert not [n for n in names if n.startswith(".")]
+    assert sum(n.endswith(".aac") for n in names) == 4
+    with pytest.raises(AudioError, match="unknown block codec"):
+        encode_chapter_blocks(blocks_dir, built.blocks, "ogg", kbps=64)
 
 
 def test_chapter_flac_is_spliced_from_the_blocks_frames(tmp_path):

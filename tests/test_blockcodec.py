@@ -12,8 +12,8 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from tts_engine.audio.blockcodec import (AAC_FRAME, GRID, MP3_FRAME, encode_aac_block, encode_blocks,
-                                         encode_mp3_block, parse_mp3_header, split_adts_frames,
+from tts_engine.audio.blockcodec import (AAC_FRAME, GRID, MP3_FRAME, encode_aac_block, encode_block,
+                                         encode_mp3_block, holds_frames, parse_mp3_header, split_adts_frames,
                                          split_mp3_frames, write_adts, write_mp3)
 from tts_engine.audio.export import Id3Tags, ffmpeg_exe, mux_m4b
 from tts_engine.errors import AudioError
@@ -53,7 +53,7 @@ for _a, _b in ((0, 3 * GRID), (3 * GRID, 8 * GRID), (8 * GRID, 10 * GRID)):
 
 @pytest.fixture(scope="module")
 def encoded() -> dict[str, tuple[bytes, ...]]:
-    return {c: encode_blocks(BLOCKS, c, kbps=KBPS[c], cache_dir=None).data for c in ("mp3", "aac")}
+    return {c: tuple(encode_block(b, c, kbps=KBPS[c]) for b in BLOCKS) for c in ("mp3", "aac")}
 
 
 def decode(data: bytes, fmt: str) -> np.ndarray:
@@ -90,9 +90,9 @@ def test_block_bytes_depend_only_on_the_block(encoded, codec):
     alone = ENCODE_ONE[codec](BLOCKS[1], kbps=KBPS[codec])
     assert alone == ENCODE_ONE[codec](BLOCKS[1], kbps=KBPS[codec])
     assert alone == encoded[codec][1]
-    # the same block in another batch position and next to other neighbours: same bytes
-    again = encode_blocks([BLOCKS[2], BLOCKS[1]], codec, kbps=KBPS[codec], cache_dir=None, workers=1)
-    assert again.data == (encoded[codec][2], encoded[codec][1])
+    # the same block encoded after another one, by name: same bytes
+    again = tuple(encode_block(b, codec, kbps=KBPS[codec]) for b in (BLOCKS[2], BLOCKS[1]))
+    assert again == (encoded[codec][2], encoded[codec][1])
 
 
 @pytest.mark.parametrize("codec", ["mp3", "aac"])
@@ -126,7 +126,7 @@ def test_block_length_must_be_whole_frames():
     with pytest.raises(AudioError, match="100 kbps is not an MPEG-1 Layer III bitrate"):
         encode_mp3_block(np.zeros(GRID, np.float32), kbps=100)
     with pytest.raises(AudioError, match="unknown block codec"):
-        encode_blocks(BLOCKS, "ogg", kbps=64, cache_dir=None)
+        encode_block(BLOCKS[0], "ogg", kbps=64)
 
 
 def test_write_mp3_tags_and_decodes(tmp_path, encoded):
@@ -183,22 +183,12 @@ def test_mux_m4b_track_duration_equals_block_samples(tmp_path, encoded):
     assert mutagen.mp4.MP4(book).info.length == pytest.approx((n1 + n2) / SR, abs=0.001)
 
 
-def test_cache_hits_and_repairs(tmp_path, encoded):
-    cache = tmp_path / "cache"
-    first = encode_blocks(BLOCKS, "aac", kbps=64, cache_dir=cache)
-    assert (first.encoded, first.cached, first.data) == (3, 0, encoded["aac"])
-    files = sorted(cache.iterdir())
-    assert len(files) == 3 and all(re.fullmatch(r"[0-9a-f]{64}\.aac", p.name) for p in files)
-    second = encode_blocks(BLOCKS, "aac", kbps=64, cache_dir=cache)
-    assert (second.encoded, second.cached, second.data) == (0, 3, encoded["aac"])
-    # another bitrate or codec is another key
-    assert encode_blocks(BLOCKS[:1], "aac", kbps=96, cache_dir=cache).encoded == 1
-    # a cut file and a file one whole frame short are both re-encoded and repaired
-    cut, short = (cache / p.name for p in files[:2])
-    cut.write_bytes(cut.read_bytes()[:-5])
-    frames = split_adts_frames(short.read_bytes())
-    short.write_bytes(b"".join(frames[:-1]))
-    third = encode_blocks(BLOCKS, "aac", kbps=64, cache_dir=cache)
-    assert (third.encoded, third.cached, third.data) == (2, 1, encoded["aac"])
-    assert sorted(p.read_bytes() for p in files) == sorted(encoded["aac"])
-    assert len(list(cache.iterdir())) == 4       # no temp files left behind
+def test_holds_frames_accepts_whole_blocks_only(encoded):
+    for codec, frame in (("mp3", MP3_FRAME), ("aac", AAC_FRAME)):
+        data, frames = encoded[codec][1], BLOCKS[1].size // frame
+        assert holds_frames(codec, data, frames, KBPS[codec])
+        assert not holds_frames(codec, data[:-5], frames, KBPS[codec])                   # cut
+        split = split_mp3_frames if codec == "mp3" else split_adts_frames
+        assert not holds_frames(codec, b"".join(split(data)[:-1]), frames, KBPS[codec])  # a frame short
+        assert not holds_frames(codec, b"junk" + data, frames, KBPS[codec])
+    assert not holds_frames("mp3", encoded["mp3"][1], BLOCKS[1].size // MP3_FRAME, 256)  # other bitrate

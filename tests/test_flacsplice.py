@@ -61,3 +61,9 @@ def test_spliced_chapter_decodes_to_its_blocks_and_passes_crc_checks(tmp_path):
     (tmp_path / "bad.flac").write_bytes(bytes(damaged))
     check[check.index(str(path))] = str(tmp_path / "bad.flac")
     assert b"CRC error" in subprocess.run(check, capture_output=True).stderr
+
+
+def test_stream_header_length():
+    from tts_engine.audio.flacsplice import STREAM_HEADER, streaminfo
+
+    assert len(streaminfo(SR, 3 * FRAME, [100, 120, 90])) == STREAM_HEADER == 42

@@ -33,19 +33,17 @@ from ..cache import Store
 from ..errors import AudioError
 from ..model import Chapter
 from ..project import PauseSettings
-from .blockcodec import (AAC_FRAME, CODEC_VERSION, MP3_FRAME, encode_aac_block, encode_mp3_block, parse_mp3_header,
-                         split_adts_frames, split_mp3_frames)
+from .blockcodec import CODEC_VERSION, encode_block, frame_samples, holds_frames
 from .export import ffmpeg_exe
 from .flacsplice import FRAME as FLAC_FRAME
-from .flacsplice import block_file_bytes, encode_block, write_spliced
+from .flacsplice import INT24, STREAM_HEADER, block_file_bytes, pcm24_words, write_spliced
+from .flacsplice import encode_block as encode_flac_block
 from .io import atomic_path, atomic_write_bytes
 from .master import Recipe, check_profile, level_inside, master_chapter, replay
 from .measure import BlockStats, Measurements, block_stats, combine_stats
 from .profiles import get_profile
-from .stitch import BlockPlan, SentenceTime, grid_for, plan_blocks, shift_time, stitch_block
+from .stitch import BlockPlan, SentenceTime, grid_for, place_blocks, plan_blocks, stitch_block, stitch_blocks
 
-INT24 = 1 << 23
-STREAM_HEADER = 42          # fLaC + STREAMINFO in a block's FLAC file (flacsplice.streaminfo)
 
 
 @dataclass(frozen=True)
@@ -100,8 +98,8 @@ def write_master_flac(path: str | Path, audio: np.ndarray | Sequence[np.ndarray]
     with atomic_path(final, suffix=".flac") as tmp:
         with sf.SoundFile(str(tmp), "w", sample_rate, 1, "PCM_24", format="FLAC") as fh:
             for piece in pieces:
-                for a in range(0, piece.size, 1 << 20):     # float32 * 2^23 is exact on the grid
-                    fh.write((piece[a:a + (1 << 20)] * np.float32(INT24)).astype(np.int32) << 8)
+                for a in range(0, piece.size, 1 << 20):
+                    fh.write(pcm24_words(piece[a:a + (1 << 20)]))
     return final
 
 
@@ -135,7 +133,7 @@ def _replay_previous(plans: Sequence[BlockPlan], store: Store, pauses: PauseSett
                      profile: str, block_dir: Path, recipe: Recipe) -> AssembledChapter | None:
     """The chapter from stored blocks + ``recipe`` replayed on new ones (no stored audio is read);
     None when it no longer passes the profile inside the level margin."""
-    timeline, blocks, stats, redone, pos = [], [], [], 0, 0
+    locals_, stats, redone = [], [], 0
     for plan in plans:
         got = _load_meta(block_dir, plan.key, recipe.key)
         if got is None:
@@ -145,46 +143,37 @@ def _replay_previous(plans: Sequence[BlockPlan], store: Store, pauses: PauseSett
             mastered = quantize24(replay(recipe, audio, sample_rate))
             got = (local, _save_block(block_dir, plan.key, recipe.key, mastered, local, sample_rate))
             redone += 1
-        local, block_stat = got
-        timeline += [shift_time(t, pos, sample_rate) for t in local]
-        blocks.append(MasteredBlock(plan.key, recipe.key, pos, block_stat.n))
-        stats.append(block_stat)
-        pos += block_stat.n
+        locals_.append(got[0])
+        stats.append(got[1])
+    starts, timeline = place_blocks([st.n for st in stats], locals_, sample_rate)
+    blocks = tuple(MasteredBlock(p.key, recipe.key, a, st.n) for p, a, st in zip(plans, starts, stats))
     m = combine_stats(stats, sample_rate)
     if check_profile(m, profile) or not level_inside(m, profile):
         return None
     gain = sum(s.a for s in recipe.steps if s.op == "gain")
     note = f"kept the previous mastering recipe: {redone} of {len(plans)} block(s) re-mastered"
-    return AssembledChapter(recipe, gain, m, (), (note,), tuple(timeline), tuple(blocks), (), redone, True,
-                            sample_rate)
+    return AssembledChapter(recipe, gain, m, (), (note,), timeline, blocks, (), redone, True, sample_rate)
 
 
 def _master_afresh(plans: Sequence[BlockPlan], store: Store, pauses: PauseSettings, sample_rate: int,
                    profile: str, block_dir: Path | None) -> AssembledChapter:
-    pieces, timeline, starts, missing, locals_, pos = [], [], [], [], [], 0
-    for plan in plans:
-        audio, local, lost = stitch_block(plan, store, pauses=pauses, sample_rate=sample_rate)
-        missing += lost
-        timeline += [shift_time(t, pos, sample_rate) for t in local]
-        starts.append(pos)
-        locals_.append(local)
-        pieces.append(audio)
-        pos += audio.size
+    pieces, locals_, missing = stitch_blocks(plans, store, pauses=pauses, sample_rate=sample_rate)
     if missing:
-        return _nothing(tuple(missing))
+        return _nothing(missing)
+    starts, timeline = place_blocks([p.size for p in pieces], locals_, sample_rate)
     result = master_chapter(np.concatenate(pieces), sample_rate, profile, in_place=True,
                             bounds=starts if block_dir is not None else ())
     x = quantize24(result.audio)
     if block_dir is None:
         return AssembledChapter(result.recipe, result.gain_db, result.measurements, result.violations,
-                                result.notes, tuple(timeline), (), (), len(plans), False, result.sample_rate, x)
-    ends = starts[1:] + [x.size]
+                                result.notes, timeline, (), (), len(plans), False, result.sample_rate, x)
+    ends = (*starts[1:], x.size)
     blocks = tuple(MasteredBlock(p.key, result.recipe.key, a, b - a) for p, a, b in zip(plans, starts, ends))
     stats = [_save_block(block_dir, b.key, b.recipe, x[b.start_sample:b.start_sample + b.length], local,
                          sample_rate) for b, local in zip(blocks, locals_)]
     m = combine_stats(stats, sample_rate)
     return AssembledChapter(result.recipe, result.gain_db, m, check_profile(m, profile), result.notes,
-                            tuple(timeline), blocks, (), len(plans), False, sample_rate)
+                            timeline, blocks, (), len(plans), False, sample_rate)
 
 
 def block_path(block_dir: Path, key: str, recipe_key: str) -> Path:
@@ -250,7 +239,7 @@ def _save_block(block_dir: Path, key: str, recipe_key: str, audio: np.ndarray,
             "timeline": [[t.sentence_id, t.start_sample, t.end_sample] for t in local]}
     path = block_path(block_dir, key, recipe_key)
     stats = block_stats(audio, sample_rate)
-    flac = encode_block(audio, sample_rate)           # frames the chapter FLAC is spliced from
+    flac = encode_flac_block(audio, sample_rate)      # frames the chapter FLAC is spliced from
     atomic_write_bytes(path.with_name(f"{key}.json"), json.dumps(meta).encode("utf-8"))
     atomic_write_bytes(path, block_file_bytes(flac, sample_rate))
     frames = io.BytesIO()
@@ -309,10 +298,6 @@ _BLOCKS = _BlockMemo(int(os.environ.get("LECTOR_BLOCK_MEMORY_MB", "512")) << 20)
 
 # -- block-wise MP3 / AAC ---------------------------------------------------------------------------
 
-_ENCODERS = {"mp3": (encode_mp3_block, split_mp3_frames, MP3_FRAME),
-             "aac": (encode_aac_block, split_adts_frames, AAC_FRAME)}
-
-
 def encoded_path(block_dir: Path, block: MasteredBlock, codec: str, kbps: int) -> Path:
     """Where a mastered block's frames are kept: named by the block id (its samples are a function
     of it), the codec recipe and the ffmpeg build, so nothing needs reading or hashing to find it."""
@@ -320,35 +305,22 @@ def encoded_path(block_dir: Path, block: MasteredBlock, codec: str, kbps: int) -
     return block_path(block_dir, block.key, block.recipe).with_suffix(f".{tag}.{codec}")
 
 
-def _whole(codec: str, data: bytes, frames: int, kbps: int, split) -> bool:
-    """A stored block holds its ``frames`` whole frames. CBR MP3: the first header and the size
-    (every frame is 144*kbps*1000/44100 bytes, plus one padding byte on some), which is as strict
-    as walking ~800 headers per block in Python; AAC frames vary in size, so they are walked."""
-    if codec != "mp3":
-        return len(split(data)) == frames
-    head = parse_mp3_header(data)
-    base = 144 * kbps * 1000 // 44100
-    return head.kbps == kbps and frames * base <= len(data) <= frames * (base + 1)
-
-
 def encode_chapter_blocks(block_dir: Path, blocks: Sequence[MasteredBlock], codec: str, *, kbps: int,
                           workers: int | None = None) -> tuple[list[bytes], int]:
     """The frames of every block (``codec`` "mp3" or "aac"): kept ones read back (a damaged one is
     encoded again), the rest encoded in parallel ffmpeg processes. Returns (frames, encoded count)."""
-    if codec not in _ENCODERS:
-        raise AudioError(f"unknown block codec {codec!r}", field="codec", fix="use 'mp3' or 'aac'")
-    encode, split, frame = _ENCODERS[codec]
+    frame = frame_samples(codec)
     out: list[bytes | None] = []
     for block in blocks:
         try:
             data = encoded_path(block_dir, block, codec, kbps).read_bytes()
-            out.append(data if _whole(codec, data, block.length // frame, kbps, split) else None)
-        except (OSError, AudioError):
-            out.append(None)
+        except OSError:
+            data = None
+        out.append(data if data is not None and holds_frames(codec, data, block.length // frame, kbps) else None)
     todo = [i for i, d in enumerate(out) if d is None]
 
     def work(i: int) -> None:
-        data = encode(read_block(block_dir, blocks[i]), kbps=kbps)
+        data = encode_block(read_block(block_dir, blocks[i]), codec, kbps=kbps)
         atomic_write_bytes(encoded_path(block_dir, blocks[i], codec, kbps), data)
         out[i] = data
 

@@ -16,11 +16,9 @@ head; blocks start and end in room tone, so the error there stays at room-tone l
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -29,7 +27,7 @@ import numpy as np
 
 from ..errors import AudioError
 from .export import Id3Tags, ffmpeg_exe
-from .io import as_mono_float32, atomic_path, atomic_write_bytes
+from .io import as_mono_float32, atomic_path
 
 SAMPLE_RATE = 44100
 MP3_FRAME = 1152
@@ -204,52 +202,35 @@ def encode_aac_block(audio: np.ndarray, *, kbps: int = 64) -> bytes:
     return _encode_block(audio, _CODECS["aac"], kbps)
 
 
-@dataclass(frozen=True)
-class EncodedBlocks:
-    data: tuple[bytes, ...]      # one entry per block, in order
-    encoded: int                 # blocks run through ffmpeg
-    cached: int                  # blocks read from the cache
+def encode_block(audio: np.ndarray, codec: str, *, kbps: int) -> bytes:
+    """:func:`encode_mp3_block` or :func:`encode_aac_block` by name ("mp3" | "aac")."""
+    return _encode_block(audio, _codec(codec), kbps)
 
 
-def block_key(block: np.ndarray, codec: str, kbps: int) -> str:
-    """The cache key of one encoded block: the recipe version, codec, bitrate and the exact samples."""
-    h = hashlib.sha256(f"{CODEC_VERSION}\0{codec}\0{int(kbps)}\0".encode())
-    h.update(as_mono_float32(block).astype("<f4", copy=False).tobytes())
-    return h.hexdigest()
+def frame_samples(codec: str) -> int:
+    """Samples per frame of ``codec`` (1152 for "mp3", 1024 for "aac")."""
+    return _codec(codec).frame
 
 
-def _read_cached(path: Path, codec: _Codec, frames: int) -> bytes | None:
-    """The cached bytes when they are exactly ``frames`` whole frames, else None (re-encode)."""
+def holds_frames(codec: str, data: bytes, frames: int, kbps: int) -> bool:
+    """``data`` is exactly ``frames`` whole frames of ``codec`` at ``kbps`` (a stored block is checked
+    before it is reused). CBR MP3 frames are walked by their padding bit alone after the first
+    header is parsed (a frame is 144*kbps*1000/44100 bytes plus that bit; each frame's sync and
+    bitrate bytes must match the first's), ~10x cheaper than parsing every header."""
     try:
-        data = path.read_bytes()
-        return data if len(codec.split(data)) == frames else None
-    except (OSError, AudioError):
-        return None
-
-
-def encode_blocks(blocks: Sequence[np.ndarray], codec: str, *, kbps: int, cache_dir: Path | None,
-                  workers: int | None = None) -> EncodedBlocks:
-    """Each block's frames (``codec`` 'mp3' or 'aac'), from ``cache_dir`` where present, the rest
-    encoded in parallel ffmpeg processes (``workers``, default cpu count capped at 4)."""
-    spec = _codec(codec)
-    spec.args(kbps)                    # a bad bitrate fails here, before any cache lookup
-    out: list[bytes | None] = [None] * len(blocks)
-    paths: list[Path | None] = [None] * len(blocks)
-    if cache_dir is not None:
-        for i, b in enumerate(blocks):
-            paths[i] = Path(cache_dir) / f"{block_key(b, codec, kbps)}.{codec}"
-            out[i] = _read_cached(paths[i], spec, np.asarray(b).size // spec.frame)
-    todo = [i for i, d in enumerate(out) if d is None]
-
-    def work(i: int) -> None:
-        out[i] = _encode_block(blocks[i], spec, kbps)
-        if paths[i] is not None:
-            atomic_write_bytes(paths[i], out[i])   # temp file + os.replace: never half a block
-
-    if todo:
-        with ThreadPoolExecutor(max_workers=workers or min(os.cpu_count() or 1, 4)) as pool:
-            list(pool.map(work, todo))   # list(): re-raise the first worker error here
-    return EncodedBlocks(tuple(out), len(todo), len(blocks) - len(todo))
+        if codec != "mp3":
+            return len(_codec(codec).split(data)) == frames
+        head = parse_mp3_header(data)
+    except AudioError:
+        return False
+    if head.kbps != kbps:
+        return False
+    base, pos, count = 144 * kbps * 1000 // SAMPLE_RATE, 0, 0
+    sync, rate_byte = data[:2], data[2] & 0xFC       # bitrate + rate bits, not padding/private
+    while pos + 4 <= len(data) and data[pos:pos + 2] == sync and data[pos + 2] & 0xFC == rate_byte:
+        pos += base + ((data[pos + 2] >> 1) & 1)
+        count += 1
+    return pos == len(data) and count == frames
 
 
 def _id3_bytes(tags: Id3Tags) -> bytes:

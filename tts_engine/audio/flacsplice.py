@@ -29,6 +29,7 @@ BITS = 24
 POLY16 = 0x18005             # FLAC's CRC-16
 POLY8 = 0x107                # FLAC's CRC-8 (x^8+x^2+x+1)
 INT24 = 1 << 23
+STREAM_HEADER = 42           # bytes before the first frame: "fLaC" + STREAMINFO (see streaminfo)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,12 @@ def _header_length(frame: bytes) -> int:
     return 4 + n + _extra_len(frame) + 1
 
 
+def pcm24_words(x: np.ndarray) -> np.ndarray:
+    """float32 audio on the 24-bit grid as left-aligned int32 (what libsndfile and ffmpeg take
+    for 24-bit); exact, since float32 * 2^23 is an integer on the grid."""
+    return (np.asarray(x, dtype=np.float32) * np.float32(INT24)).astype(np.int32) << 8
+
+
 def encode_block(audio: np.ndarray, sample_rate: int) -> FlacBlock:
     """24-bit FLAC frames of one block (float32 on the 24-bit grid, a multiple of FRAME samples)."""
     import av
@@ -127,7 +134,7 @@ def encode_block(audio: np.ndarray, sample_rate: int) -> FlacBlock:
     if x.size == 0 or x.size % FRAME:
         raise AudioError(f"FLAC block has {x.size} samples, not a multiple of {FRAME}",
                          fix="pad blocks to the 9216-sample grid (stitch.GRID)")
-    ints = (x * np.float32(INT24)).astype(np.int32) << 8
+    ints = pcm24_words(x)
     cc = av.CodecContext.create("flac", "w")
     cc.sample_rate, cc.layout, cc.format = sample_rate, "mono", "s32"
     cc.open()

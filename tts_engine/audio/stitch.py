@@ -204,19 +204,39 @@ def stitch_chapter(chapter: Chapter, results: Sequence, store: Store, *, pauses:
     """Join the chapter's rendered sentences (``results``: RenderResult, any order, may cover more):
     one block per paragraph (:func:`stitch_block`), blocks back to back."""
     plans, missing = plan_blocks(chapter, results, pauses=pauses, sample_rate=sample_rate)
-    pieces, timeline, spans, pos = [], [], [], 0
-    for plan in plans:
-        audio, local, lost = stitch_block(plan, store, pauses=pauses, sample_rate=sample_rate)
-        missing += lost
-        timeline += [shift_time(t, pos, sample_rate) for t in local]
-        spans.append(BlockSpan(plan.key, pos, audio.size))
-        pieces.append(audio)
-        pos += audio.size
+    pieces, locals_, lost = stitch_blocks(plans, store, pauses=pauses, sample_rate=sample_rate)
+    starts, timeline = place_blocks([p.size for p in pieces], locals_, sample_rate)
+    spans = tuple(BlockSpan(plan.key, a, p.size) for plan, a, p in zip(plans, starts, pieces))
     audio = np.concatenate(pieces) if pieces else room_tone(
         ms_to_samples(pauses.head_ms + pauses.tail_ms, sample_rate), sample_rate)
     order = {s.id: i for i, s in enumerate(chapter.sentences)}
-    return StitchedChapter(chapter.index, chapter.title, audio, sample_rate, tuple(timeline),
-                           tuple(sorted(missing, key=order.get)), tuple(spans))
+    return StitchedChapter(chapter.index, chapter.title, audio, sample_rate, timeline,
+                           tuple(sorted(missing + lost, key=order.get)), spans)
+
+
+def stitch_blocks(plans: Sequence[BlockPlan], store: Store, *, pauses: PauseSettings, sample_rate: int,
+                  ) -> tuple[list[np.ndarray], list[tuple[SentenceTime, ...]], tuple[str, ...]]:
+    """:func:`stitch_block` of each plan: the blocks' audio, their own timelines, and the ids whose
+    take could not be read."""
+    pieces, locals_, missing = [], [], ()
+    for plan in plans:
+        audio, local, lost = stitch_block(plan, store, pauses=pauses, sample_rate=sample_rate)
+        pieces.append(audio)
+        locals_.append(local)
+        missing += lost
+    return pieces, locals_, missing
+
+
+def place_blocks(lengths: Sequence[int], locals_: Sequence[Sequence[SentenceTime]], sample_rate: int
+                 ) -> tuple[tuple[int, ...], tuple[SentenceTime, ...]]:
+    """Blocks of these lengths laid back to back: each one's start sample, and the chapter's
+    timeline from the blocks' own timelines."""
+    starts, pos = [], 0
+    for n in lengths:
+        starts.append(pos)
+        pos += int(n)
+    timeline = tuple(shift_time(t, a, sample_rate) for a, local in zip(starts, locals_) for t in local)
+    return tuple(starts), timeline
 
 
 def shift_time(t: SentenceTime, offset: int, sample_rate: int) -> SentenceTime:

@@ -242,6 +242,20 @@ def _read_timeline(chapter_dir: Path) -> dict:
                          fix="re-run `lector render` for this chapter") from None
 
 
+def _cached_take(build_dir: Path, key: str) -> tuple[str, Callable[[], tuple[np.ndarray, int]]] | None:
+    """(QC cache key, loader) of a take in the render cache build/cache, or None when it is not there."""
+    path = build_dir / "cache" / key[:2] / f"{key}.flac" if key else None
+    if path is None or not path.is_file():
+        return None
+    return file_digest(path), (lambda p=path: _read_flac(p))
+
+
+def _asr_ok(refs: Sequence[_Ref], options: QCOptions) -> bool:
+    """Whisper is wanted (English takes long enough to judge) and can run here."""
+    th = options.thresholds
+    return options.asr and any(_asr_wanted(r, _ALWAYS, th) for r in refs) and asr_mod.asr_available()
+
+
 def _timeline_refs(chapter_dir: Path, build_dir: Path) -> tuple[dict, list[_Ref]]:
     """The chapter's takes: the render cache's FLAC (keyed by its bytes' sha256, decoded only on a QC
     cache miss) or, when that file is gone, chapter.flac sliced by the timeline (keyed by its samples)."""
@@ -250,10 +264,9 @@ def _timeline_refs(chapter_dir: Path, build_dir: Path) -> tuple[dict, list[_Ref]
     planned = _planned_sentences(build_dir)
     refs = []
     for s in timeline.get("sentences", []):
-        key = str(s.get("cache_key") or "")
-        cached = build_dir / "cache" / key[:2] / f"{key}.flac" if key else None
-        if cached is not None and cached.is_file():
-            digest, load = file_digest(cached), (lambda p=cached: _read_flac(p))
+        cached = _cached_take(build_dir, str(s.get("cache_key") or ""))
+        if cached is not None:
+            digest, load = cached
         else:
             if not chapter_audio:
                 chapter_audio.append(_read_flac(chapter_dir / "chapter.flac"))
@@ -315,15 +328,9 @@ def measure_takes(build_dir: Path, takes: Sequence[Take], options: QCOptions) ->
     """The per-take QC measurements (signal stats, ASR transcript, speaker embedding) of takes in
     build/cache, into build/qc-cache, as soon as they are synthesized: the chapter's QC after its
     master then finds them there. Returns how many takes were measured (the others were absent)."""
-    refs = []
-    for take in takes:
-        path = build_dir / "cache" / take.cache_key[:2] / f"{take.cache_key}.flac"
-        if take.cache_key and path.is_file():
-            refs.append(_Ref(take.sentence_id, take.text, take.voice, take.lang, take.spoken,
-                             file_digest(path), lambda p=path: _read_flac(p)))
-    th = options.thresholds
-    asr_ok = options.asr and any(_asr_wanted(r, _ALWAYS, th) for r in refs) and asr_mod.asr_available()
-    _measure_all(refs, options, QCCache(build_dir / "qc-cache"), asr_ok)
+    refs = [_Ref(t.sentence_id, t.text, t.voice, t.lang, t.spoken, *cached)
+            for t in takes if (cached := _cached_take(build_dir, t.cache_key)) is not None]
+    _measure_all(refs, options, QCCache(build_dir / "qc-cache"), _asr_ok(refs, options))
     return len(refs)
 
 
@@ -351,7 +358,7 @@ def _chapter_pass(chapter_dir: Path, build_dir: Path, options: QCOptions) -> tup
     timeline, refs = _timeline_refs(chapter_dir, build_dir)
     cache = QCCache(build_dir / "qc-cache")
     th = options.thresholds
-    asr_ok = options.asr and any(_asr_wanted(r, _ALWAYS, th) for r in refs) and asr_mod.asr_available()
+    asr_ok = _asr_ok(refs, options)
     measured = _measure_all(refs, options, cache, asr_ok)
     sentences = _signal_results(refs, measured, th)
     if options.asr:
