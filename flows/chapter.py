@@ -27,7 +27,7 @@ from tts_engine.audio.io import atomic_path, atomic_write_bytes
 from tts_engine.audio.master import Recipe
 from tts_engine.audio.stitch import STITCH_VERSION, StitchedChapter, plan_blocks, write_timeline
 from tts_engine.errors import AudioError
-from tts_engine.hashing import sha256_file
+from tts_engine.hashing import file_digest
 from tts_engine.model import Chapter
 from tts_engine.project import Project
 from tts_engine.render import RenderReport
@@ -70,14 +70,14 @@ def _up_to_date(out: Path, stamp: Path, identity: dict) -> bool:
     newer than master.json, see chapter_changed) instead of being made again."""
     data = _read_json(stamp)
     if data.get("identity") != identity or not out.is_file() or out.stat().st_size != data.get("size") or \
-            sha256_file(out) != data.get("sha256"):
+            file_digest(out) != data.get("sha256"):
         return False
     os.utime(out)
     return True
 
 
 def _stamp_output(out: Path, stamp: Path, identity: dict, extra: dict | None = None) -> None:
-    data = {"identity": identity, "size": out.stat().st_size, "sha256": sha256_file(out), **(extra or {})}
+    data = {"identity": identity, "size": out.stat().st_size, "sha256": file_digest(out), **(extra or {})}
     atomic_write_bytes(stamp, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 
 
@@ -113,7 +113,7 @@ def master_task(project_path: str, chapter: Chapter, reports: list[RenderReport]
         duration_s=m.duration_s)
     master_id = built.master_id
     if built.audio is not None:                       # not block-encoded: the master is written here
-        master_id = sha256_file(write_master_flac(folder / "chapter.flac", built.audio, built.sample_rate))[:32]
+        master_id = file_digest(write_master_flac(folder / "chapter.flac", built.audio, built.sample_rate))[:32]
     output = ChapterOutput(
         index=chapter.index, title=chapter.title, duration_s=round(m.duration_s, 3), profile=profile,
         gain_db=round(built.gain_db, 3), measurements=tuple((k, round(float(v), 3)) for k, v in vars(m).items()),
@@ -168,8 +168,19 @@ def chapter_flac_task(project_path: str, chapter: Chapter, mastered: ChapterOutp
         return None
     out = project.build_dir / "masters" / f"{chapter_stem(chapter)}.flac"
     with atomic_path(out, suffix=".flac") as tmp:
-        shutil.copyfile(source, tmp)
+        _link_or_copy(source, tmp)
     return out.relative_to(project.build_dir).as_posix()
+
+
+def _link_or_copy(source: Path, tmp: Path) -> None:
+    """A hard link where the file system allows it: chapter.flac is only ever replaced (a new
+    inode), never changed in place, so the delivery copy cannot drift from it, and a long chapter's
+    FLAC is not written twice after every edit."""
+    tmp.unlink()
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
 
 
 EXPORT_FORMATS = ("wav", "mp3", "vtt")      # the FLAC comes with chapter_flac_task
@@ -218,7 +229,7 @@ def chapter_aac(project: Project, index: int) -> Path:
     blocks = master_blocks(doc)
     if blocks:                           # per paragraph block, like the MP3
         frames, _ = encode_chapter_blocks(project.build_dir / "blocks", blocks, "aac", kbps=AAC_KBPS)
-        write_adts(out, frames)
+        write_adts(out, frames, samples=sum(b.length for b in blocks))
     else:
         encode_aac(M4bChapter("", ensure_chapter_flac(project, index)), out, kbps=AAC_KBPS)
     return out

@@ -14,7 +14,7 @@ from pathlib import Path
 from tts_engine.audio.io import atomic_write_bytes
 from tts_engine.project import Project
 
-from .publish import sha256_file
+from tts_engine.hashing import file_digest
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA = "lector-manifest-v1"
@@ -49,7 +49,7 @@ class ChapterOutput:
 
 def file_entry(build_dir: Path, rel: str, duration_s: float | None) -> dict:
     path = build_dir / rel
-    return {"path": rel, "size_bytes": path.stat().st_size, "sha256": sha256_file(path),
+    return {"path": rel, "size_bytes": path.stat().st_size, "sha256": file_digest(path),
             "duration_s": None if duration_s is None else round(duration_s, 3)}
 
 

@@ -21,11 +21,12 @@ from prefect.futures import PrefectFuture
 from tts_engine.errors import ConfigError
 from tts_engine.model import Chapter, Plan
 from tts_engine.project import load_project
+from tts_engine.render import RenderReport
 
 from . import chapter as c
 from . import tasks as t
 from .manifest import ChapterOutput, read_manifest, read_qc_summary
-from .runners import default_runner_name, in_process_run, task_runner_for
+from .runners import default_runner_name, in_process_run, task_runner_for, upstream, value_input
 
 
 @flow(name="produce-book", task_runner=task_runner_for(default_runner_name()), log_prints=True)
@@ -96,13 +97,24 @@ def _batches(chapter: Chapter, size: int) -> list[tuple]:
     return [tuple(s[i:i + size]) for i in range(0, len(s), size)]
 
 
+Report = PrefectFuture | RenderReport       # a synthesis task's report, or the cache's when all was cached
+
+
+def _synthesis(project_path: str, index: int, batch: tuple, draft: bool, cached: RenderReport | None) -> Report:
+    if cached is not None:
+        return cached
+    return t.synthesize_task.submit(project_path, index, value_input(batch), draft)
+
+
 def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: bool, publish: bool,
              only_changed: bool = False, qc: bool | None = None) -> tuple[dict, dict[str, str]]:
     """Submit the per-chapter pipelines; returns (summary, sentence id -> cache key)."""
     project = load_project(project_path)
     size = project.config.render.batch_size
-    synth = {ch.index: [t.synthesize_task.submit(project_path, ch.index, b, draft)
-                        for b in _batches(ch, size)] for ch in chapters}
+    batches = {ch.index: _batches(ch, size) for ch in chapters}
+    known = t.cache_probe_task(project_path, value_input(batches), draft) if t.probe_is_local() else {}
+    synth = {i: [_synthesis(project_path, i, b, draft, known.get(i, [None] * len(bs))[k])
+                 for k, b in enumerate(bs)] for i, bs in batches.items()}
     if only_changed:
         early = _resolve(synth)
         chapters = [ch for ch in chapters if c.chapter_changed(project, ch, early[ch.index])]
@@ -116,7 +128,7 @@ def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: b
     for aac in aacs:
         aac.result()
     # the book needs the chapters' AACs only, so it is muxed while chapter.flac may still be written
-    book_files = (t.export_book_task(project_path, plan, _merge_previous(project, plan, mastered))
+    book_files = (t.export_book_task(project_path, value_input(plan), _merge_previous(project, plan, mastered))
                   if mastered else _previous_book(project))
     done = {i: replace(mastered[i], files=_files(flac, exports)) for i, (_, exports, flac, _) in pipelines.items()}
     all_outputs = _merge_previous(project, plan, done)
@@ -143,14 +155,15 @@ def _files(flac: PrefectFuture, exports: list[PrefectFuture]) -> tuple[str, ...]
     return ((first,) if first else ()) + tuple(e.result() for e in exports)
 
 
-def _take_checks(project_path: str, chapters: list[Chapter], synth: dict[int, list[PrefectFuture]],
+def _take_checks(project_path: str, chapters: list[Chapter], synth: dict[int, list[Report]],
                  enabled: bool) -> dict[int, PrefectFuture]:
     """Per chapter, its takes QC-measured as soon as they are synthesized (qc-takes), beside the
     master and the exports. Not with the render cache elsewhere ($LECTOR_CACHE_URL): the takes are
     not on this disk, and the chapter's QC slices chapter.flac instead."""
     if not enabled or os.environ.get(t.CACHE_URL_ENV, "").strip():
         return {}
-    return {ch.index: t.qc_takes_task.submit(project_path, ch, synth[ch.index]) for ch in chapters}
+    return {ch.index: t.qc_takes_task.submit(project_path, value_input(ch), _upstreams(synth[ch.index]))
+            for ch in chapters}
 
 
 def _qc_pipelines(project_path: str, pipelines: dict, take_checks: dict[int, PrefectFuture],
@@ -173,19 +186,24 @@ def _qc_summary(project, results: dict[int, dict]) -> dict | None:
     return summary
 
 
-def _resolve(synth: dict[int, list[PrefectFuture]]) -> dict[int, list]:
-    return {i: [f.result() for f in futs] for i, futs in synth.items()}
+def _upstreams(reports: list[Report]) -> list:
+    return [upstream(r) if isinstance(r, PrefectFuture) else r for r in reports]
 
 
-def _chapter_pipeline(project_path: str, project, chapter: Chapter, synth: list[PrefectFuture]):
+def _resolve(synth: dict[int, list[Report]]) -> dict[int, list[RenderReport]]:
+    return {i: [r.result() if isinstance(r, PrefectFuture) else r for r in reports] for i, reports in synth.items()}
+
+
+def _chapter_pipeline(project_path: str, project, chapter: Chapter, synth: list[Report]):
     """master (stitch + master, block by block) -> chapter.flac (+ its FLAC export), the other
     chapter exports and the chapter's AAC for the book, side by side. Submitted chapter by chapter
     (the thread pool is first come, first served). Returns (master, exports, chapter.flac, AAC or None)."""
-    mastered = c.master_task.submit(project_path, chapter, synth)
-    flac = c.chapter_flac_task.submit(project_path, chapter, mastered)
-    exports = [c.export_task.submit(project_path, chapter, fmt, mastered)
+    chapter_value = value_input(chapter)
+    mastered = c.master_task.submit(project_path, chapter_value, _upstreams(synth))
+    flac = c.chapter_flac_task.submit(project_path, chapter_value, upstream(mastered))
+    exports = [c.export_task.submit(project_path, chapter_value, fmt, upstream(mastered))
                for fmt in c.chapter_formats(project) if fmt in c.EXPORT_FORMATS]
-    aac = (c.aac_task.submit(project_path, chapter, mastered)
+    aac = (c.aac_task.submit(project_path, chapter_value, upstream(mastered))
            if "m4b" in project.config.output.formats else None)
     return mastered, exports, flac, aac
 

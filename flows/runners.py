@@ -11,10 +11,14 @@ masters: seeds come from the plan, never from the worker.
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import opaque, quote
 
 from tts_engine.errors import ConfigError
 
@@ -70,6 +74,28 @@ def local_cluster_kwargs(workers: int | None, processes: bool) -> dict[str, Any]
             "processes": processes, "dashboard_address": None}
 
 
+# -- task inputs ------------------------------------------------------------------------------------
+# Before a task runs, Prefect walks its inputs (every dataclass field, list and tuple) twice, to
+# resolve futures and to record dependencies. A chapter's sentences, spans and tokens are
+# thousands of objects: the walks were a third of the CPU of a one-sentence edit. In threads the
+# inputs are wrapped so they are not walked. Prefect's annotations are tuples, which a Dask client
+# unpacks on the way to a worker, so with Dask the inputs go as they are.
+
+def _in_threads() -> bool:
+    ctx = FlowRunContext.get()
+    return ctx is not None and isinstance(ctx.task_runner, ThreadPoolTaskRunner)
+
+
+def value_input(value: Any) -> Any:
+    """A plain task input (a plan, a chapter, a batch of sentences) that Prefect need not walk."""
+    return quote(value) if _in_threads() else value
+
+
+def upstream(future: PrefectFuture) -> Any:
+    """An upstream task's result as an input: waited for and tracked, its contents not walked."""
+    return opaque(future) if _in_threads() else future
+
+
 HEARTBEAT_ENV = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"
 
 
@@ -85,7 +111,23 @@ def in_process_run() -> Iterator[None]:
     if os.environ.get(HEARTBEAT_ENV):
         yield
         return
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    import prefect.context
 
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    context = prefect.context.get_settings_context()
+    with prefect.context.SettingsContext(profile=context.profile, settings=_without_heartbeat(context.settings)):
         yield
+
+
+_QUIET: list = [None, None]       # [settings, the same settings without heartbeats]
+_QUIET_LOCK = threading.Lock()
+
+
+def _without_heartbeat(settings):
+    """``settings`` with heartbeats off, made once per settings object (copying Prefect's
+    settings took ~25 ms, paid again by every in-process run, e.g. each review edit)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
+
+    with _QUIET_LOCK:
+        if _QUIET[0] is not settings:
+            _QUIET[:] = [settings, settings.copy_with_update(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})]
+        return _QUIET[1]

@@ -29,7 +29,7 @@ from tts_engine.planner import build_plan, plan_to_json
 from tts_engine.project import Project, load_project
 from tts_engine.qc.report import merge_into_report
 from tts_engine.qc.runner import Take, measure_takes, options_for, run_qc
-from tts_engine.render import RenderReport, VoiceResolver, render_sentences
+from tts_engine.render import RenderReport, VoiceResolver, cached_report, render_sentences
 
 from . import manifest as mf
 from .manifest import ChapterOutput
@@ -103,6 +103,22 @@ def synthesize_task(project_path: str, chapter_index: int, sentences: tuple[Sent
     progress.info("chapter %d: %d sentences (synthesized %d, cached %d)", chapter_index,
                   len(sentences), report.synthesized, report.cached)
     return report
+
+
+def probe_is_local() -> bool:
+    """The render cache is on this machine's disk (not ``s3://``), so probing it is stat calls."""
+    return not os.environ.get(CACHE_URL_ENV, "").strip().startswith("s3://")
+
+
+@task(name="cache-probe", cache_policy=NO_CACHE, persist_result=False)
+def cache_probe_task(project_path: str, batches: dict[int, list[tuple[Sentence, ...]]],
+                     draft: bool = False) -> dict[int, list[RenderReport | None]]:
+    """cached_report() of every batch: a batch whose takes are all in the cache needs no synthesis
+    task. After a one-sentence edit the other batches' tasks were most of the synthesis phase."""
+    project = _project(project_path)
+    resolver, store = VoiceResolver.from_project(project, draft=draft), render_store(project)
+    return {index: [cached_report(b, resolver, store, draft=draft) for b in chapter_batches]
+            for index, chapter_batches in batches.items()}
 
 
 @task(name="export-m4b", cache_policy=NO_CACHE, persist_result=False)

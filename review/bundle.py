@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -18,7 +19,10 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 AUDIO_PREFERENCE = (".mp3", ".m4a", ".flac", ".wav")
 
 
+@lru_cache(maxsize=1)
 def _env() -> Environment:
+    """One environment per process: it keeps the compiled templates (compiling them took most of
+    an export after a one-sentence edit) and recompiles a template whose file changed."""
     return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(["html"]))
 
 

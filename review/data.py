@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from tts_engine.hashing import FileFacts
 
 from .store import Decision, ReviewStore
 
@@ -49,11 +53,27 @@ class ChapterInfo:
     duration_s: float | None
 
 
+_PARSED: dict[Path, tuple[tuple, dict]] = {}      # path -> (file identity, parsed JSON)
+_PARSED_LOCK = threading.Lock()
+
+
 def _read_json(path: Path) -> dict | None:
+    """The parsed file, shared and read-only: parsed again only when the file's identity
+    (hashing.FileFacts) changes. A bundle export and the app's pages read plan.json and qc.json
+    once per chapter; parsing them each time made the export grow with the square of the book."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        with open(path, "rb") as fh:
+            ident = FileFacts.identity(os.fstat(fh.fileno()))
+            with _PARSED_LOCK:
+                hit = _PARSED.get(path)
+            if hit is not None and hit[0] == ident:
+                return hit[1]
+            value = json.loads(fh.read().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
+    with _PARSED_LOCK:
+        _PARSED[path] = (ident, value)
+    return value
 
 
 class BuildView:

@@ -12,7 +12,7 @@ from tts_engine.engines.fake import FakeEngine
 from tts_engine.errors import EngineError, EngineUnavailable
 from tts_engine.model import Sentence, Span
 from tts_engine.project import load_project
-from tts_engine.render import ResolvedVoice, VoiceResolver, invalid_audio, render_sentences
+from tts_engine.render import ResolvedVoice, VoiceResolver, cached_report, invalid_audio, render_sentences
 
 
 class ToneEngine:
@@ -253,3 +253,17 @@ def test_fifo_turns_are_granted_in_arrival_order():
     for th in threads:
         th.join(5)
     assert order == [0, 1, 2, 3, 4]
+
+
+def test_cached_report_only_when_every_take_is_cached(tmp_path):
+    store = LocalStore(tmp_path / "cache")
+    sentences = [_sentence(i) for i in range(3)]
+    factory = Factory()
+    assert cached_report(sentences, _resolver(factory), store) is None
+    rendered = render_sentences(sentences, _resolver(factory), store)
+    assert cached_report(sentences, _resolver(factory), store) == \
+        render_sentences(sentences, _resolver(factory), store)       # what a render of it reports
+    assert cached_report(sentences, _resolver(factory), store).results[1].cache_key == rendered.results[1].cache_key
+    assert cached_report([*sentences[:2], _sentence(9)], _resolver(factory), store) is None
+    assert cached_report([_sentence(1, voice="nobody")], _resolver(factory), store) is None
+    assert factory.engines["main"].batches == [["s000", "s001", "s002"]]   # a probe never synthesizes

@@ -210,6 +210,25 @@ def render_sentences(sentences: Sequence[Sentence], resolve: VoiceResolver, stor
     return _report(tuple(r for r in slots if r is not None))
 
 
+def cached_report(sentences: Sequence[Sentence], resolve: VoiceResolver, store: Store, *,
+                  draft: bool = False) -> RenderReport | None:
+    """What :func:`render_sentences` would report when every sentence's take is already in the
+    cache (nothing to synthesize); None as soon as one is not (or its voice does not resolve:
+    render_sentences then reports why)."""
+    if draft and not resolve.draft:
+        resolve = resolve.as_draft()
+    results = []
+    for i, sentence in enumerate(sentences):
+        try:
+            hit = _cached(_job(i, sentence, resolve.voice(sentence.voice), resolve, relax=True), store)
+        except ENGINE_FAILURES:
+            return None
+        if hit is None:
+            return None
+        results.append(hit)
+    return _report(tuple(results))
+
+
 class _FifoTurn:
     """A lock granted in arrival order (threading.Lock promises no order)."""
 

@@ -31,6 +31,7 @@ import soundfile as sf
 
 from ..cache import Store
 from ..errors import AudioError
+from ..hashing import FACTS
 from ..model import Chapter
 from ..project import PauseSettings
 from .blockcodec import CODEC_VERSION, encode_block, frame_samples, holds_frames
@@ -223,14 +224,26 @@ def _block_frames(block_dir: Path, block: MasteredBlock) -> tuple[bytes, list[in
     path = block_path(block_dir, block.key, block.recipe)
     try:
         data = path.read_bytes()
-        with np.load(path.with_suffix(".frames.npz")) as z:
-            lengths, powers = z["lengths"].tolist(), z["powers"].tolist()
+        lengths, powers = _frame_table(path.with_suffix(".frames.npz"))
     except (OSError, ValueError, KeyError):
         return None
     frames = data[STREAM_HEADER:]
     if sum(lengths) != len(frames) or len(lengths) * FLAC_FRAME != block.length:
         return None
     return frames, lengths, powers
+
+
+def _frame_table(path: Path) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A stored block's FLAC frame lengths and CRC factors, read once per file identity."""
+    known = FACTS.get(path, "flac-frame-table")
+    if known is not None:
+        return known
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        with np.load(fh) as z:
+            table = (tuple(z["lengths"].tolist()), tuple(z["powers"].tolist()))
+    FACTS.put(path, "flac-frame-table", table, st)
+    return table
 
 
 def _save_block(block_dir: Path, key: str, recipe_key: str, audio: np.ndarray,

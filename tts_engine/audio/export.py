@@ -8,6 +8,7 @@ AudioError carrying the tail of ffmpeg's stderr.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import soundfile as sf
 import soxr
 
 from ..errors import AudioError
+from ..hashing import FACTS
 from .io import as_mono_float32, atomic_path, atomic_write_bytes, write_flac, write_wav
 
 STREAM_BLOCK = 1 << 18
@@ -205,6 +207,7 @@ def _cover_file(cover: str | Path) -> Path:
 
 
 AAC_FRAME = 1024      # samples per AAC frame
+ADTS_SAMPLES = "adts-samples"   # FileFacts kind
 
 
 def encode_aac(chapter: M4bChapter, path: str | Path, *, kbps: int = 64) -> Path:
@@ -218,8 +221,13 @@ def encode_aac(chapter: M4bChapter, path: str | Path, *, kbps: int = 64) -> Path
 
 
 def adts_samples(path: str | Path) -> int:
-    """Samples (at the stream rate) in an ADTS file: 1024 per raw data block, read from the frame headers."""
-    data = Path(path).read_bytes()
+    """Samples (at the stream rate) in an ADTS file: 1024 per raw data block, read from the frame
+    headers (or remembered: blockcodec.write_adts records what it wrote, see hashing.FileFacts)."""
+    known = FACTS.get(path, ADTS_SAMPLES)
+    if isinstance(known, int):
+        return known
+    with open(path, "rb") as fh:
+        st, data = os.fstat(fh.fileno()), fh.read()
     pos, frames = 0, 0
     while pos + 7 <= len(data):
         if data[pos] != 0xFF or (data[pos + 1] & 0xF0) != 0xF0:
@@ -229,6 +237,7 @@ def adts_samples(path: str | Path) -> int:
             raise AudioError(f"bad ADTS frame length at byte {pos}", file=path, fix="delete the file to re-encode it")
         frames += (data[pos + 6] & 0x03) + 1
         pos += length
+    FACTS.put(path, ADTS_SAMPLES, frames * AAC_FRAME, st)
     return frames * AAC_FRAME
 
 

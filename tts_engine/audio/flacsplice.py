@@ -161,14 +161,54 @@ def streaminfo(sample_rate: int, samples: int, lengths: Sequence[int]) -> bytes:
 
 def renumber(frame: bytes, number: int, power: int) -> bytes:
     """``frame`` with its frame number set to ``number`` (header CRC-8 and frame CRC-16 updated)."""
-    extra = _extra_len(frame)
-    old_len = _header_length(frame)
-    old_head = frame[:old_len]
-    head = old_head[:4] + utf8_number(number) + old_head[old_len - 1 - extra:old_len - 1]
+    return b"".join(_renumbered([frame], [number], [power]))
+
+
+@lru_cache(maxsize=1 << 17)
+def _numbered_header(fixed: bytes, extra: bytes, number: int) -> tuple[bytes, int]:
+    """A frame header with ``number`` (CRC-8 included) and the CRC-16 of that header. ``fixed`` (the
+    first 4 bytes) and ``extra`` are the same for every frame of a stream, so a chapter asks for
+    each number once, whatever block it lands in (the Python CRC loops were most of a splice)."""
+    head = fixed + utf8_number(number) + extra
     head += bytes([crc8(head)])
-    old_crc = int.from_bytes(frame[-2:], "big")
-    new_crc = old_crc ^ _mulmod(crc16(old_head) ^ crc16(head), power)
-    return head + frame[old_len:-2] + new_crc.to_bytes(2, "big")
+    return head, crc16(head)
+
+
+@lru_cache(maxsize=1 << 17)
+def _header_crc16(head: bytes) -> int:
+    """crc16 of a frame header as stored (each block numbers its frames from 0: few distinct ones)."""
+    return crc16(head)
+
+
+def _mulmod_many(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`_mulmod` element-wise (uint32 arrays, values below 2^16)."""
+    a, b, r = a.astype(np.uint32), b.astype(np.uint32), np.zeros(a.shape, np.uint32)
+    for _ in range(16):
+        r ^= np.where(b & 1, a, 0).astype(np.uint32)
+        b >>= 1
+        a <<= 1
+        a ^= np.where(a & 0x10000, POLY16, 0).astype(np.uint32)
+    return r
+
+
+def _renumbered(frames: Sequence[bytes | memoryview], numbers: Sequence[int],
+                powers: Sequence[int]) -> list[bytes | memoryview]:
+    """The pieces (header, body, CRC-16) of ``frames`` renumbered to ``numbers``; the CRC-16 update
+    of every frame is done at once (see the module doc)."""
+    pieces: list[bytes | memoryview] = []
+    deltas, old_crcs = [], []
+    for frame, number in zip(frames, numbers):
+        extra_len, old_len = _extra_len(frame), _header_length(frame)
+        fixed, extra = bytes(frame[:4]), bytes(frame[old_len - 1 - extra_len:old_len - 1])
+        head, head16 = _numbered_header(fixed, extra, number)
+        deltas.append(_header_crc16(bytes(frame[:old_len])) ^ head16)
+        old_crcs.append(int.from_bytes(frame[-2:], "big"))
+        pieces += [head, frame[old_len:-2], b""]
+    crcs = np.array(old_crcs, np.uint32) ^ _mulmod_many(np.array(deltas, np.uint32), np.array(powers, np.uint32))
+    packed = crcs.astype(">u2").tobytes()
+    for i in range(len(old_crcs)):
+        pieces[3 * i + 2] = packed[2 * i:2 * i + 2]
+    return pieces
 
 
 def _extra_len(frame: bytes) -> int:
@@ -193,9 +233,11 @@ def write_spliced(path: str | Path, parts: Sequence[tuple[bytes, Sequence[int], 
             if start % FRAME:
                 raise AudioError(f"block starts at sample {start}, not on a FLAC frame", file=final,
                                  fix="blocks must lie on the 9216-sample grid")
-            first, pos = start // FRAME, 0
-            for i, (n, power) in enumerate(zip(lens, powers)):
-                frame = frames[pos:pos + n]
-                fh.write(frame if first == 0 else renumber(frame, first + i, power))
-                pos += n
+            first = start // FRAME
+            if first == 0:                   # the encoder numbered them from 0 already
+                fh.write(frames)
+                continue
+            view, ends = memoryview(frames), np.cumsum(lens).tolist()
+            frame_views = [view[end - n:end] for n, end in zip(lens, ends)]
+            fh.writelines(_renumbered(frame_views, range(first, first + len(lens)), powers))
     return final

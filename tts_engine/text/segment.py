@@ -72,6 +72,17 @@ def _en_cuts(text: str) -> list[int]:
 
 def split_sentences(text: str, lang: str) -> list[str]:
     """Split ``text`` into sentences (lossless). ``lang`` picks the rules: "zh" or other."""
+    return list(_split_sentences(text, lang))
+
+
+@lru_cache(maxsize=1 << 14)
+def _split_sentences(text: str, lang: str) -> tuple[str, ...]:
+    # a pure function of its input, remembered: every render plans the whole book again, and
+    # after an edit all but one paragraph are the same text (pysbd was half of planning)
+    return tuple(_split(text, lang))
+
+
+def _split(text: str, lang: str) -> list[str]:
     if not text:
         return []
     if lang == "zh":

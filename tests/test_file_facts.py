@@ -1,0 +1,65 @@
+"""Facts about files remembered per file identity: digests, ADTS sample counts, parsed review JSON."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import numpy as np
+
+from review.data import _read_json
+from tts_engine.audio.blockcodec import GRID, encode_aac_block, write_adts
+from tts_engine.audio.export import adts_samples
+from tts_engine.audio.io import atomic_write_bytes
+from tts_engine.hashing import FACTS, FileFacts, file_digest, sha256_file
+from tts_engine.text.segment import split_sentences
+
+
+def test_file_digest_is_remembered_until_the_file_is_replaced(tmp_path):
+    path = tmp_path / "a.bin"
+    atomic_write_bytes(path, b"first")
+    assert file_digest(path) == hashlib.sha256(b"first").hexdigest()
+    st = os.stat(path)
+    FACTS.put(path, "sha256", "remembered", st)         # what the next call trusts while unchanged
+    assert file_digest(path) == "remembered"
+    atomic_write_bytes(path, b"second")                  # a new inode: worked out again
+    assert file_digest(path) == hashlib.sha256(b"second").hexdigest() == sha256_file(path)
+
+
+def test_file_facts_see_an_in_place_edit_and_forget_the_oldest(tmp_path):
+    facts = FileFacts(limit=2)
+    paths = [tmp_path / f"{i}.txt" for i in range(3)]
+    for i, p in enumerate(paths):
+        p.write_text(str(i))
+        facts.put(p, "n", i)
+    assert [facts.get(p, "n") for p in paths] == [None, 1, 2]
+    os.utime(paths[2], ns=(1, 1))                        # same inode, another mtime
+    assert facts.get(paths[2], "n") is None
+    assert facts.get(tmp_path / "missing", "n") is None
+
+
+def test_written_adts_sample_count_is_the_walked_one(tmp_path):
+    block = (0.1 * np.sin(np.arange(2 * GRID) * 0.05)).astype(np.float32)
+    frames = encode_aac_block(block)
+    written = write_adts(tmp_path / "a.aac", [frames, frames], samples=4 * GRID)
+    assert adts_samples(written) == 4 * GRID
+    copy = tmp_path / "b.aac"                            # not written by write_adts: walked
+    copy.write_bytes(written.read_bytes())
+    assert adts_samples(copy) == 4 * GRID
+
+
+def test_review_json_is_parsed_again_when_replaced(tmp_path):
+    path = tmp_path / "plan.json"
+    atomic_write_bytes(path, json.dumps({"n": 1}).encode())
+    first = _read_json(path)
+    assert first == {"n": 1} and _read_json(path) is first
+    atomic_write_bytes(path, json.dumps({"n": 2}).encode())
+    assert _read_json(path) == {"n": 2}
+    path.write_text("{broken", encoding="utf-8")
+    assert _read_json(path) is None
+
+
+def test_split_sentences_gives_a_fresh_list_each_time():
+    first = split_sentences("One. Two.", "en")
+    first.append("mutated")
+    assert split_sentences("One. Two.", "en") == ["One. ", "Two."]
