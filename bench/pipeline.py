@@ -10,10 +10,13 @@
   flow runs chapters concurrently (thread runner) while engine time is summed serially, so a value
   below 1 means the flow's concurrency hid its own overhead.
 - ``incremental_ratio``: one edited sentence in a 100-sentence chapter, re-render wall time ÷ the
-  full chapter's render wall time (the median of three one-sentence edits, made one after the
+  full chapter's render wall time (the median of five one-sentence edits, made one after the
   other, over the one clean full render). Target ≤ 0.05.
 - ``*_no_qc``: the same with the flow's QC step off (``qc=False``), to separate the render
   pipeline from the (re-run on every render) QC checks.
+- ``pipeline_cpu_floor_*``: the flow's CPU seconds (this process and its ffmpeg children) spread
+  over every core, ÷ the pure engine time: the lowest overhead any schedule could reach on this
+  machine for the work the flow does. Overhead near the floor means the time is work, not waiting.
 - ``determinism_<project>``: share of files in build/masters/ whose sha256 is identical across two
   clean full renders (1.0 = all identical).
 
@@ -29,6 +32,7 @@ import argparse
 import hashlib
 import os
 import random
+import resource
 import shutil
 import tempfile
 import time
@@ -142,19 +146,35 @@ def prefect_api() -> Iterator[None]:
         yield
 
 
-def flow_render(root: Path, *, clean: bool, qc: bool | None = None) -> tuple[float, dict, dict[str, float]]:
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (ffmpeg), user + system. The temporary
+    Prefect server is a separate process and is not counted (a studio runs it elsewhere)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@dataclass(frozen=True)
+class FlowRun:
+    wall_s: float
+    cpu_s: float              # see cpu_seconds
+    summary: dict
+    task_s: dict              # run seconds per task name
+
+
+def flow_render(root: Path, *, clean: bool, qc: bool | None = None) -> FlowRun:
     """One ``produce_book`` run (default task runner, publish off; ``qc`` None = the project's
-    setting, on by default): wall seconds, summary, run seconds per task name."""
+    setting, on by default)."""
     from flows.produce import produce_book
     from flows.runners import in_process_run
 
     if clean:
         shutil.rmtree(root / "build", ignore_errors=True)
     time.sleep(SETTLE_S)
+    cpu_before = cpu_seconds()
     with stopwatch() as watch, in_process_run():      # as `lector render` runs it
         state = produce_book(project_path=str(root.resolve()), publish=False, qc=qc, return_state=True)
-    summary = state.result()
-    return watch.seconds, summary, task_seconds(state.state_details.flow_run_id)
+    cpu = cpu_seconds() - cpu_before
+    return FlowRun(watch.seconds, cpu, state.result(), task_seconds(state.state_details.flow_run_id))
 
 
 def task_seconds(flow_run_id) -> dict[str, float]:
@@ -189,6 +209,7 @@ class ProjectRun:
     name: str
     synth: EngineClock
     flow_s: list[float] = field(default_factory=list)
+    flow_cpu_s: float = 0.0                                  # CPU of the faster clean render
     identical: list[str] = field(default_factory=list)
     differing: list[str] = field(default_factory=list)
     tasks: dict[str, float] = field(default_factory=dict)    # task seconds, first render
@@ -200,12 +221,14 @@ def bench_project(src: Path, work: Path) -> ProjectRun:
     root = work / src.name
     shutil.copytree(src, root, ignore=shutil.ignore_patterns("build", "__pycache__"))
     run = ProjectRun(src.name, pure_synthesis(root))
-    first_s, _, run.tasks = flow_render(root, clean=True)
+    first_run = flow_render(root, clean=True)
+    run.tasks = first_run.task_s
     first = master_hashes(root)
-    second_s, _, _ = flow_render(root, clean=True)
+    second_run = flow_render(root, clean=True)
     second = master_hashes(root)
-    run.flow_s = [round(first_s, 3), round(second_s, 3)]
-    run.no_qc_s = round(flow_render(root, clean=True, qc=False)[0], 3)
+    run.flow_s = [round(first_run.wall_s, 3), round(second_run.wall_s, 3)]
+    run.flow_cpu_s = round(min((first_run, second_run), key=lambda r: r.wall_s).cpu_s, 3)
+    run.no_qc_s = round(flow_render(root, clean=True, qc=False).wall_s, 3)
     run.identical = sorted(n for n in first if second.get(n) == first[n])
     run.differing = sorted(n for n in set(first) | set(second) if first.get(n) != second.get(n))
     return run
@@ -221,11 +244,24 @@ def project_metrics(run: ProjectRun) -> list[Metric]:
     no_qc = run.no_qc_s / synth_s if synth_s > 0 and run.no_qc_s else None
     return [
         metric(f"pipeline_overhead_{run.name}", overhead, "x", OVERHEAD_TARGET, note + ", QC on", digits=3),
+        cpu_floor_metric(f"pipeline_cpu_floor_{run.name}", run.flow_cpu_s, min(run.flow_s), run.synth.seconds),
         metric(f"pipeline_overhead_{run.name}_no_qc", no_qc, "x", OVERHEAD_TARGET,
                f"flow with QC off {run.no_qc_s:.1f} s", digits=3),
         metric(f"determinism_{run.name}", len(run.identical) / total if total else None, "share identical",
                "== 1", f"{len(run.identical)}/{total} master files identical across two clean renders{diff}"),
     ]
+
+
+def cpu_floor_metric(name: str, flow_cpu_s: float, flow_wall_s: float, engine_s: float,
+                     cores: int | None = None) -> Metric:
+    """The lowest pipeline overhead any schedule could reach here for the work the flow did: its CPU
+    seconds spread over every core, / the pure engine time. When the measured overhead sits near
+    it, the time goes to work (synthesis, encoding, QC models), not to waiting; no target."""
+    cores = cores or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    floor = flow_cpu_s / cores / engine_s if engine_s > 0 and flow_cpu_s > 0 else None
+    busy = flow_cpu_s / cores / flow_wall_s if flow_wall_s > 0 else 0.0
+    return metric(name, floor, "x", "", f"flow CPU {flow_cpu_s:.1f} s on {cores} cores vs engines "
+                  f"{engine_s:.1f} s; cores busy {100 * busy:.0f}% of the flow's wall time", digits=3)
 
 
 # -- incremental re-render --------------------------------------------------------------------------
@@ -258,7 +294,7 @@ def write_chapter_project(root: Path, *, engine: str, sentences: int) -> Path:
     return root
 
 
-EDITS = 3          # one-sentence edits timed after the full render; the median is reported
+EDITS = 5          # one-sentence edits timed after the full render; the median is reported
 
 
 @dataclass(frozen=True)
@@ -271,6 +307,8 @@ class EditCycle:
     edit_task_s: dict                 # of the median edit
     edit_qc_model_calls: dict = field(default_factory=dict)   # ASR / speaker-embedding calls, median edit
     edits_s: tuple[float, ...] = ()   # every edit, in order
+    full_cpu_s: float = 0.0           # CPU seconds (cpu_seconds) of the full render
+    edit_cpu_s: float = 0.0           # ... and of the median edit
 
     @property
     def ratio(self) -> float | None:
@@ -281,7 +319,8 @@ def edit_cycle(root: Path, sentences: Sequence[str], qc: bool | None) -> EditCyc
     """Clean full render, then one at a time: append a word to one sentence and render again.
     The full render is one sample (the expensive one); the edits are several, so the noisy
     machine's hiccups do not decide the ratio (the median edit is used)."""
-    full_s, full, full_tasks = flow_render(root, clean=True, qc=qc)
+    full_run = flow_render(root, clean=True, qc=qc)
+    full_s, full, full_tasks = full_run.wall_s, full_run.summary, full_run.task_s
     md = root / "manuscript" / "01.md"
     from tts_engine.qc.cache import CALLS
 
@@ -292,12 +331,13 @@ def edit_cycle(root: Path, sentences: Sequence[str], qc: bool | None) -> EditCyc
             raise RuntimeError(f"benchmark sentence not found exactly once: {sentence!r}")
         md.write_text(text.replace(sentence, sentence[:-1] + " again.", 1), encoding="utf-8")
         before = dict(CALLS)
-        edit_s, edit, edit_tasks = flow_render(root, clean=False, qc=qc)
-        runs.append((round(edit_s, 3), edit, edit_tasks, {k: CALLS[k] - before.get(k, 0) for k in ("asr", "embed")}))
-    edit_s, edit, edit_tasks, qc_calls = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
-    return EditCycle(round(full_s, 3), edit_s, (full["synthesized"], full["cached"]),
-                     (edit["synthesized"], edit["cached"]), full_tasks, edit_tasks, qc_calls,
-                     tuple(r[0] for r in runs))
+        edit = flow_render(root, clean=False, qc=qc)
+        runs.append((edit, {k: CALLS[k] - before.get(k, 0) for k in ("asr", "embed")}))
+    edit, qc_calls = sorted(runs, key=lambda r: r[0].wall_s)[len(runs) // 2]
+    return EditCycle(round(full_s, 3), round(edit.wall_s, 3), (full["synthesized"], full["cached"]),
+                     (edit.summary["synthesized"], edit.summary["cached"]), full_tasks, edit.task_s, qc_calls,
+                     tuple(round(r.wall_s, 3) for r, _ in runs), round(full_run.cpu_s, 3),
+                     round(edit.cpu_s, 3))
 
 
 def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[Metric], dict]:
@@ -315,7 +355,7 @@ def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[
         calls = (f"; QC re-ran ASR {c.edit_qc_model_calls.get('asr', 0)}x, embedding "
                  f"{c.edit_qc_model_calls.get('embed', 0)}x" if qc == "on" else "")
         edits = ", ".join(f"{e:.2f}" for e in c.edits_s)
-        return (f"{engine}, QC {qc}: full {c.full_s:.1f} s ({c.full_counts[0]} synthesized), edit {c.edit_s:.2f} s "
+        return (f"{engine}, QC {qc}: full {c.full_s:.1f} s ({c.full_counts[0]} synthesized), edit {c.edit_s:.2f} s, {c.edit_cpu_s:.2f} s CPU "
                 f"(median of {len(c.edits_s)}: {edits}; {c.edit_counts[0]} synthesized, {c.edit_counts[1]} cached)"
                 f"{calls}")
 
@@ -328,6 +368,8 @@ def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[
             metrics.append(metric(name, cycle.full_s / synth.seconds if synth.seconds > 0 else None, "x",
                                   OVERHEAD_TARGET, f"one 100-sentence chapter: flow {cycle.full_s:.1f} s vs "
                                   f"engines {synth.seconds:.1f} s for {synth.audio_s:.0f} s of audio", digits=3))
+            metrics.append(cpu_floor_metric(name.replace("overhead", "cpu_floor"), cycle.full_cpu_s, cycle.full_s,
+                                            synth.seconds))
     return metrics, details
 
 

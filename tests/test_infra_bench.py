@@ -104,3 +104,11 @@ def test_merge_only_writes_summary_and_table(tmp_path, capsys):
 
 def test_unknown_benchmark_name_is_an_error(tmp_path):
     assert runner.main(["--only", "nope", "--results", str(tmp_path)]) == 2
+
+
+def test_cpu_floor_is_the_flows_cpu_over_the_cores_and_engine_time():
+    from bench.pipeline import cpu_floor_metric
+
+    m = cpu_floor_metric("pipeline_cpu_floor_demo", 8.0, 5.0, 2.0, cores=2)
+    assert (m.name, m.value, m.unit, m.target, m.ok) == ("pipeline_cpu_floor_demo", 2.0, "x", "", None)
+    assert m.note == "flow CPU 8.0 s on 2 cores vs engines 2.0 s; cores busy 80% of the flow's wall time"
