@@ -117,7 +117,7 @@ def master_task(project_path: str, chapter: Chapter, reports: list[RenderReport]
     output = ChapterOutput(
         index=chapter.index, title=chapter.title, duration_s=round(m.duration_s, 3), profile=profile,
         gain_db=round(built.gain_db, 3), measurements=tuple((k, round(float(v), 3)) for k, v in vars(m).items()),
-        violations=tuple(built.violations), files=())
+        violations=tuple(built.violations), files=(), master_id=master_id, recipe_kept=built.recipe_kept)
     write_master_doc(folder, built, master_id, {"output": output.to_dict()})
     _stamp_output(doc_path, stamp, identity)
     progress.info("chapter %d mastered: %.1f s, %s (%d of %d blocks mastered%s)", chapter.index, m.duration_s,
@@ -129,7 +129,8 @@ def master_task(project_path: str, chapter: Chapter, reports: list[RenderReport]
 def _output_from_dict(d: dict) -> ChapterOutput:
     return ChapterOutput(index=d["index"], title=d["title"], duration_s=d["duration_s"], profile=d["profile"],
                          gain_db=d["gain_db"], measurements=tuple(d["measurements"].items()),
-                         violations=tuple(d["violations"]), files=())
+                         violations=tuple(d["violations"]), files=(), master_id=d.get("master_id", ""),
+                         recipe_kept=bool(d.get("recipe_kept", False)))
 
 
 def _master(project: Project, chapter_index: int) -> tuple[Path, dict]:

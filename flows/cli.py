@@ -11,7 +11,7 @@ import sys
 from tts_engine.errors import LectorError
 
 COMMANDS = ("init", "plan", "pronounce", "say", "engines", "render", "publish",
-            "deploy", "demo", "qc", "review", "voice")
+            "deploy", "demo", "qc", "review", "voice", "gc")
 
 
 def build_parser() -> argparse.ArgumentParser:

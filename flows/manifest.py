@@ -2,7 +2,10 @@
 
 Records the files (path relative to build/, size, sha256, duration), per-chapter loudness
 measurements and profile violations ("flags"), the plan hash, the engines (id + version),
-synthesized/cached counts, fallbacks and the QC summary when ``build/qc.json`` exists.
+synthesized/cached counts, fallbacks and the QC summary when ``build/qc.json`` exists. Each
+chapter names its master (``master_id``) and says whether an edit kept the previous render's
+mastering recipe (``recipe_kept``): such a chapter can differ from a clean render of the same
+text by a few hundredths of a dB (docs/ARCHITECTURE.md, "Incremental masters").
 """
 from __future__ import annotations
 
@@ -12,9 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tts_engine.audio.io import atomic_write_bytes
-from tts_engine.project import Project
-
 from tts_engine.hashing import file_digest
+from tts_engine.project import Project
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA = "lector-manifest-v1"
@@ -36,6 +38,8 @@ class ChapterOutput:
     cached: int = 0
     fallbacks: tuple[str, ...] = ()
     engines: tuple[tuple[str, str], ...] = ()       # (engine id, version)
+    master_id: str = ""                             # names the master's exact samples (master.json)
+    recipe_kept: bool = False                       # an edit replayed the last render's mastering recipe
 
     def to_dict(self) -> dict:
         d = asdict(self)

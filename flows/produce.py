@@ -233,6 +233,7 @@ def _merge_previous(project, plan: Plan, done: dict[int, ChapterOutput]) -> list
             gain_db=entry["gain_db"], measurements=tuple(entry["measurements"].items()),
             violations=tuple(entry["violations"]), files=tuple(entry["files"]),
             synthesized=0, cached=0, fallbacks=tuple(entry["fallbacks"]),
-            engines=tuple(entry["engines"].items()))
+            engines=tuple(entry["engines"].items()), master_id=entry.get("master_id", ""),
+            recipe_kept=bool(entry.get("recipe_kept", False)))
     plan_indexes = {ch.index for ch in plan.chapters}
     return [by_index[i] for i in sorted(by_index) if i in plan_indexes]

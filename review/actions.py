@@ -5,7 +5,8 @@
 * re-roll / emotion / voice -> ``<project>/overrides.json`` (tts_engine.overrides)
 * re-render  -> flows.produce.rerender_sentences in a background thread (or a Prefect
   deployment named by ``LECTOR_RERENDER_DEPLOYMENT``); old cache keys are kept as takes
-* voice clip uploads -> ``<project>/voices/<name>/uploads/``
+* voice clip uploads -> with a transcript: validated into ``<project>/voices/<name>/voice.toml``
+  (as `lector voice add`); without one: kept under ``<project>/voices/<name>/uploads/``
 """
 from __future__ import annotations
 
@@ -111,18 +112,53 @@ def new_seed() -> int:
 
 
 def save_clip(root: Path, voice: str, data: bytes) -> Outcome:
-    if not VOICE_NAME_RE.match(voice):
-        return Outcome(False, f"voice name {voice!r} is invalid (letters, digits, _ . -)")
-    if len(data) > MAX_UPLOAD_BYTES:
-        return Outcome(False, f"clip is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-    kind = sniff_audio(data[:16])
-    if kind is None:
-        return Outcome(False, "only WAV or FLAC clips are accepted")
+    """An uploaded clip without a transcript, kept under ``voices/<voice>/uploads/`` for later
+    (`lector voice add` registers it once its words are known)."""
+    kind = check_upload(voice, data)
+    if isinstance(kind, Outcome):
+        return kind
     folder = root / "voices" / voice / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{hashlib.sha256(data).hexdigest()[:12]}.{kind}"
     _atomic_write(folder / name, data)
     return Outcome(True, f"voices/{voice}/uploads/{name}")
+
+
+def add_clip(root: Path, voice: str, data: bytes, transcript: str, emotion: str = "neutral") -> Outcome:
+    """An uploaded clip with its transcript, validated and registered in ``voices/<voice>/voice.toml``
+    exactly as `lector voice add` does (duration, rate, clipping, SNR, one speaker); a refused clip
+    is reported with the measured value and the fix, and nothing is stored."""
+    from tts_engine.project import load_project
+    from tts_engine.voices.store import add_clip as store_clip
+    from tts_engine.voices.store import cast_engine, voices_dir
+
+    checked = check_upload(voice, data)
+    if isinstance(checked, Outcome):
+        return checked
+    try:
+        project = load_project(root)
+        if emotion not in project.config.emotions:
+            return Outcome(False, f"emotion {emotion!r} is not one of the project's: {', '.join(project.config.emotions)}")
+        with tempfile.TemporaryDirectory(prefix="lector-clip-") as tmp:
+            clip = Path(tmp) / f"upload.{checked}"
+            clip.write_bytes(data)
+            added = store_clip(voices_dir(root), voice, clip, transcript, engine=cast_engine(project, voice),
+                               lang=project.config.book.language, emotion=emotion)
+    except LectorError as exc:
+        return Outcome(False, str(exc))
+    r = added.report
+    return Outcome(True, f"added voices/{voice}/{added.entry.file} to voice {voice!r}: {r.duration_s:.1f} s, "
+                         f"SNR {r.snr_db:.0f} dB, one-speaker cosine {r.speaker_cosine:.2f}")
+
+
+def check_upload(voice: str, data: bytes) -> Outcome | str:
+    """The upload's kind ("wav" | "flac"), or why it is refused."""
+    if not VOICE_NAME_RE.match(voice):
+        return Outcome(False, f"voice name {voice!r} is invalid (letters, digits, _ . -)")
+    if len(data) > MAX_UPLOAD_BYTES:
+        return Outcome(False, f"clip is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    kind = sniff_audio(data[:16])
+    return kind if kind is not None else Outcome(False, "only WAV or FLAC clips are accepted")
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -196,5 +232,5 @@ def _run_job(root: Path, store: ReviewStore, job_id: int, chapter: int, ids: lis
         store.finish_job(job_id, "done", message)
 
 
-__all__ = ["Outcome", "edit_text", "add_lexicon_entry", "set_override", "new_seed", "save_clip",
+__all__ = ["Outcome", "edit_text", "add_lexicon_entry", "set_override", "new_seed", "save_clip", "add_clip",
            "rerender_available", "start_rerender"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
@@ -246,15 +247,24 @@ def _register_jobs(app: FastAPI, ctx: Ctx) -> None:
         return JSONResponse({"ok": outcome.ok, "message": outcome.message}, status_code=200 if outcome.ok else 422)
 
     @app.post("/voices/{name}/clips", dependencies=post)
-    async def upload_clip(request: Request, name: str, file: UploadFile):
+    async def upload_clip(request: Request, name: str, file: UploadFile, transcript: str = Form(""),
+                          emotion: str = Form("neutral")):
+        """With a transcript the clip is validated into the voice (as `lector voice add`): 201, or
+        422 with the measured value and the fix; without one it is kept in uploads/ for later."""
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 64 * 1024:
             raise HTTPException(413, "clip too large (20 MB at most)")
         data = await file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
             raise HTTPException(413, "clip too large (20 MB at most)")
-        outcome = actions.save_clip(root, name, data)
+        refused = actions.check_upload(name, data)
+        if isinstance(refused, actions.Outcome):
+            raise HTTPException(415 if "WAV" in refused.message else 400, refused.message)
+        if transcript.strip():      # validation loads the speaker encoder: off the event loop
+            outcome = await run_in_threadpool(actions.add_clip, root, name, data, transcript, emotion)
+        else:
+            outcome = actions.save_clip(root, name, data)
         if not outcome.ok:
-            raise HTTPException(415 if "WAV" in outcome.message else 400, outcome.message)
+            return JSONResponse({"ok": False, "message": outcome.message}, status_code=422)
         store.log(None, "clip-upload", outcome.message)
         return JSONResponse({"ok": True, "message": outcome.message}, status_code=201)

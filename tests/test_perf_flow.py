@@ -62,6 +62,9 @@ def test_rerun_and_edit_encode_only_the_changed_paragraph(tiny_project, monkeypa
     assert calls == Counter({"assemble_chapter": 3, "mp3_blocks": 5, "aac_blocks": 5})
     master_doc = json.loads((root / "build" / "chapters" / "02" / "master.json").read_text(encoding="utf-8"))
     assert master_doc["notes"] == ["kept the previous mastering recipe: 1 of 2 block(s) re-mastered"]
+    manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    assert [(c["index"], c["recipe_kept"]) for c in manifest["chapters"]] == [(1, False), (2, True)]
+    assert manifest["chapters"][1]["master_id"] == master_doc["master_id"]
     assert _sha(masters / "01-one.mp3") == before["01-one.mp3"]
     assert _sha(masters / "02-two.mp3") != before["02-two.mp3"]
     book = MP4(masters / "tiny-book.m4b")

@@ -240,6 +240,32 @@ def test_upload_limits(client, project):
     assert client.post("/voices/narrator/clips", files={"file": ("a.wav", wav, "audio/wav")}).status_code == 403
 
 
+def test_upload_with_transcript_registers_the_clip_in_the_voice(client, project):
+    import io
+
+    from tests.test_voice_clips import EN, RATE, synth
+    from tts_engine.voices.store import load_voice
+
+    buf = io.BytesIO()
+    sf.write(buf, synth("piper-en", EN[0], "en"), RATE, format="WAV", subtype="PCM_16")
+    token = _csrf(client)
+    r = client.post("/voices/reader/clips", files={"file": ("joe.wav", buf.getvalue(), "audio/wav")},
+                    data={"csrf_token": token, "transcript": EN[0]})
+    assert r.status_code == 201 and r.json()["message"].startswith("added voices/reader/clips/reader-01.wav")
+    voice = load_voice(project / "voices", "reader")
+    assert [(c.file, c.transcript, c.lang, c.emotion) for c in voice.config.clips] == \
+        [("clips/reader-01.wav", EN[0], "en", "neutral")]
+    short = io.BytesIO()
+    sf.write(short, np.zeros(RATE, np.float32), RATE, format="WAV", subtype="PCM_16")
+    r = client.post("/voices/reader/clips", files={"file": ("short.wav", short.getvalue(), "audio/wav")},
+                    data={"csrf_token": token, "transcript": "Nothing at all."})
+    assert r.status_code == 422 and "1.0 s" in r.json()["message"]
+    r = client.post("/voices/reader/clips", files={"file": ("joe.wav", buf.getvalue(), "audio/wav")},
+                    data={"csrf_token": token, "transcript": EN[0], "emotion": "furious"})
+    assert r.status_code == 422 and r.json()["message"].startswith("emotion 'furious' is not one of the project's")
+    assert len(load_voice(project / "voices", "reader").config.clips) == 1
+
+
 def test_export_bundle_links_masters(project, tmp_path):
     index = export_bundle(project, project / "build" / "masters" / "review")
     html = index.read_text(encoding="utf-8")

@@ -229,6 +229,20 @@ def cached_report(sentences: Sequence[Sentence], resolve: VoiceResolver, store: 
     return _report(tuple(results))
 
 
+def sentence_keys(sentences: Sequence[Sentence], resolve: VoiceResolver, *, draft: bool = False) -> dict[str, str]:
+    """Sentence id -> the cache key its take has in the cast voice (what a render looks up first);
+    sentences whose voice or engine does not resolve are left out."""
+    if draft and not resolve.draft:
+        resolve = resolve.as_draft()
+    keys = {}
+    for i, sentence in enumerate(sentences):
+        try:
+            keys[sentence.id] = _job(i, sentence, resolve.voice(sentence.voice), resolve, relax=True).key
+        except ENGINE_FAILURES:
+            continue
+    return keys
+
+
 class _FifoTurn:
     """A lock granted in arrival order (threading.Lock promises no order)."""
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from tts_engine.errors import ConfigError
 from tts_engine.project import load_project
-from tts_engine.voices.store import add_clip, list_voices, voices_dir
-
-CLONING_ENGINES = ("gpt-sovits", "cosyvoice", "openai-speech")
+from tts_engine.voices.store import CLONING_ENGINES, add_clip, cast_engine, list_voices, voices_dir
 
 
 def register(sub) -> None:
@@ -32,20 +30,13 @@ def register(sub) -> None:
     ls.set_defaults(func=run_list)
 
 
-def _cast_engine(project, name: str) -> str | None:
-    for spec in project.config.voices.values():
-        if spec.voice == name and spec.engine in CLONING_ENGINES:
-            return spec.engine
-    return None
-
-
 def run_add(args) -> int:
     project = load_project(args.project)
     if args.emotion not in project.config.emotions:
         raise ConfigError(f"emotion {args.emotion!r} is not one of the project's emotions",
                           field="--emotion", fix=f"use one of {list(project.config.emotions)}")
     result = add_clip(voices_dir(project.root), args.name, args.clip, args.transcript,
-                      engine=args.engine or _cast_engine(project, args.name),
+                      engine=args.engine or cast_engine(project, args.name),
                       lang=args.lang or project.config.book.language, emotion=args.emotion)
     r = result.report
     print(f"added {result.voice.folder / result.entry.file} to voice {args.name!r} "

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..hashing import file_digest
 from .checks import SignalStats, Thresholds
 from .report import write_json_atomic
 
@@ -30,8 +31,9 @@ QC_VERSION = "qc1"          # bump when signal stats, the ASR model/decoding or 
 CALLS: Counter = Counter()  # model work in this process: "asr" (takes transcribed), "whisper" (model calls), "embed"
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def profile_key(profile: str, chapter_flac: Path) -> str:
+    """The record key of a chapter master's profile check: per (chapter.flac bytes, profile)."""
+    return hashlib.sha256(f"profile:{profile}:{file_digest(chapter_flac)}".encode()).hexdigest()
 
 
 def audio_digest(audio: np.ndarray, sample_rate: int) -> str:

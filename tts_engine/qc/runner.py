@@ -6,7 +6,6 @@ the chapter's ``chapter.flac`` sliced by the timeline's start/end.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -18,7 +17,8 @@ from ..errors import AudioError, CacheError, EngineUnavailable
 from . import asr as asr_mod
 from . import cache as qc_cache
 from . import voice as voice_mod
-from .cache import QCCache, audio_digest, file_digest
+from ..hashing import file_digest
+from .cache import QCCache, audio_digest, profile_key
 from .checks import (DEFAULT_THRESHOLDS, SignalStats, Thresholds, chapter_s_per_unit, loudness_flag,
                      signal_flags, signal_stats, text_units)
 from .report import ChapterQC, ProfileCheck, QCReport, SentenceQC, merge_into_report
@@ -302,7 +302,7 @@ def _cached_profile(chapter_flac: Path, profile: str, cache: QCCache) -> tuple[P
     """profile_checks(), remembered per (chapter.flac bytes, profile) in the QC cache."""
     if cache.root is None or not chapter_flac.is_file():
         return profile_checks(chapter_flac, profile)
-    key = hashlib.sha256(f"profile:{profile}:{file_digest(chapter_flac)}".encode()).hexdigest()
+    key = profile_key(profile, chapter_flac)
     entry = cache.load(key)
     try:
         return tuple(ProfileCheck(**p) for p in entry["profile"])

@@ -30,6 +30,7 @@ from ..errors import ConfigError, VoiceError
 from .clip import ClipReport, load_clip, validate_clip
 
 VOICE_TOML = "voice.toml"
+CLONING_ENGINES = ("gpt-sovits", "cosyvoice", "openai-speech")     # engines that speak voices/<name>/
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -190,6 +191,14 @@ class AddResult:
     voice: Voice
     entry: ClipEntry
     report: ClipReport
+
+
+def cast_engine(project, name: str) -> str | None:
+    """The cloning engine the project's cast speaks voice ``name`` with, or None (not cast yet)."""
+    for spec in project.config.voices.values():
+        if spec.voice == name and spec.engine in CLONING_ENGINES:
+            return spec.engine
+    return None
 
 
 def add_clip(folder_root: str | Path, name: str, clip: str | Path, transcript: str, *,
