@@ -27,7 +27,7 @@ from tts_engine.audio.io import atomic_path, atomic_write_bytes
 from tts_engine.audio.master import Recipe
 from tts_engine.audio.stitch import STITCH_VERSION, StitchedChapter, plan_blocks, write_timeline
 from tts_engine.errors import AudioError
-from tts_engine.hashing import file_digest
+from tts_engine.hashing import file_digest, remember_digest
 from tts_engine.model import Chapter
 from tts_engine.project import Project
 from tts_engine.render import RenderReport
@@ -73,6 +73,7 @@ def _up_to_date(out: Path, stamp: Path, identity: dict) -> bool:
             file_digest(out) != data.get("sha256"):
         return False
     os.utime(out)
+    remember_digest(out, data["sha256"])        # just checked; the touch changed only its times
     return True
 
 

@@ -11,7 +11,7 @@ from review.data import _read_json
 from tts_engine.audio.blockcodec import GRID, encode_aac_block, write_adts
 from tts_engine.audio.export import adts_samples
 from tts_engine.audio.io import atomic_write_bytes
-from tts_engine.hashing import FACTS, FileFacts, file_digest, sha256_file
+from tts_engine.hashing import FACTS, SHA256, FileFacts, file_digest, remember_digest, sha256_file
 from tts_engine.text.segment import split_sentences
 
 
@@ -20,8 +20,11 @@ def test_file_digest_is_remembered_until_the_file_is_replaced(tmp_path):
     atomic_write_bytes(path, b"first")
     assert file_digest(path) == hashlib.sha256(b"first").hexdigest()
     st = os.stat(path)
-    FACTS.put(path, "sha256", "remembered", st)         # what the next call trusts while unchanged
+    FACTS.put(path, SHA256, "remembered", st)         # what the next call trusts while unchanged
     assert file_digest(path) == "remembered"
+    os.utime(path)
+    remember_digest(path, "checked before the touch")
+    assert file_digest(path) == "checked before the touch"
     atomic_write_bytes(path, b"second")                  # a new inode: worked out again
     assert file_digest(path) == hashlib.sha256(b"second").hexdigest() == sha256_file(path)
 

@@ -55,6 +55,7 @@ class FileFacts:
 
 
 FACTS = FileFacts()
+SHA256 = "sha256"          # the FileFacts kind of file_digest
 
 
 def file_digest(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
@@ -63,11 +64,17 @@ def file_digest(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
     verification does not use it; it always reads the bytes."""
     with open(path, "rb") as fh:
         st = os.fstat(fh.fileno())            # the identity of the bytes read below
-        known = FACTS.get(path, "sha256", st)
+        known = FACTS.get(path, SHA256, st)
         if isinstance(known, str):
             return known
         digest = hashlib.sha256()
         for block in iter(lambda: fh.read(chunk_bytes), b""):
             digest.update(block)
-    FACTS.put(path, "sha256", digest.hexdigest(), st)
+    FACTS.put(path, SHA256, digest.hexdigest(), st)
     return digest.hexdigest()
+
+
+def remember_digest(path: str | Path, digest: str) -> None:
+    """Record ``digest`` for the file as it is now: for a caller that has just checked the bytes
+    and then changed only the file's times (a touch gives it a new identity)."""
+    FACTS.put(path, SHA256, digest)

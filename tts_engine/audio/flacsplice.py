@@ -195,20 +195,19 @@ def _renumbered(frames: Sequence[bytes | memoryview], numbers: Sequence[int],
                 powers: Sequence[int]) -> list[bytes | memoryview]:
     """The pieces (header, body, CRC-16) of ``frames`` renumbered to ``numbers``; the CRC-16 update
     of every frame is done at once (see the module doc)."""
-    pieces: list[bytes | memoryview] = []
-    deltas, old_crcs = [], []
+    heads, bodies, deltas, old_crcs = [], [], [], []
     for frame, number in zip(frames, numbers):
         extra_len, old_len = _extra_len(frame), _header_length(frame)
         fixed, extra = bytes(frame[:4]), bytes(frame[old_len - 1 - extra_len:old_len - 1])
         head, head16 = _numbered_header(fixed, extra, number)
+        heads.append(head)
+        bodies.append(frame[old_len:-2])
         deltas.append(_header_crc16(bytes(frame[:old_len])) ^ head16)
         old_crcs.append(int.from_bytes(frame[-2:], "big"))
-        pieces += [head, frame[old_len:-2], b""]
     crcs = np.array(old_crcs, np.uint32) ^ _mulmod_many(np.array(deltas, np.uint32), np.array(powers, np.uint32))
     packed = crcs.astype(">u2").tobytes()
-    for i in range(len(old_crcs)):
-        pieces[3 * i + 2] = packed[2 * i:2 * i + 2]
-    return pieces
+    return [piece for i, (head, body) in enumerate(zip(heads, bodies))
+            for piece in (head, body, packed[2 * i:2 * i + 2])]
 
 
 def _extra_len(frame: bytes) -> int:
