@@ -231,7 +231,7 @@ def chapter_aac(project: Project, index: int) -> Path:
     blocks = master_blocks(doc)
     if blocks:                           # per paragraph block, like the MP3
         frames, _ = encode_chapter_blocks(project.build_dir / "blocks", blocks, "aac", kbps=AAC_KBPS)
-        write_adts(out, frames, samples=sum(b.length for b in blocks))
+        write_adts(out, frames)
     else:
         encode_aac(M4bChapter("", ensure_chapter_flac(project, index)), out, kbps=AAC_KBPS)
     return out

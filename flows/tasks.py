@@ -123,8 +123,8 @@ def cache_probe_task(project_path: str, batches: dict[int, list[tuple[Sentence, 
 
 @task(name="export-m4b", cache_policy=NO_CACHE, persist_result=False)
 def export_book_task(project_path: str, plan: Plan, outputs: list[ChapterOutput]) -> tuple[str, ...]:
-    """The book: every mastered chapter's AAC (chapter_aac, encoded once per master) stream-copied into
-    one .m4b with chapter marks, title, author and cover (mux_m4b)."""
+    """The book: every mastered chapter's AAC (chapter_aac, encoded once per master) in one .m4b,
+    not re-encoded, with chapter marks, title, author and cover (mux_m4b)."""
     project = _project(project_path)
     if "m4b" not in project.config.output.formats or not outputs:
         return ()

@@ -10,6 +10,7 @@ import numpy as np
 from review.data import _read_json
 from tts_engine.audio.blockcodec import GRID, encode_aac_block, write_adts
 from tts_engine.audio.export import adts_samples
+from tts_engine.audio.mp4mux import adts_table
 from tts_engine.audio.io import atomic_write_bytes
 from tts_engine.hashing import FACTS, SHA256, FileFacts, file_digest, remember_digest, sha256_file
 from tts_engine.text.segment import split_sentences
@@ -41,14 +42,15 @@ def test_file_facts_see_an_in_place_edit_and_forget_the_oldest(tmp_path):
     assert facts.get(tmp_path / "missing", "n") is None
 
 
-def test_written_adts_sample_count_is_the_walked_one(tmp_path):
+def test_adts_table_is_read_once_per_file_identity(tmp_path):
     block = (0.1 * np.sin(np.arange(2 * GRID) * 0.05)).astype(np.float32)
     frames = encode_aac_block(block)
-    written = write_adts(tmp_path / "a.aac", [frames, frames], samples=4 * GRID)
-    assert adts_samples(written) == 4 * GRID
-    copy = tmp_path / "b.aac"                            # not written by write_adts: walked
-    copy.write_bytes(written.read_bytes())
-    assert adts_samples(copy) == 4 * GRID
+    written = write_adts(tmp_path / "a.aac", [frames, frames])
+    table = adts_table(written)
+    assert (table.frames, adts_samples(written), table.sample_rate, hex(table.config)) == (36, 4 * GRID, 44100, "0x1208")
+    assert adts_table(written) is table
+    write_adts(written, [frames])                        # replaced: read again
+    assert adts_samples(written) == 2 * GRID
 
 
 def test_review_json_is_parsed_again_when_replaced(tmp_path):

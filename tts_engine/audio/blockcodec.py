@@ -26,8 +26,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from ..errors import AudioError
-from ..hashing import FACTS
-from .export import ADTS_SAMPLES, Id3Tags, ffmpeg_exe
+from .export import Id3Tags, ffmpeg_exe
 from .io import as_mono_float32, atomic_path
 
 SAMPLE_RATE = 44100
@@ -294,11 +293,6 @@ def _info_frame(chunks: Sequence[bytes], audio_frames: int) -> bytes:
     return frame + bytes(info.length - len(frame))
 
 
-def write_adts(path: str | Path, frames: Iterable[bytes], *, samples: int | None = None) -> Path:
-    """An ADTS .aac file of the concatenated ``frames`` (what mux_m4b stream-copies), atomic.
-    ``samples``: what the frames decode to, when the caller knows it (blocks), remembered for
-    export.adts_samples so the book's mux need not walk the file's frame headers again."""
-    out = _write_stream(path, b"", frames, ".aac")
-    if samples is not None:
-        FACTS.put(out, ADTS_SAMPLES, samples)
-    return out
+def write_adts(path: str | Path, frames: Iterable[bytes]) -> Path:
+    """An ADTS .aac file of the concatenated ``frames`` (what mux_m4b puts in the book), atomic."""
+    return _write_stream(path, b"", frames, ".aac")

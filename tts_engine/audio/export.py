@@ -8,7 +8,6 @@ AudioError carrying the tail of ffmpeg's stderr.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import soundfile as sf
 import soxr
 
 from ..errors import AudioError
-from ..hashing import FACTS
+from .mp4mux import adts_table, write_m4b
 from .io import as_mono_float32, atomic_path, atomic_write_bytes, write_flac, write_wav
 
 STREAM_BLOCK = 1 << 18
@@ -207,12 +206,11 @@ def _cover_file(cover: str | Path) -> Path:
 
 
 AAC_FRAME = 1024      # samples per AAC frame
-ADTS_SAMPLES = "adts-samples"   # FileFacts kind
 
 
 def encode_aac(chapter: M4bChapter, path: str | Path, *, kbps: int = 64) -> Path:
     """One chapter's AAC-LC (ADTS, 44.1 kHz mono, ``kbps``), atomic: encoded once per chapter master,
-    then stream-copied into the book by :func:`mux_m4b`."""
+    then put into the book frame for frame by :func:`mux_m4b`."""
     final = Path(path)
     with atomic_path(final, suffix=".aac") as tmp:
         args = [*_raw_input(M4B_RATE), "-c:a", "aac", "-b:a", f"{kbps}k", "-ac", "1", "-f", "adts", str(tmp)]
@@ -221,56 +219,19 @@ def encode_aac(chapter: M4bChapter, path: str | Path, *, kbps: int = 64) -> Path
 
 
 def adts_samples(path: str | Path) -> int:
-    """Samples (at the stream rate) in an ADTS file: 1024 per raw data block, read from the frame
-    headers (or remembered: blockcodec.write_adts records what it wrote, see hashing.FileFacts)."""
-    known = FACTS.get(path, ADTS_SAMPLES)
-    if isinstance(known, int):
-        return known
-    with open(path, "rb") as fh:
-        st, data = os.fstat(fh.fileno()), fh.read()
-    pos, frames = 0, 0
-    while pos + 7 <= len(data):
-        if data[pos] != 0xFF or (data[pos + 1] & 0xF0) != 0xF0:
-            raise AudioError(f"not an ADTS frame at byte {pos}", file=path, fix="delete the file to re-encode it")
-        length = ((data[pos + 3] & 0x03) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
-        if length < 7:
-            raise AudioError(f"bad ADTS frame length at byte {pos}", file=path, fix="delete the file to re-encode it")
-        frames += (data[pos + 6] & 0x03) + 1
-        pos += length
-    FACTS.put(path, ADTS_SAMPLES, frames * AAC_FRAME, st)
-    return frames * AAC_FRAME
+    """Samples (at the stream rate) in an ADTS file: 1024 per frame (mp4mux.adts_table, worked out
+    once per file identity)."""
+    return adts_table(path).frames * AAC_FRAME
 
 
 def mux_m4b(chapters: Sequence[tuple[str, str | Path]], path: str | Path, *, title: str, author: str,
             cover: str | Path | None = None) -> Path:
-    """An .m4b from per-chapter ADTS files (``(title, aac path)``) by stream copy (no re-encoding):
-    the ADTS files back to back on ffmpeg's stdin as one stream, chapter marks from each part's
-    real sample count (so every mark sits where its chapter's audio starts), title/author tags and
-    cover art. (ffmpeg's concat demuxer was not used: it places each part by a duration estimated
-    from the bitrate, which left the track's timeline up to 0.14 s short of its samples.)"""
-    if not chapters:
-        raise AudioError("no chapters to put in the m4b", fix="render at least one chapter first")
-    samples = [adts_samples(p) for _, p in chapters]
-    final = Path(path)
-    with tempfile.TemporaryDirectory(prefix="lector-m4b-") as tmpdir, \
-            atomic_path(final, suffix=".m4b") as tmp:
-        meta = Path(tmpdir) / "chapters.txt"
-        meta.write_text(ffmetadata([t for t, _ in chapters], samples, M4B_RATE, title=title, author=author),
-                        encoding="utf-8")
-        args = ["-f", "aac", "-i", "pipe:0", "-f", "ffmetadata", "-i", str(meta)]
-        maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
-        if cover is not None:
-            args, maps = args + ["-i", str(_cover_file(cover))], maps + _COVER_MAPS
-        args += [*maps, "-c:a", "copy", "-bsf:a", "aac_adtstoasc", "-movflags", "+faststart", "-f", "ipod", str(tmp)]
-        _run_ffmpeg(args, _file_chunks([Path(p) for _, p in chapters]), str(final))
-    return final
-
-
-def _file_chunks(paths: Sequence[Path]) -> Iterator[bytes]:
-    for p in paths:
-        with open(p, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                yield chunk
+    """An .m4b from per-chapter ADTS files (``(title, aac path)``) without re-encoding: their AAC
+    frames back to back, chapter marks at each part's first sample, title/author tags and cover
+    art (mp4mux.write_m4b: the layout of ffmpeg's ipod muxer, without its per-frame cost)."""
+    if cover is not None:
+        _cover_file(cover)
+    return write_m4b(path, chapters, title=title, author=author, cover=cover)
 
 
 def vtt_time(seconds: float) -> str:
