@@ -112,9 +112,9 @@ def _produce(project_path: str, plan: Plan, chapters: list[Chapter], *, draft: b
     project = load_project(project_path)
     size = project.config.render.batch_size
     batches = {ch.index: _batches(ch, size) for ch in chapters}
-    known = t.cache_probe_task(project_path, value_input(batches), draft) if t.probe_is_local() else {}
-    synth = {i: [_synthesis(project_path, i, b, draft, known.get(i, [None] * len(bs))[k])
-                 for k, b in enumerate(bs)] for i, bs in batches.items()}
+    probed = t.cache_probe_task(project_path, value_input(batches), draft) if t.probe_is_local() else {}
+    synth = {i: [_synthesis(project_path, i, b, draft, cached)
+                 for b, cached in zip(bs, probed.get(i) or [None] * len(bs))] for i, bs in batches.items()}
     if only_changed:
         early = _resolve(synth)
         chapters = [ch for ch in chapters if c.chapter_changed(project, ch, early[ch.index])]
@@ -187,7 +187,7 @@ def _qc_summary(project, results: dict[int, dict]) -> dict | None:
 
 
 def _upstreams(reports: list[Report]) -> list:
-    return [upstream(r) if isinstance(r, PrefectFuture) else r for r in reports]
+    return [upstream(r) if isinstance(r, PrefectFuture) else value_input(r) for r in reports]
 
 
 def _resolve(synth: dict[int, list[Report]]) -> dict[int, list[RenderReport]]:

@@ -7,7 +7,6 @@ import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Hashable
 
 
 def sha256_file(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
@@ -26,14 +25,14 @@ class FileFacts:
 
     def __init__(self, limit: int = 8192) -> None:
         self.limit = limit
-        self._items: OrderedDict[tuple, Hashable] = OrderedDict()
+        self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
     def identity(st: os.stat_result) -> tuple[int, int, int, int]:
         return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
-    def get(self, path: str | Path, kind: str, st: os.stat_result | None = None) -> Hashable | None:
+    def get(self, path: str | Path, kind: str, st: os.stat_result | None = None) -> object | None:
         """The fact, or None when unknown (or the file is missing)."""
         try:
             key = (kind, *self.identity(st or os.stat(path)))
@@ -45,7 +44,7 @@ class FileFacts:
                 return self._items[key]
         return None
 
-    def put(self, path: str | Path, kind: str, value: Hashable, st: os.stat_result | None = None) -> None:
+    def put(self, path: str | Path, kind: str, value: object, st: os.stat_result | None = None) -> None:
         """Remember ``value`` for the file as it is now (or as ``st`` saw it)."""
         key = (kind, *self.identity(st or os.stat(path)))
         with self._lock:
