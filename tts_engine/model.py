@@ -7,7 +7,7 @@ cheap to serialise (``to_dict``) for the plan JSON and cache keys.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,13 @@ class Sentence:
         return " ".join(p for p in (s.pronunciation for s in self.spans) if p)
 
     def to_dict(self) -> dict:
+        """Plain data for plan.json and the plan hash: a new dict each call, over contents worked
+        out once per sentence (both ask for every sentence of the book on every render)."""
+        return dict(self._plain_dict)
+
+    @cached_property
+    def _plain_dict(self) -> dict:
+        # cached_property writes the instance __dict__ directly, which a frozen dataclass allows
         d = _plain(self)
         d["spoken"] = self.spoken
         d["pronunciation"] = self.pronunciation
