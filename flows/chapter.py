@@ -23,7 +23,7 @@ from tts_engine.audio.assemble import (assemble_chapter, encode_chapter_blocks, 
                                        read_master_flac, write_chapter_flac, write_master_doc, write_master_flac)
 from tts_engine.audio.blockcodec import MP3_FRAME, write_adts, write_mp3
 from tts_engine.audio.export import Id3Tags, M4bChapter, encode_aac, export_mp3, export_vtt, export_wav
-from tts_engine.audio.io import atomic_path, atomic_write_bytes
+from tts_engine.audio.io import atomic_path, atomic_write_bytes, read_json_object
 from tts_engine.audio.master import Recipe
 from tts_engine.audio.stitch import STITCH_VERSION, StitchedChapter, plan_blocks, write_timeline
 from tts_engine.errors import AudioError
@@ -57,18 +57,10 @@ def _stamp(folder: Path, name: str) -> Path:
     return folder / f".{name}.stamp.json"
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _up_to_date(out: Path, stamp: Path, identity: dict) -> bool:
     """``out`` was made from exactly ``identity`` and is intact: then it is touched (so it stays
     newer than master.json, see chapter_changed) instead of being made again."""
-    data = _read_json(stamp)
+    data = read_json_object(stamp)
     if data.get("identity") != identity or not out.is_file() or out.stat().st_size != data.get("size") or \
             file_digest(out) != data.get("sha256"):
         return False
@@ -99,7 +91,7 @@ def master_task(project_path: str, chapter: Chapter, reports: list[RenderReport]
                 "title": chapter.title, "version": STITCH_VERSION}
     if (folder / "timeline.json").is_file() and _up_to_date(doc_path, stamp, identity):
         progress.info("chapter %d unchanged: master kept", chapter.index)
-        return _output_from_dict(_read_json(doc_path)["output"])
+        return _output_from_dict(read_json_object(doc_path)["output"])
     previous = read_master_doc(folder)
     with mastering_slot():               # a fresh master holds about two copies of its chapter
         built = assemble_chapter(chapter, results, render_store(project), pauses=project.config.pauses,

@@ -21,12 +21,12 @@ A render cache elsewhere ($LECTOR_CACHE_URL) is shared and is not pruned from on
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .audio.io import read_json_object
 from .errors import LectorError
 from .hashing import file_digest
 from .model import Plan
@@ -93,8 +93,8 @@ def prune_build(project: Project, plan: Plan, *, keep_keys: Iterable[str] = (), 
 
 def _live(project: Project, plan: Plan, keep_keys: frozenset[str]) -> _Live:
     build = project.build_dir
-    timelines = [_json(p) for p in sorted((build / "chapters").glob("*/timeline.json"))]
-    masters = [_json(p) for p in sorted((build / "chapters").glob("*/master.json"))]
+    timelines = [read_json_object(p) for p in sorted((build / "chapters").glob("*/timeline.json"))]
+    masters = [read_json_object(p) for p in sorted((build / "chapters").glob("*/master.json"))]
     rendered = {row.get("cache_key", "") for t in timelines for row in t.get("sentences", [])}
     takes, why = _plan_takes(project, plan)
     if takes is not None:
@@ -181,11 +181,3 @@ def _drop_empty_dirs(folder: Path) -> None:
 
 def _count(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
-
-
-def _json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -8,6 +8,7 @@ killed process never leaves a half-written file under the final name.
 from __future__ import annotations
 
 import io
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -46,6 +47,16 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def read_json_object(path: str | Path) -> dict:
+    """The JSON object in ``path``, or {} when it is missing, unreadable or not an object (for build
+    files a later render makes again: stamps, timelines, master documents)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def as_mono_float32(audio: np.ndarray, *, what: str = "audio") -> np.ndarray:
