@@ -215,14 +215,9 @@ def cached_report(sentences: Sequence[Sentence], resolve: VoiceResolver, store: 
     """What :func:`render_sentences` would report when every sentence's take is already in the
     cache (nothing to synthesize); None as soon as one is not (or its voice does not resolve:
     render_sentences then reports why)."""
-    if draft and not resolve.draft:
-        resolve = resolve.as_draft()
     results = []
-    for i, sentence in enumerate(sentences):
-        try:
-            hit = _cached(_job(i, sentence, resolve.voice(sentence.voice), resolve, relax=True), store)
-        except ENGINE_FAILURES:
-            return None
+    for _, job in _cast_jobs(sentences, resolve, draft):
+        hit = _cached(job, store) if job is not None else None
         if hit is None:
             return None
         results.append(hit)
@@ -232,15 +227,19 @@ def cached_report(sentences: Sequence[Sentence], resolve: VoiceResolver, store: 
 def sentence_keys(sentences: Sequence[Sentence], resolve: VoiceResolver, *, draft: bool = False) -> dict[str, str]:
     """Sentence id -> the cache key its take has in the cast voice (what a render looks up first);
     sentences whose voice or engine does not resolve are left out."""
+    return {s.id: job.key for s, job in _cast_jobs(sentences, resolve, draft) if job is not None}
+
+
+def _cast_jobs(sentences: Sequence[Sentence], resolve: VoiceResolver,
+               draft: bool) -> Iterator[tuple[Sentence, _Job | None]]:
+    """Each sentence with its job in its cast voice; None when the voice or its engine does not resolve."""
     if draft and not resolve.draft:
         resolve = resolve.as_draft()
-    keys = {}
     for i, sentence in enumerate(sentences):
         try:
-            keys[sentence.id] = _job(i, sentence, resolve.voice(sentence.voice), resolve, relax=True).key
+            yield sentence, _job(i, sentence, resolve.voice(sentence.voice), resolve, relax=True)
         except ENGINE_FAILURES:
-            continue
-    return keys
+            yield sentence, None
 
 
 class _FifoTurn:
