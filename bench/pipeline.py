@@ -355,9 +355,9 @@ def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[
         calls = (f"; QC re-ran ASR {c.edit_qc_model_calls.get('asr', 0)}x, embedding "
                  f"{c.edit_qc_model_calls.get('embed', 0)}x" if qc == "on" else "")
         edits = ", ".join(f"{e:.2f}" for e in c.edits_s)
-        return (f"{engine}, QC {qc}: full {c.full_s:.1f} s ({c.full_counts[0]} synthesized), edit {c.edit_s:.2f} s, {c.edit_cpu_s:.2f} s CPU "
-                f"(median of {len(c.edits_s)}: {edits}; {c.edit_counts[0]} synthesized, {c.edit_counts[1]} cached)"
-                f"{calls}")
+        return (f"{engine}, QC {qc}: full {c.full_s:.1f} s ({c.full_counts[0]} synthesized), "
+                f"edit {c.edit_s:.2f} s, {c.edit_cpu_s:.2f} s CPU (median of {len(c.edits_s)}: {edits}; "
+                f"{c.edit_counts[0]} synthesized, {c.edit_counts[1]} cached){calls}")
 
     metrics = [metric("incremental_ratio", with_qc.ratio, "x", INCREMENTAL_TARGET, note(with_qc, "on"), digits=3),
                metric("incremental_ratio_no_qc", no_qc.ratio, "x", INCREMENTAL_TARGET, note(no_qc, "off"), digits=3),

@@ -138,7 +138,8 @@ def add_clip(root: Path, voice: str, data: bytes, transcript: str, emotion: str 
     try:
         project = load_project(root)
         if emotion not in project.config.emotions:
-            return Outcome(False, f"emotion {emotion!r} is not one of the project's: {', '.join(project.config.emotions)}")
+            known = ", ".join(project.config.emotions)
+            return Outcome(False, f"emotion {emotion!r} is not one of the project's: {known}")
         with tempfile.TemporaryDirectory(prefix="lector-clip-") as tmp:
             clip = Path(tmp) / f"upload.{checked}"
             clip.write_bytes(data)
