@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .audio.assemble import master_blocks
 from .audio.io import read_json_object
 from .errors import LectorError
 from .hashing import file_digest
@@ -99,7 +100,7 @@ def _live(project: Project, plan: Plan, keep_keys: frozenset[str]) -> _Live:
     takes, why = _plan_takes(project, plan)
     if takes is not None:
         takes = frozenset(takes | rendered | keep_keys) - {""}
-    blocks = frozenset((str(k), str(r)) for m in masters for k, r, *_ in m.get("blocks") or [])
+    blocks = frozenset((b.key, b.recipe) for m in masters for b in master_blocks(m))
     master_ids = frozenset(str(m["master_id"]) for m in masters if "master_id" in m)
     return _Live(takes, why, blocks, master_ids, _qc_keys(project, takes))
 
