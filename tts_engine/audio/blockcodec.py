@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import AudioError
 from .export import Id3Tags, ffmpeg_exe
 from .io import as_mono_float32, atomic_path
+from .mp4mux import adts_frame_length
 
 SAMPLE_RATE = 44100
 MP3_FRAME = 1152
@@ -88,16 +89,6 @@ def split_mp3_frames(data: bytes) -> list[bytes]:
         frames.append(data[pos:pos + n])
         pos += n
     return frames
-
-
-def adts_frame_length(data: bytes, pos: int = 0) -> int:
-    """Bytes in the ADTS frame at ``pos`` (one raw data block, i.e. 1024 samples, is required)."""
-    if pos + 7 > len(data) or data[pos] != 0xFF or (data[pos + 1] & 0xF6) != 0xF0:
-        raise AudioError(f"not an ADTS frame at byte {pos}", fix="delete the file to re-encode it")
-    length = ((data[pos + 3] & 0x03) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
-    if length < 7 or data[pos + 6] & 0x03:
-        raise AudioError(f"bad ADTS frame at byte {pos}", fix="delete the file to re-encode it")
-    return length
 
 
 def split_adts_frames(data: bytes) -> list[bytes]:

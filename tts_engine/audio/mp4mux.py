@@ -56,6 +56,16 @@ class AdtsTable:
         return int(self.frame_lengths.size)
 
 
+def adts_frame_length(data: bytes, pos: int = 0, *, file: str | Path | None = None) -> int:
+    """Bytes in the ADTS frame at ``pos`` (one raw data block, i.e. 1024 samples, is required)."""
+    if pos + 7 > len(data) or data[pos] != 0xFF or (data[pos + 1] & 0xF6) != 0xF0:
+        raise AudioError(f"not an ADTS frame at byte {pos}", file=file, fix="delete the file to re-encode it")
+    length = ((data[pos + 3] & 0x03) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
+    if length < 7 or data[pos + 6] & 0x03:
+        raise AudioError(f"bad ADTS frame at byte {pos}", file=file, fix="delete the file to re-encode it")
+    return length
+
+
 def adts_table(path: str | Path) -> AdtsTable:
     """The frame table of an ADTS file (one raw data block per frame, as our encoders write),
     worked out once per file identity (hashing.FileFacts): the chapter AACs never change."""
@@ -66,12 +76,7 @@ def adts_table(path: str | Path) -> AdtsTable:
         st, data = os.fstat(fh.fileno()), fh.read()
     heads, lengths, pos = [], [], 0
     while pos + 7 <= len(data):
-        if data[pos] != 0xFF or data[pos + 1] & 0xF6 != 0xF0:
-            raise AudioError(f"not an ADTS frame at byte {pos}", file=path, fix="delete the file to re-encode it")
-        if data[pos + 6] & 0x03:
-            raise AudioError(f"ADTS frame at byte {pos} holds several AAC blocks", file=path,
-                             fix="encode with one raw data block per frame (ffmpeg's aac encoder does)")
-        n = ((data[pos + 3] & 0x03) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
+        n = adts_frame_length(data, pos, file=path)
         head = 7 if data[pos + 1] & 0x01 else 9          # protection_absent = 0: a 2-byte CRC follows
         if n <= head or pos + n > len(data):
             raise AudioError(f"bad ADTS frame length at byte {pos}", file=path, fix="delete the file to re-encode it")
@@ -106,7 +111,8 @@ def write_m4b(path: str | Path, chapters: Sequence[tuple[str, str | Path]], *, t
     meta = _udta(title, author, cover_bytes, [name for name, _ in chapters], frames, rate)
     head = _box(b"ftyp", b"M4A " + struct.pack(">I", 0x200) + b"M4A isomiso2")
     moov_size = len(_moov(layout, meta, 0))             # the offsets depend on the moov's own size
-    mdat_head = 16 if sum(map(len, titles)) + int(sizes.sum(dtype=np.uint64)) + 8 > 0xFFFFFFFF else 8
+    payload = sum(map(len, titles)) + int(sizes.sum(dtype=np.uint64))
+    mdat_head = 16 if payload + 8 > 0xFFFFFFFF else 8
     data_start = len(head) + moov_size + mdat_head
     moov = _moov(layout, meta, data_start)
     if len(moov) != moov_size:                          # co64 past 4 GiB grows the moov: once more
@@ -114,7 +120,6 @@ def write_m4b(path: str | Path, chapters: Sequence[tuple[str, str | Path]], *, t
         moov = _moov(layout, meta, data_start)
     final = Path(path)
     with atomic_path(final, suffix=".m4b") as tmp, open(tmp, "wb") as fh:
-        payload = sum(map(len, titles)) + int(sizes.sum(dtype=np.uint64))
         fh.write(head + moov + _mdat_header(payload, mdat_head))
         fh.writelines(titles)
         for (_, p), table in zip(chapters, tables):
