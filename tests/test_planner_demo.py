@@ -22,7 +22,7 @@ def test_demo_zh_plan_shape():
     assert [len(c.sentences) for c in plan.chapters] == [6, 5, 5]
     assert project.cover is not None and project.cover.read_bytes()[:2] == b"\xff\xd8"
     s = plan.chapters[0].sentences
-    assert s[1].spoken == "二零二零年三月五日早上八点三十分，曾小明沿着银行街行走。"
+    assert s[1].spoken == "二〇二〇年三月五日早上八点三十分，曾小明沿着银行街行走。"
     assert (s[4].voice, s[4].emotion) == ("xiaoming", "happy")
     sad = plan.chapters[1].sentences[3]
     assert (sad.emotion, sad.emotion_degree, plan.chapters[1].sentences[2].pause_after_ms) == ("sad", 0.6, 800)

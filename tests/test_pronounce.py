@@ -76,7 +76,13 @@ def test_cli_pronounce_zh(monkeypatch, capsys):
     rc, out = run_cli(monkeypatch, capsys, ["pronounce", "--lang", "zh"],
                       "我去银行取钱。\n2024年他长大了！\n\nOK\n")
     assert rc == 0
-    assert out == "wo3 qu4 yin2 hang2 qu3 qian2\nnian2 ta1 zhang3 da4 le5\n\n\n"
+    # numbers are normalised and English read by rules (they used to be dropped)
+    assert out == "wo3 qu4 yin2 hang2 qu3 qian2\ner4 ling2 er4 si4 nian2 ta1 zhang3 da4 le5\n\nou1 kei4\n"
+
+
+def test_cli_pronounce_zh_text_argument(monkeypatch, capsys):
+    rc, out = run_cli(monkeypatch, capsys, ["pronounce", "--lang", "zh", "他用iPhone 15看GDP，比分3:2。"], "")
+    assert (rc, out) == (0, "ta1 yong4 ai4 feng1 shi2 wu3 kan4 ji4 di4 pi1 bi3 fen1 san1 bi3 er4\n")
 
 
 def test_cli_pronounce_en(monkeypatch, capsys):

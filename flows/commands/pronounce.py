@@ -1,8 +1,11 @@
-"""`lector pronounce --lang zh|en [--project PATH] [--sandhi]`: stdin lines -> pronunciations.
+"""`lector pronounce --lang zh|en [--project PATH] [--sandhi] [TEXT ...]`: pronunciations of
+TEXT (or of stdin lines).
 
-zh: one pinyin syllable with tone number per Han character, space-separated
-(other characters left out). en: IPA per word, space-separated. Uses the same
-front-end and lexicons as `lector plan` (base lexicons/ + the project's lexicon).
+zh: the line normalised as the planner does (numbers, dates, units: 1907年 -> yi1 jiu3 ling2
+qi1 nian2), English runs read by rules (tts_engine.text.zh_mixed: GDP -> ji4 di4 pi1), then one
+pinyin syllable with tone number per Han character, space-separated (punctuation left out).
+en: IPA per word, space-separated. Uses the same front-end and lexicons as `lector plan`
+(base lexicons/ + the project's lexicon).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ def register(sub) -> None:
                    help="project folder whose lexicon.pls / lexicon.tsv apply on top of the base lexicons")
     p.add_argument("--sandhi", action="store_true",
                    help="zh: spoken tones (一/不 and third-tone sandhi) instead of citation tones")
+    p.add_argument("text", nargs="*", help="lines to pronounce (default: read stdin)")
     p.set_defaults(func=run)
 
 
@@ -28,6 +32,12 @@ def run(args) -> int:
         raise ConfigError(f"project folder {str(args.project)!r} does not exist", field="--project",
                           fix="pass the folder that holds project.toml and lexicon.pls / lexicon.tsv")
     pronouncer = Pronouncer.for_project(args.project, sandhi=args.sandhi)
-    for line in sys.stdin:
-        print(pronouncer.pronunciation(line.rstrip("\r\n"), args.lang), flush=True)
+    from tts_engine.text.zh_mixed import zh_line_pronunciation
+
+    for line in args.text or sys.stdin:
+        line = line.rstrip("\r\n")
+        if args.lang == "zh":
+            print(zh_line_pronunciation(line, lambda run: pronouncer.pronunciation(run, "zh")), flush=True)
+        else:
+            print(pronouncer.pronunciation(line, args.lang), flush=True)
     return 0

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from tts_engine.text.polyphone_rules import rule_pron
+from tts_engine.text.polyphone_rules import pos_pron, rule_pron
 
 PHRASE_MARGIN = 8.0   # tuned on the CPP dev set, see bench/polyphones.py
 _KINSHIP = set("妈爸哥姐弟妹爷奶姥叔舅婶姑伯公婆")
@@ -56,6 +56,25 @@ def _jieba():
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
+
+
+@lru_cache(maxsize=1)
+def _posseg():
+    _jieba()
+    import jieba.posseg
+
+    return jieba.posseg
+
+
+def segment(text: str) -> list[tuple[int, str, str]]:
+    """(start, word, part-of-speech flag) for each jieba word of ``text``. The POS tags
+    separate the structural particles (地 uv, 得 ud, 着 uz, 了 ul) from the same
+    characters inside words (土地, 得到, 着急, 了解)."""
+    out, pos = [], 0
+    for pair in _posseg().cut(text, HMM=False):   # the HMM pass doubles the time, adds nothing here
+        out.append((pos, pair.word, pair.flag))
+        pos += len(pair.word)
+    return out
 
 
 def _norm(pron: str) -> str:
@@ -96,20 +115,23 @@ def g2pm_scores(text: str, positions: list[int]) -> dict[int, tuple[str, float]]
     return out
 
 
-def _phrase_readings(text: str) -> dict[int, str]:
+def _phrase_readings(words: list[tuple[int, str, str]]) -> dict[int, str]:
     """Readings from pypinyin's phrase dictionary for chars inside jieba words."""
-    from pypinyin import Style, lazy_pinyin
     from pypinyin.constants import PHRASES_DICT
 
     out: dict[int, str] = {}
-    pos = 0
-    for word in _jieba().cut(text, HMM=False):
+    for pos, word, _ in words:
         for start, sub in _dictionary_words(word, PHRASES_DICT):
-            prons = lazy_pinyin(sub, style=Style.TONE3, neutral_tone_with_five=True)
-            for k, pron in enumerate(prons):
+            for k, pron in enumerate(_phrase_pinyin(sub)):
                 out.setdefault(pos + start + k, pron)
-        pos += len(word)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _phrase_pinyin(word: str) -> tuple[str, ...]:
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True))
 
 
 def _dictionary_words(word: str, phrases) -> list[tuple[int, str]]:
@@ -142,23 +164,26 @@ def pinyin(text: str, *, rules: bool = True) -> list[str]:
     _, cands = _g2pm()
     poly = [i for i, c in enumerate(text) if c in cands and prons[i]]
     if poly:
-        scores = g2pm_scores(text, poly)
-        phrases = _phrase_readings(text)
+        words = segment(text)
+        word_at = {pos + k: (word, flag) for pos, word, flag in words for k in range(len(word))}
+        ruled = {i: (rule_pron(text, i) or pos_pron(text[i], *word_at.get(i, ("", "")), text[i + 1:i + 2]))
+                 for i in poly} if rules else {}
+        open_ = [i for i in poly if not ruled.get(i)]
+        scores = g2pm_scores(text, open_) if open_ else {}     # the BiLSTM only when a rule left one
+        phrases = _phrase_readings(words) if open_ else {}
         for i in poly:
-            prons[i] = _decide(text, i, scores.get(i), phrases.get(i), rules) or prons[i]
+            prons[i] = ruled.get(i) or _decide(text, i, scores.get(i), phrases.get(i)) or prons[i]
     for i, c in enumerate(text):
-        if c in _CITATION:
+        if c == "〇":           # the year zero (一九〇七), outside the Han blocks
+            prons[i] = "ling2"
+        elif c in _CITATION:
             prons[i] = _CITATION[c]
         elif i > 0 and c in _KINSHIP and text[i - 1] == c and prons[i] and (i < 2 or text[i - 2] != c):
             prons[i] = prons[i][:-1] + "5"
     return prons
 
 
-def _decide(text: str, i: int, scored: tuple[str, float] | None, phrase: str | None,
-            rules: bool = True) -> str | None:
-    ruled = rule_pron(text, i) if rules else None
-    if ruled:
-        return ruled
+def _decide(text: str, i: int, scored: tuple[str, float] | None, phrase: str | None) -> str | None:
     if phrase and (scored is None or scored[1] < PHRASE_MARGIN
                    or (phrase.endswith("5") and text[i] in _NEUTRAL_SUFFIX)):
         return _norm(phrase)
