@@ -5,7 +5,7 @@ from tts_engine.text.normalize_zh import int_to_zh, normalize_zh, to_halfwidth
 
 
 @pytest.mark.parametrize("text, spoken", [
-    ("2020年", "二零二零年"),
+    ("2020年", "二〇二〇年"),
     ("3.5%", "百分之三点五"),
     ("第3章", "第三章"),
     ("12:30", "十二点三十分"),
@@ -16,14 +16,14 @@ from tts_engine.text.normalize_zh import int_to_zh, normalize_zh, to_halfwidth
     ("电话010-12345678", "电话零幺零幺二三四五六七八"),
     ("他买了2本书", "他买了两本书"),
     ("2月", "二月"),
-    ("花了¥12.50", "花了十二元五角"),
+    ("花了¥12.50", "花了十二点五元"),
     ("3/4", "四分之三"),
     ("2:05", "两点零五分"),
     ("1,234人", "一千二百三十四人"),
-    ("2020年3月5日", "二零二零年三月五日"),
-    ("2020-03-05", "二零二零年三月五日"),
+    ("2020年3月5日", "二〇二〇年三月五日"),
+    ("2020-03-05", "二〇二〇年三月五日"),
     ("3~5天", "三到五天"),
-    ("气温-3℃", "气温负三摄氏度"),
+    ("气温-3℃", "气温零下三摄氏度"),
     ("COVID-19", "COVID-十九"),
 ])
 def test_normalize_zh(text, spoken):
@@ -61,7 +61,7 @@ def test_halfwidth_keeps_fullwidth_punctuation():
     ("pi is 3.14", "pi is three point one four"),
     ("the 1980s", "the nineteen eighties"),
     ("call 555-123-4567", "call five five five one two three four five six seven"),
-    ("apples, pears, etc.", "apples, pears, et cetera"),
+    ("apples, pears, etc.", "apples, pears, et cetera."),
     ("from 1990-1995", "from nineteen ninety to nineteen ninety-five"),
     ("3-4 times", "three to four times"),
     ("It was -5 today", "It was minus five today"),

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from tts_engine.fsutil import atomic_write_text
 from tts_engine.model import Token
 from tts_engine.text import g2p_en, g2p_zh
 from tts_engine.text.lexicon import (Entry, Lexicon, load_base_lexicon,
@@ -33,7 +32,9 @@ class Pronouncer:
     def for_project(cls, project_root: Path | None, *, sandhi: bool = False) -> "Pronouncer":
         lexicon = load_base_lexicon()
         if project_root is not None:
-            lexicon = lexicon + load_project_lexicon(Path(project_root))
+            from tts_engine.ingest.epub_lexicon import manuscript_lexicon   # PLS files an EPUB links
+
+            lexicon = lexicon + manuscript_lexicon(Path(project_root)) + load_project_lexicon(Path(project_root))
         return cls(lexicon, sandhi=sandhi)
 
     # ------------------------------------------------------------ aliases
@@ -76,16 +77,19 @@ class Pronouncer:
         return tuple(Token(c, p, o or "g2p") for c, p, o in zip(clean, prons, origins))
 
     def _en_tokens(self, text: str) -> tuple[Token, ...]:
+        """The words read in the context of the whole span (weak forms, homographs); a lexicon
+        entry replaces the reading of its word only."""
+        words = g2p_en.split_words(text)
+        entries = [self.lexicon.en_lookup(w) if g2p_en.is_word(w) else None for w in words]
+        unread = any(g2p_en.is_word(w) and not (e and e.pron) for w, e in zip(words, entries))
+        # espeak still reads the lexicon's words: their neighbours' weak forms depend on them
+        context = g2p_en.tokens_ipa(words) if unread else [""] * len(words)
         out = []
-        for w in g2p_en.split_words(text):
-            if not g2p_en.is_word(w):
-                out.append(Token(w, "", "g2p"))
-                continue
-            entry = self.lexicon.en_lookup(w)
+        for w, entry, ipa in zip(words, entries, context):
             if entry is not None and entry.pron:
                 out.append(Token(w, entry.pron, entry.origin))
             else:
-                out.append(Token(w, g2p_en.word_ipa(w), "g2p"))
+                out.append(Token(w, ipa, "g2p"))
         return tuple(out)
 
     def pronunciation(self, text: str, lang: str) -> str:
@@ -94,9 +98,9 @@ class Pronouncer:
         return " ".join(t.pron for t in self.tokens(text, lang) if t.pron)
 
 
-TOKEN_CACHE_VERSION = "tok1"
+TOKEN_CACHE_VERSION = "tok2"
 _FRONTEND_SOURCES = ("pronounce.py", "g2p_zh.py", "g2p_en.py", "polyphone_rules.py")
-_FRONTEND_PACKAGES = ("g2pM", "pypinyin", "jieba", "piper-tts")
+_FRONTEND_PACKAGES = ("g2pM", "pypinyin", "jieba", "piper-tts", "rapidfuzz")
 
 
 def frontend_version(lexicon: Lexicon, sandhi: bool) -> str:
@@ -159,11 +163,7 @@ class CachedPronouncer:
             return
         data = json.dumps({"frontend": self.version, "tokens": self._used}, ensure_ascii=False)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-            os.replace(tmp, self.path)
+            atomic_write_text(self.path, data, fsync=False)     # the umask's mode, not mkstemp's 0600
         except OSError:
             return      # a read-only build folder only costs the cache
         self._known = dict(self._used)

@@ -3,7 +3,9 @@
 All splitters are lossless: ``"".join(pieces) == text`` always holds, so no
 character of the manuscript is ever dropped.
 
-- English: pysbd (rule-based, handles ``Dr.``, ``e.g.``, quotes).
+- English: pysbd (rule-based, handles ``Dr.``, ``e.g.``, quotes), corrected for titles and
+  number abbreviations (Mr., St., vol., p., No.), old money (10s. 6d.), initials and dialogue
+  (“Stop!” said he. / “Is it?” I asked. stay one sentence; “Stop!” He ran. is two).
 - Chinese: split after 。！？…；!? (and ``;``) keeping closing quotes/brackets
   (”」』）etc.) with the sentence they close.
 - Mixed text: :func:`split_lang` cuts Han runs (zh) from Latin word runs (en);
@@ -52,22 +54,72 @@ _LIST_NUMBER_RE = re.compile(r"\d+[.)]\s+")
 
 
 def _en_cuts(text: str) -> list[int]:
-    """pysbd's cuts, minus the ones its numbered-list rule invents.
+    """pysbd's cuts, corrected for English prose (see :func:`_joins`).
 
     pysbd reads "... number 6. Tower ... number 7. Tower" as a list and cuts *before*
     "6." — leaving a sentence without its number and making a neighbour's id depend on
     the edit. A cut whose left side has no terminal punctuation is moved past a leading
-    "N. " when there is one, else dropped (the long-sentence splitter bounds length)."""
-    cuts = []
+    "N. " when there is one, else dropped (the long-sentence splitter bounds length).
+    A cut right before a closing quote moves past it (‘Stop!’ keeps its ’), a quotation
+    that ends a sentence and is followed by a new one gets its cut (‘Go!’ He ran.), and
+    cuts after an abbreviation or inside a dialogue tag are dropped."""
+    cuts = set(m.end() for m in _QUOTE_END_RE.finditer(text))
     for span in _pysbd().segment(text):
-        cut = span.end
+        cut = _past_closers(text, span.end)
         if cut >= len(text) or text[:cut].rstrip().endswith(tuple(_EN_TERMINAL)):
-            cuts.append(cut)
+            cuts.add(cut)
             continue
         m = _LIST_NUMBER_RE.match(text, cut)
         if m:
-            cuts.append(m.end())
-    return cuts
+            cuts.add(m.end())
+    return [c for c in sorted(cuts) if c >= len(text) or not _joins(text[:c].rstrip(), text[c:].lstrip())]
+
+
+_QUOTE_END_RE = re.compile(r"[.!?…]+[’”\"']+\s+(?=[‘“\"'(]?[A-Z])")
+# words after which a full stop does not end the sentence: titles before a name, viz. cf. e.g.
+# i.e. before what they introduce; and abbreviations before a number ("No. 4", "vol. ii")
+_NEVER_FINAL_RE = re.compile(r"(?<![\w.])(?:Mr|Mrs|Messrs|Dr|St|Rev|Hon|Capt|Col|Gen|Lieut|Prof|Sgt|Mme|Mlle|Mons"
+                       r"|Gov|Maj|Mt|Ft|viz|cf|vs|e\.g|i\.e)\.$")
+_NUMBER_ABBR_RE = re.compile(r"(?<![\w.])(?:No|Nos|no|vol|vols|Vol|p|pp|ch|chap|Chap|fig|Fig|art|sec|Sec)\.$")
+_MONEY_RE = re.compile(r"\d\s?[lsd]\.$")
+_INITIAL_RE = re.compile(r"(?<![\w.’'])[A-HJ-Z]\.$")
+_NUMERAL_START = re.compile(r"(?:\d|[ivxlcdm]+\b|(?:[IVXLCDM]{2,}|[VX])\b)")   # not "I": "said no. I left"
+SPEECH_VERBS = ("said", "says", "asked", "asks", "cried", "cries", "replied", "answered", "remarked",
+                "exclaimed", "shouted", "whispered", "observed", "continued", "added", "muttered",
+                "murmured", "returned", "interrupted", "began", "repeated", "sobbed", "gasped", "groaned",
+                "screamed", "called", "inquired", "enquired", "demanded", "suggested", "roared", "panted",
+                "laughed", "sighed", "snapped", "growled", "yelled", "sang", "protested", "urged",
+                "explained", "declared", "insisted", "resumed", "rejoined", "ejaculated", "responded",
+                "pleaded", "stammered", "hissed", "bawled", "hollered", "sings", "thundered", "went on")
+_TAG_RE = re.compile(r"(?:I|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}) (?:%s)\b" % "|".join(SPEECH_VERBS))
+
+
+def _past_closers(text: str, cut: int) -> int:
+    """Move a cut that falls right before closing quotes/brackets past them and the spaces after."""
+    end = cut
+    while end < len(text) and text[end] in _CLOSERS and end > 0 and not text[end - 1].isspace():
+        end += 1
+    if end == cut:
+        return cut
+    while end < len(text) and text[end].isspace():
+        end += 1
+    return end
+
+
+def _joins(left: str, right: str) -> bool:
+    """True when the cut between ``left`` and ``right`` is not a sentence end."""
+    if not right or not left:
+        return False
+    first = right[0]
+    if first.islower() or first in ",;:)]":
+        return True                          # “Stop!” said he. / etc. and so on / £88 10s., while
+    if _NEVER_FINAL_RE.search(left):
+        return True
+    if (_NUMBER_ABBR_RE.search(left) or _MONEY_RE.search(left)) and _NUMERAL_START.match(right):
+        return True
+    if _INITIAL_RE.search(left) and first.isupper():
+        return True                          # S. H. for J. O. / B. de St. Pierre
+    return left[-1] in _CLOSERS and left.rstrip(_CLOSERS)[-1:] in "?!" and bool(_TAG_RE.match(right))
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
