@@ -12,6 +12,8 @@ from tts_engine.ingest.epub import is_front_matter
 from tts_engine.planner import build_plan
 from tts_engine.project import load_project
 
+EN_TOML = EN_TOML + "\n[credits]\nopening = false\n"   # these tests look at the book's own chapters
+
 XHTML = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" '
          'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>t</title></head>\n<body{attrs}>\n{body}\n</body></html>')
 

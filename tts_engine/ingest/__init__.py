@@ -46,7 +46,8 @@ def vocabulary(project: "Project"):
 
 def read_manuscript(project: "Project") -> list[RawChapter]:
     """All chapters of the project's manuscript, in order. Raises ManuscriptError/TagError."""
-    from .epub import read_epub
+    from .credits import with_credits
+    from .epub import epub_settings, read_epub
     from .markdown import read_markdown
     from .ssml import read_ssml
 
@@ -61,6 +62,7 @@ def read_manuscript(project: "Project") -> list[RawChapter]:
         elif suffix == ".ssml":
             chapters.extend(read_ssml(path, source=source, vocab=vocab, lang=lang))
         else:
-            chapters.extend(read_epub(path, source=source, vocab=vocab,
-                                      front_matter=project.config.manuscript.front_matter))
-    return chapters
+            shape, options = epub_settings(project)
+            chapters.extend(read_epub(path, source=source, vocab=vocab, front_matter=shape.front_matter,
+                                      shape=shape, options=options))
+    return with_credits(project, chapters)
