@@ -36,7 +36,7 @@ def test_prosody_emphasis_voice_lang_express_as(tmp_path):
     assert items == [
         Run("慢", 3, Style(prosody=Prosody(0.75, 1.1, 6.0))),
         Run("重", 3, Style(prosody=Prosody(0.675, 1.155, 10.0))),
-        Run("Hi", 4, Style(voice="alice", lang="en")),
+        Run("Hi", 4, Style(voice="alice", lang="en", on_lang_failure="processorchoice")),
         Run("乐", 5, Style(emotion="happy", emotion_degree=1.5)),
         Run("哀", 6, Style(emotion="sad")),
     ]

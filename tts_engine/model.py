@@ -107,6 +107,24 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class PlanWarning:
+    """Something the plan changed or left out that the producer should know about (shown by
+    ``lector plan``, written to plan.json and the proof report). Add one from anywhere under
+    ``build_plan`` (ingest, normalisers, planner) with :func:`tts_engine.planwarn.add_warning`.
+
+    ``kind`` is a short stable slug, e.g. "dropped", "pause", "joined", "lexicon", "unreadable",
+    "front-matter", "page-number", "note", "numeral", "symbol"; ``source`` is "file:line" when known.
+    """
+
+    kind: str
+    message: str
+    source: str = ""
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "message": self.message, "source": self.source}
+
+
+@dataclass(frozen=True)
 class Plan:
     project: str
     title: str
@@ -114,6 +132,7 @@ class Plan:
     language: str
     chapters: tuple[Chapter, ...]
     plan_hash: str = ""
+    warnings: tuple[PlanWarning, ...] = ()     # not part of plan_hash (it names the audio only)
 
     def to_dict(self) -> dict:
         return {
@@ -123,6 +142,7 @@ class Plan:
             "language": self.language,
             "plan_hash": self.plan_hash,
             "chapters": [c.to_dict() for c in self.chapters],
+            "warnings": [w.to_dict() for w in self.warnings],
         }
 
 

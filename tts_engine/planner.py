@@ -15,20 +15,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from .errors import ConfigError, LectorError, ManuscriptError
+from .errors import ConfigError, ManuscriptError
+from .fsutil import atomic_write_text
 from .ingest import RawChapter, read_manuscript
 from .ingest.raw import Boundary, Break, Run, Style
+from .metadata import book_metadata
 from .model import Chapter, Plan, Sentence, Span, Token
 from .overrides import Overrides, load_overrides, overrides_path
+from .plan_limits import engine_max_chars, voice_max_chars  # noqa: F401 - engine_max_chars re-exported
+from .plan_text import Readability, route_spans, settle_paragraph
+from .planwarn import add_warning, collecting
 from .project import Project
 from .text.normalize_en import normalize_en
 from .text.normalize_zh import normalize_zh, to_halfwidth
-from .text.segment import DEFAULT_MAX_CHARS, dominant_lang, split_lang, split_long, split_sentences
+from .text.segment import DEFAULT_MAX_CHARS, dominant_lang, is_han, split_lang, split_long, split_sentences
+from .text.zh_mixed import read_english_span, resolve_mode, spelled_words
 
 
 class PronouncerLike(Protocol):
@@ -104,6 +109,28 @@ class _Ctx:
     voice_limits: dict[str, int] = field(default_factory=dict)   # cast voice -> engine max_chars
     drafts: list[_Draft] = field(default_factory=list)
     pending_seed: int | None = None
+    source: str = ""                      # the chapter's file, for warnings and errors
+    read: Readability | None = None       # what the cast can read (None: no checks)
+    _facts: dict | None = None            # castcheck.engine_facts, loaded on first need
+    _mixed: str | None = None             # [manuscript] mixed_english, resolved (zh_mixed.resolve_mode)
+
+    def mixed_english(self) -> str:
+        """"voice" or "rules": how English runs inside Chinese sentences are read."""
+        if self._mixed is None:
+            cfg = self.project.config
+            self._mixed = resolve_mode(cfg.manuscript.mixed_english, (v.lang for v in cfg.voices.values()))
+        return self._mixed
+
+    def voice_reads(self, voice: str) -> frozenset[str] | None:
+        """Span languages the engine of cast ``voice`` reads (castcheck facts; None: not loadable)."""
+        if self.read is None:
+            return None
+        if self._facts is None:
+            from .castcheck import engine_facts
+
+            self._facts = engine_facts(self.project)
+        facts = self._facts.get(self.project.config.voices[voice].engine)
+        return frozenset(facts.reads) if facts is not None and facts.reads else None
 
     def limit(self, lang: str, voice: str | None = None) -> int:
         """[manuscript] max_chars > 0, else the ``max_chars`` argument, else the sentence voice's
@@ -113,66 +140,38 @@ class _Ctx:
         return cfg or self.max_chars or engine or DEFAULT_MAX_CHARS.get(lang, 400)
 
 
-def voice_max_chars(project: Project) -> dict[str, int]:
-    """Cast voice -> the smallest ``capabilities.max_chars`` over its engine and the engines of its
-    ``fallback`` voices (a sentence must fit every engine that may speak it). Voices whose engine
-    cannot be loaded are left out (the language default applies to them)."""
-    voices = project.config.voices
-    per_engine: dict[str, int | None] = {}
-    out: dict[str, int] = {}
-    for name in voices:
-        limits, seen, cur = [], set(), name
-        while cur and cur in voices and cur not in seen:
-            seen.add(cur)
-            eid = voices[cur].engine
-            if eid not in per_engine:
-                per_engine[eid] = engine_max_chars(project, eid)
-            if per_engine[eid]:
-                limits.append(per_engine[eid])
-            cur = voices[cur].fallback
-        if limits:
-            out[name] = min(limits)
-    return out
-
-
-def engine_max_chars(project: Project, engine_id: str) -> int | None:
-    """``capabilities.max_chars`` of an engine: the class attribute when the class declares one
-    (no model is loaded), else from the engine instance the renderer will use (registry-cached)."""
-    from .engines.base import Capabilities
-    from .engines.registry import engine_class
-
-    try:
-        caps = getattr(engine_class(engine_id), "capabilities", None)
-        if not isinstance(caps, Capabilities):
-            from .render import VoiceResolver
-
-            caps = VoiceResolver.from_project(project).engine(engine_id).capabilities
-    except (LectorError, OSError, ImportError):
-        return None
-    return int(caps.max_chars) if caps.max_chars > 0 else None
-
-
 def build_plan(project: Project, *, max_chars: int | None = None, pronouncer: PronouncerLike | None = None) -> Plan:
-    """The render plan of ``project``. Raises ManuscriptError/TagError/ConfigError/LexiconError."""
+    """The render plan of ``project``. Raises ManuscriptError/TagError/ConfigError/LexiconError.
+    Warnings added while it is built (``planwarn.add_warning``) end up on ``Plan.warnings``."""
+    from .castcheck import check_plan_voices
+
+    with collecting() as bucket:
+        plan = _build_plan(project, max_chars=max_chars, pronouncer=pronouncer)
+        check_plan_voices(project, plan)      # engine voices, languages, emotions: refused here, not at render
+    return replace(plan, warnings=tuple(dict.fromkeys(bucket)))
+
+
+def _build_plan(project: Project, *, max_chars: int | None, pronouncer: PronouncerLike | None) -> Plan:
     raw_chapters = read_manuscript(project)
     overrides = load_overrides(project.root)
     _check_overrides(project, overrides)
     pron = pronouncer if pronouncer is not None else default_pronouncer(project)
     needs_engines = not (project.config.manuscript.max_chars or max_chars)
     limits = voice_max_chars(project) if needs_engines else {}
-    chapters = []
+    chapters, read = [], Readability.of(project)
     for index, raw in enumerate(raw_chapters, 1):
-        ctx = _Ctx(project, pron, max_chars, limits)
+        ctx = _Ctx(project, pron, max_chars, limits, source=raw.source, read=read)
         for p_index, para in enumerate(raw.paragraphs):
             _paragraph(ctx, para, p_index)
-        sentences = _finish(project, raw, ctx.drafts, overrides)
+        sentences = _finish(project, raw, ctx.drafts, overrides, read)
         chapters.append(Chapter(index=index, title=raw.title, sentences=sentences, source=raw.source))
     getattr(pron, "flush", lambda: None)()        # a CachedPronouncer writes build/token-cache.json
     if not any(c.sentences for c in chapters):
         raise ManuscriptError("the manuscript holds no text to speak", file="manuscript/",
                               fix="write some text (or check [manuscript] front_matter for EPUBs)")
     cfg = project.config.book
-    plan = Plan(project=project.name, title=cfg.title, author=cfg.author, language=cfg.language,
+    meta = book_metadata(project)          # [book] over the EPUB's own metadata
+    plan = Plan(project=project.name, title=meta.title, author=meta.author, language=cfg.language,
                 chapters=tuple(chapters))
     return replace(plan, plan_hash=plan_hash(plan))
 
@@ -192,18 +191,8 @@ def plan_to_json(plan: Plan, *, chapters: set[int] | None = None, indent: int | 
 
 
 def save_plan(plan: Plan, path: str | os.PathLike) -> Path:
-    """Write the full plan JSON atomically (temporary file + os.replace), e.g. to build/plan.json."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".plan.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(plan_to_json(plan) + "\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write the full plan JSON atomically (tts_engine.fsutil: the umask's mode), e.g. to build/plan.json."""
+    return atomic_write_text(Path(path), plan_to_json(plan) + "\n")
 
 
 def _paragraph(ctx: _Ctx, para, p_index: int) -> None:
@@ -211,7 +200,7 @@ def _paragraph(ctx: _Ctx, para, p_index: int) -> None:
     start = len(ctx.drafts)
     for item in para.items:
         if isinstance(item, Run):
-            if chunk and _voice_key(chunk[0].style) != _voice_key(item.style):
+            if chunk and _chunk_key(ctx, chunk[0].style) != _chunk_key(ctx, item.style):
                 _flush(ctx, chunk, p_index)
                 chunk = []
             chunk.append(item)
@@ -223,13 +212,30 @@ def _paragraph(ctx: _Ctx, para, p_index: int) -> None:
         elif isinstance(item, Boundary) and item.seed is not None:
             ctx.pending_seed = item.seed
     _flush(ctx, chunk, p_index)
+    # a cast of one language: nothing to route; mixed_english = "voice": the renderer gives each run
+    # in another language to that language's cast voice inside the sentence (mixed_render)
+    if ctx.read is not None and len(ctx.read.langs) > 1 and ctx.mixed_english() != "voice":
+        cfg = ctx.project.config
+        route_spans(ctx.drafts, start, voice_of=lambda d: d.style.voice or _lang_voice(
+                        cfg, ctx.read, _sentence_lang(d.spans, cfg.book.language)),
+                    reads=ctx.voice_reads, lang_voices=ctx.read.lang_voices, source=ctx.source)
+    pauses = ctx.project.config.pauses
+    settle_paragraph(ctx.drafts, start, scene_break_ms=pauses.scene_break_ms, paragraph_ms=pauses.paragraph_ms,
+                     source=ctx.source)
     if len(ctx.drafts) > start and not ctx.drafts[-1].explicit_pause:
-        pauses = ctx.project.config.pauses
         ctx.drafts[-1].pause_ms = pauses.chapter_title_ms if para.heading else pauses.paragraph_ms
 
 
 def _voice_key(style: Style) -> tuple:
     return (style.voice, style.emotion, style.emotion_degree)
+
+
+def _chunk_key(ctx: _Ctx, style: Style) -> tuple:
+    # text marked with a language that has its own cast voice becomes its own sentence (and voice)
+    cfg = ctx.project.config
+    own = cfg.voices[style.voice or cfg.book.narrator].lang
+    lang_voice = ctx.read.lang_voices.get(style.lang) if ctx.read and style.lang and style.lang != own else None
+    return _voice_key(style) + (lang_voice,)
 
 
 def _flush(ctx: _Ctx, chunk: list[Run], p_index: int) -> None:
@@ -320,7 +326,7 @@ def _spans(ctx: _Ctx, slices: list[tuple[Run, str]], lang: str) -> tuple[Span, .
             spoken = run.spoken if run.spoken is not None else text
             span_lang = run.style.lang or dominant_lang(spoken, lang)
             tokens = run.tokens if run.tokens is not None else ctx.pronouncer.tokens(spoken, span_lang)
-            spans.append(Span(text, spoken, span_lang, tuple(tokens)))
+            spans.append(_readable(ctx, Span(text, spoken, span_lang, tuple(tokens)), run))
             continue
         pairs = [(text, run.style.lang)] if run.style.lang else _lang_runs(text, lang)
         for part, part_lang in pairs:
@@ -328,9 +334,45 @@ def _spans(ctx: _Ctx, slices: list[tuple[Run, str]], lang: str) -> tuple[Span, .
                 last = spans[-1]
                 spans[-1] = replace(last, text=last.text + part, spoken=last.spoken + part)
                 continue
-            spoken = ctx.pronouncer.substitute(normalize(part, part_lang), part_lang)
-            spans.append(Span(part, spoken, part_lang, tuple(ctx.pronouncer.tokens(spoken, part_lang))))
+            if lang == "zh" and _is_en(part_lang) and ctx.mixed_english() == "rules":
+                spans.append(_english_by_rules(ctx, part, run))
+                continue
+            span = _readable(ctx, Span(part, part, part_lang), run)
+            spoken = ctx.pronouncer.substitute(normalize(span.spoken, span.lang), span.lang) if span.spoken else ""
+            spans.append(_readable(ctx, replace(span, spoken=spoken, tokens=tuple(
+                ctx.pronouncer.tokens(spoken, span.lang)) if spoken else ()), run))
     return tuple(spans)
+
+
+def _is_en(lang: str) -> bool:
+    return lang.split("-")[0].lower() == "en"
+
+
+def _english_by_rules(ctx: _Ctx, part: str, run: Run) -> Span:
+    """An English run inside a Chinese sentence under ``mixed_english = "rules"``: a zh span with
+    Mandarin syllables (zh_mixed; digits read in Chinese, so the raw text, not normalize_en's words).
+    Words the rules can only spell letter by letter are a plan warning."""
+    span = read_english_span(_readable(ctx, Span(part, part, "en"), run))
+    words = list(dict.fromkeys(spelled_words(span.spoken)))
+    if words:
+        add_warning("spelled", f"{', '.join(map(repr, words))} spelled letter by letter by the Chinese voice "
+                               "(mixed_english = \"rules\"): add a lexicon entry, or cast an English voice and "
+                               "set [manuscript] mixed_english = \"voice\"", f"{ctx.source}:{run.line}")
+    return span
+
+
+def _readable(ctx: _Ctx, span: Span, run: Run) -> Span:
+    """``span`` as the cast can read it (plan_text.Readability): a language or script no cast voice
+    reads is a ManuscriptError, or left out with a warning under [manuscript] unreadable = "skip"."""
+    if ctx.read is None:
+        return span
+    where = f"{ctx.source}:{run.line}"
+    if run.style.lang:
+        cfg = ctx.project.config       # read by the run's own voice when it ignores the language
+        voice = run.style.voice or cfg.book.narrator
+        span = ctx.read.foreign_lang(span, run.style.on_lang_failure, cfg.voices[voice].lang, where,
+                                     reads=lambda: ctx.voice_reads(voice))
+    return ctx.read.scripts_check(span, where, run.text) or span
 
 
 def _lang_runs(text: str, default: str) -> list[tuple[str, str]]:
@@ -345,7 +387,8 @@ def _lang_runs(text: str, default: str) -> list[tuple[str, str]]:
 def _sentence_lang(spans: tuple[Span, ...], default: str) -> str:
     weight: dict[str, int] = {}
     for span in spans:
-        weight[span.lang] = weight.get(span.lang, 0) + len(span.text.strip())
+        # one Han character weighs as much as a short English word (as in segment.dominant_lang)
+        weight[span.lang] = weight.get(span.lang, 0) + sum(3 if is_han(c) else 1 for c in span.text.strip())
     if not weight:
         return default
     best = max(weight.values())
@@ -353,10 +396,11 @@ def _sentence_lang(spans: tuple[Span, ...], default: str) -> str:
     return default if default in winners else winners[0]
 
 
-def _finish(project: Project, raw: RawChapter, drafts: list[_Draft], ov: Overrides) -> tuple[Sentence, ...]:
+def _finish(project: Project, raw: RawChapter, drafts: list[_Draft], ov: Overrides,
+            read: Readability | None = None) -> tuple[Sentence, ...]:
     cfg = project.config
     key, seen = chapter_key(raw), {}
-    out = []
+    out, routed = [], {}
     for draft in drafts:
         norm = " ".join(draft.text.split())
         n = seen.get(norm, 0)
@@ -365,18 +409,32 @@ def _finish(project: Project, raw: RawChapter, drafts: list[_Draft], ov: Overrid
         seed = derived_seed(cfg.book.seed, sid)
         seed = cfg.seeds.get(sid, draft.seed if draft.seed is not None else seed)
         seed = ov.seeds.get(sid, seed)
-        voice = ov.voices.get(sid, draft.style.voice or cfg.book.narrator)
+        lang = _sentence_lang(draft.spans, cfg.book.language)
+        voice = ov.voices.get(sid, draft.style.voice or _lang_voice(cfg, read, lang))
+        if voice != cfg.book.narrator and not draft.style.voice and sid not in ov.voices:
+            routed[(lang, voice)] = routed.get((lang, voice), 0) + 1
         emotion = draft.style.emotion or cfg.voices[voice].emotion
         degree = draft.style.emotion_degree if draft.style.emotion_degree is not None else 1.0
         if sid in ov.emotions:
             name, _, deg = ov.emotions[sid].partition(":")
             emotion, degree = name, float(deg) if deg else degree
         out.append(Sentence(
-            id=sid, text=draft.text, spans=draft.spans, lang=_sentence_lang(draft.spans, cfg.book.language),
+            id=sid, text=draft.text, spans=draft.spans, lang=lang,
             voice=voice, emotion=emotion, emotion_degree=degree, seed=seed,
             pause_after_ms=draft.pause_ms if draft.pause_ms is not None else cfg.pauses.sentence_ms,
             prosody=draft.style.prosody, paragraph=draft.paragraph, source=f"{raw.source}:{draft.line}"))
+    for (lang, voice), n in routed.items():
+        add_warning("voices", f"{n} sentence(s) in {lang!r} read by {voice!r}, the cast voice of that language",
+                    raw.source)
     return tuple(out)
+
+
+def _lang_voice(cfg, read: Readability | None, lang: str) -> str:
+    """The narrator, or the cast voice of the sentence's language when the narrator speaks another."""
+    narrator = cfg.book.narrator
+    if read is None or cfg.voices[narrator].lang == lang:
+        return narrator
+    return read.lang_voices.get(lang, narrator)
 
 
 def _check_overrides(project: Project, ov: Overrides) -> None:

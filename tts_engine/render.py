@@ -6,14 +6,15 @@ the :class:`~tts_engine.cache.Store`, synthesizes only the misses — batched pe
 each finished sentence to the store at once, so a killed run keeps its work.
 
 When an engine raises (after its own retries) or returns invalid audio (empty,
-NaN/inf, not float32, not 1-D, all silent) the sentence is rendered with the
-cast voice's fallback chain: ``VoiceSpec.fallback`` (followed transitively), then
-the embedded engine for the sentence language (zh -> fastspeech2-zh/baker,
-en -> piper-en/joe, others -> espeak-draft), then espeak-draft. The result then
-carries ``fallback_from`` (the cast voice that failed) and ``error`` so the
-manifest flags it for review; the book still completes. A failed batch is retried
-one sentence at a time; an engine that raises EngineUnavailable (server down,
-after its own retries) is not called again during the same render.
+NaN/inf, not float32, not 1-D, all silent) the sentence is rendered with the cast
+voice's declared fallback chain only: ``VoiceSpec.fallback`` in project.toml, followed
+transitively. There is no implicit fallback (no other engine, no espeak): a voice
+without ``fallback`` leaves the sentence without audio, and the chapter fails with the
+engine's error. A result from a fallback voice carries ``fallback_from`` (the cast voice
+that failed) and ``error``; the flow reports it (CLI, manifest, run state) and does not
+publish unless fallbacks are allowed. A failed batch is retried one sentence at a time;
+an engine that raises EngineUnavailable (server down, after its own retries) is not
+called again during the same render.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import numpy as np
 from .cache import Store, render_key, take_info
 from .engines.base import Engine, SynthRequest
 from .errors import AudioError, EngineError, EngineUnavailable, VoiceError
+from .mixed_render import mixed_job
 from .model import Sentence
 from .project import EngineOptions
 
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
     from .project import Project
 
 DRAFT_ENGINE = "espeak-draft"
-EMBEDDED: dict[str, tuple[str, str]] = {"zh": ("fastspeech2-zh", "baker"), "en": ("piper-en", "joe")}
 SILENT_PEAK = 1e-4          # -80 dBFS: a take quieter than this everywhere is "all silent"
 ENGINE_FAILURES = (EngineError, VoiceError, AudioError)
 
@@ -134,20 +135,18 @@ class VoiceResolver:
         return (self.voice(cast),) + self.fallbacks(cast, lang)
 
     def fallbacks(self, cast: str, lang: str) -> tuple[ResolvedVoice, ...]:
-        """``VoiceSpec.fallback`` transitively, then the embedded voice for ``lang``, then espeak-draft."""
-        first = self.voice(cast) if cast in self.voices else None
-        used = [first] if first else []
-        seen, name = {cast}, first.fallback if first else None
-        while name and not self.draft and name not in seen and name in self.voices:
+        """The cast voice's ``VoiceSpec.fallback`` chain, followed transitively (``lang`` is kept
+        for callers; it no longer picks an implicit voice). Empty in draft mode (everything is
+        already espeak-draft) and for an unknown cast voice."""
+        if self.draft or cast not in self.voices:
+            return ()
+        used: list[ResolvedVoice] = []
+        seen, name = {cast}, self.voices[cast].fallback
+        while name and name not in seen and name in self.voices:
             seen.add(name)
             used.append(self.voices[name])
             name = self.voices[name].fallback
-        eng, vid = EMBEDDED.get(lang, (DRAFT_ENGINE, lang))
-        for extra in (ResolvedVoice(f"embedded-{lang}", eng, vid, lang),
-                      ResolvedVoice(f"draft-{lang}", DRAFT_ENGINE, lang, lang)):
-            if all((v.engine_id, v.voice) != (extra.engine_id, extra.voice) for v in used):
-                used.append(extra)
-        return tuple(used[1:] if first else used)
+        return tuple(used)
 
     def engine(self, engine_id: str) -> Engine:
         """The engine for ``engine_id``, created once per resolver (thread-safe)."""
@@ -284,6 +283,9 @@ def _turns(engines: Sequence[Engine]) -> Iterator[None]:
 
 
 def _job(index: int, sentence: Sentence, rv: ResolvedVoice, resolve: VoiceResolver, *, relax: bool) -> _Job:
+    mix = mixed_job(sentence, rv, resolve, relax=relax)   # runs in another language: their cast voice
+    if mix is not None:
+        return _Job(index, sentence, mix.voice, mix.request, mix.key, mix.engine)
     engine = resolve.engine(rv.engine_id)
     caps = engine.capabilities
     request = build_request(sentence, rv, caps.emotions if relax else None)
@@ -389,6 +391,22 @@ def _fallback(sentence: Sentence, error: str, resolve: VoiceResolver, store: Sto
         if hit is not None:
             return replace(hit, fallback_from=sentence.voice, error="; ".join(errors))
     return RenderResult(sentence.id, "", "", "", "", 0, 0.0, False, sentence.voice, "; ".join(errors))
+
+
+def describe_failures(results: Sequence[RenderResult], sentences: Sequence[Sentence] = (), *,
+                      limit: int = 5) -> str:
+    """Why the sentences without audio failed, one per line (source, text and each engine's error),
+    for the error that stops a chapter; the errors are not printed anywhere else."""
+    by_id = {s.id: s for s in sentences}
+    failed = [r for r in results if not r.ok]
+    lines = []
+    for r in failed[:limit]:
+        s = by_id.get(r.sentence_id)
+        where = f" ({s.source}) {s.text[:60]!r}" if s is not None else ""
+        lines.append(f"  sentence {r.sentence_id}{where}: {r.error or 'no engine produced audio'}")
+    if len(failed) > limit:
+        lines.append(f"  ... and {len(failed) - limit} more")
+    return "\n".join(lines)
 
 
 def _report(results: tuple[RenderResult, ...]) -> RenderReport:

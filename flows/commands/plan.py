@@ -13,6 +13,8 @@ def register(sub) -> None:
     p.add_argument("--chapters", default=None, help="only these chapter numbers, e.g. 1,3")
     p.add_argument("--max-chars", type=int, default=None, help="split sentences longer than this")
     p.add_argument("--write", action="store_true", help="also save the full plan to build/plan.json")
+    p.add_argument("--proof", action="store_true",
+                   help="write the proof report (build/proof.html, build/proof.json) and print its summary")
     p.set_defaults(func=run)
 
 
@@ -44,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             raise ConfigError(f"no chapter {sorted(missing)} (the book has {len(plan.chapters)})",
                               field="--chapters", fix=f"use numbers 1..{len(plan.chapters)}")
+    if args.proof:
+        from .proof import write_and_report
+
+        return write_and_report(plan, project, as_json=args.json)
     if args.json:
         print(plan_to_json(plan, chapters=chapters))
         return 0
@@ -59,4 +65,21 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {'':12}  spoken: {s.spoken}")
             if s.pronunciation:
                 print(f"  {'':12}  pron:   {s.pronunciation}")
+    print_warnings(plan.warnings)
     return 0
+
+
+def print_warnings(warnings, limit: int = 10) -> None:
+    """The plan's warnings, per kind (the first ``limit`` of each; all are in `lector proof`)."""
+    if not warnings:
+        return
+    by_kind: dict[str, list] = {}
+    for w in warnings:
+        by_kind.setdefault(w.kind, []).append(w)
+    print(f"\nwarnings: {len(warnings)}")
+    for kind, items in by_kind.items():
+        print(f"  {kind} ({len(items)})")
+        for w in items[:limit]:
+            print(f"    {w.source}: {w.message}" if w.source else f"    {w.message}")
+        if len(items) > limit:
+            print(f"    ... {len(items) - limit} more (lector proof PROJECT lists them all)")

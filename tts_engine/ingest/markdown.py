@@ -5,7 +5,10 @@ Rules (docs/MANUSCRIPT.md): ``# Title`` starts a chapter (the title is spoken),
 paragraphs, list items and block quotes are paragraphs, light inline markup
 (``*em*``, ``**strong**``, `` `code` ``, ``[text](url)``) is reduced to its text.
 A line holding only tags sets voice/emotion until changed or the chapter ends;
-a tag inside text applies to the end of that paragraph.
+a tag inside text applies to the end of that paragraph. YAML front matter (``---`` ...
+``---`` or ``...`` at the very top) is parsed, never spoken; its ``title`` names the
+chapter when the file has no ``# Title``. A thematic break (``* * *``, ``---``) is kept as a
+paragraph with nothing to speak, which the planner turns into a scene-break pause.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ManuscriptError
+from ..planwarn import add_warning
 from ..text import tags as tagmod
 from ..text.segment import is_han
 from .raw import DEFAULT_STYLE, Boundary, Break, Item, RawChapter, RawParagraph, Run, Style
@@ -119,6 +123,32 @@ class _Reader:
         self.last_text = text
 
 
+def front_matter(text: str, source: str) -> tuple[dict, int]:
+    """(YAML mapping, lines it spans) for front matter opening the file, else ({}, 0)."""
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return {}, 0
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    body = [ln for ln in lines[1:end] if ln.strip() and not ln.lstrip().startswith("#")]
+    if end is None or not body or not re.match(r"^[\w.-]+\s*:(\s|$)", body[0]):
+        return {}, 0                   # a --- opening prose is a thematic break, not front matter
+    import yaml
+
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ManuscriptError(f"bad YAML front matter: {getattr(exc, 'problem', exc)}", file=source,
+                              line=(mark.line + 2) if mark is not None else 2,
+                              fix="fix the YAML between the --- lines (key: value), or remove it") from None
+    if not isinstance(meta, dict):
+        raise ManuscriptError("YAML front matter is not a mapping of key: value", file=source, line=2,
+                              fix="write key: value lines between the --- lines")
+    add_warning("front-matter", f"YAML front matter ({', '.join(map(str, meta)) or 'empty'}) is not spoken",
+                f"{source}:1")
+    return meta, end + 1
+
+
 def read_markdown(path: Path, *, source: str, vocab: tagmod.Vocabulary) -> list[RawChapter]:
     """Read one ``.md``/``.txt`` file into chapters. Raises ManuscriptError / TagError."""
     try:
@@ -127,9 +157,13 @@ def read_markdown(path: Path, *, source: str, vocab: tagmod.Vocabulary) -> list[
         raise ManuscriptError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=source,
                               fix="save the file as UTF-8") from None
     text = unicodedata.normalize("NFC", text)
-    reader = _Reader(source, vocab, title_from_stem(path.stem))
+    meta, skip = front_matter(text, source)
+    title = meta.get("title")
+    reader = _Reader(source, vocab, str(title).strip() if title else title_from_stem(path.stem))
     in_comment = False
     for line_no, line in enumerate(text.splitlines(), 1):
+        if line_no <= skip:
+            continue
         if in_comment or line.lstrip().startswith("<!--"):
             in_comment = "-->" not in line
             continue
@@ -143,7 +177,11 @@ def read_markdown(path: Path, *, source: str, vocab: tagmod.Vocabulary) -> list[
             reader.flush()
             reader.add_line(m.group(1), line_no, tag_lines_sticky=False)
             reader.flush(heading=True)
-        elif not line.strip() or _RULE_RE.match(line):
+        elif _RULE_RE.match(line):
+            reader.flush()                 # a scene break: the planner makes it a pause
+            reader.items, reader.para_line = [Run(line.strip(), line_no)], line_no
+            reader.flush()
+        elif not line.strip():
             reader.flush()
         else:
             if _LIST_RE.match(line):

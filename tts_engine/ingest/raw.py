@@ -23,6 +23,10 @@ class Style:
     emotion: str | None = None          # None = the voice's default emotion
     emotion_degree: float | None = None
     lang: str | None = None             # explicit language (SSML xml:lang); None = detect
+    # what to do when no cast voice speaks ``lang`` (SSML onlangfailure): None = read it with the
+    # current voice when its script is readable (a foreign phrase in an EPUB); "processorchoice" |
+    # "changevoice" = a voice of that language or a plan error; "ignorelang"; "ignoretext"
+    on_lang_failure: str | None = None
     prosody: Prosody = NEUTRAL
 
 

@@ -1,10 +1,12 @@
 """SSML 1.1 scripts (``.ssml``) -> one raw chapter per file.
 
-Elements: speak, p, s, break (time/strength), prosody (rate/pitch/volume ->
-:class:`~tts_engine.model.Prosody`), emphasis, phoneme (ipa / x-pinyin / sapi ->
-tokens with origin "ssml"), sub (alias is spoken), say-as, voice (name = a cast
-name), lang (xml:lang), mark/desc/meta/audio, and Azure
-``mstts:express-as style=... styledegree=...`` (emotion). The chapter title
+Elements: speak, p, s, w/token (text spoken; ``w role`` picks a PLS lexeme), break
+(time/strength), prosody (rate/pitch/volume -> :class:`~tts_engine.model.Prosody`),
+emphasis, phoneme (ipa / x-sampa / x-pinyin / sapi -> tokens with origin "ssml", checked
+here), sub (alias is spoken), say-as, voice (name = a cast name), lang and ``xml:lang`` on
+any element (with ``onlangfailure``: the planner errors or skips text no cast voice speaks),
+lexicon + lookup (ssml_lex), audio (its fallback content is spoken, with a plan warning),
+mark/desc/meta, and Azure ``mstts:express-as style=... styledegree=...`` (emotion). The chapter title
 comes from ``<meta name="title" content="..."/>``, else the file name.
 Malformed XML -> ManuscriptError naming file, line and column.
 """
@@ -17,11 +19,14 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import ManuscriptError, TagError
+from ..errors import LexiconError, ManuscriptError, TagError
 from ..model import Prosody, Token
 from ..text import tags as tagmod
 from ..text.segment import is_han
+from ..planwarn import add_warning
+from ..text.lexicon import Lexicon, parse_pinyin
 from . import say_as as say_as_mod
+from . import ssml_lex
 from .markdown import title_from_stem
 from .raw import DEFAULT_STYLE, Boundary, Break, Item, RawChapter, RawParagraph, Run, Style
 
@@ -47,7 +52,8 @@ _SAPI_EN = {"aa": "ɑ", "ae": "æ", "ah": "ʌ", "ao": "ɔ", "aw": "aʊ", "ax": "
 _PINYIN_RE = re.compile(r"[a-zü:v]+[1-5]")
 _CJK = "[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”]"
 _CJK_GAP = re.compile(f"(?<={_CJK}) (?={_CJK})")
-_SKIP = {"mark", "desc", "meta", "metadata", "lexicon", "lookup", "token", "w"}
+_SKIP = {"mark", "desc", "meta", "metadata"}
+LANG_FAILURES = ("processorchoice", "changevoice", "ignoretext", "ignorelang")
 
 
 @dataclass
@@ -59,6 +65,10 @@ class _Walker:
     items: list[Item] = field(default_factory=list)
     para_line: int = 1
     title: str | None = None
+    base: Path = Path(".")                                   # the script's folder (lexicon uris)
+    declared: dict[str, Lexicon] = field(default_factory=dict)   # xml:id -> lexicon
+    active: list[Lexicon] = field(default_factory=list)          # global + enclosing lookups
+    role: str = ""                                               # enclosing <w role>
 
     def error(self, message: str, line: int | None, fix: str) -> ManuscriptError:
         return ManuscriptError(message, file=self.source, line=line, fix=fix)
@@ -77,15 +87,19 @@ class _Walker:
     def text(self, text: str | None, line: int, style: Style) -> None:
         if text:
             cleaned = collapse_ws(text)
-            if cleaned:
-                self.add(Run(cleaned, line, style))
+            for run in ssml_lex.lookup_runs(cleaned, line, style, self.active, self.role):
+                self.add(run)
 
     def walk(self, elem, style: Style) -> None:
         name = self.local_name(elem)
         line = elem.sourceline or 1
-        style = self.lang_style(elem, style) if name != "speak" else style
-        if name in ("speak", "p", "s", "prosody", "emphasis", "voice", "lang", "express-as", "audio"):
+        style = self.lang_style(elem, style, line) if name != "speak" else style
+        if name in ("speak", "p", "s", "prosody", "emphasis", "voice", "lang", "express-as", "token"):
             self.container(elem, name, line, style)
+        elif name in ("w", "lookup", "audio"):
+            self.scoped(elem, name, line, style)
+        elif name == "lexicon":
+            self.declare(elem, line)
         elif name == "break":
             self.add(Break(self.break_ms(elem, line), line))
         elif name in ("phoneme", "sub", "say-as"):
@@ -94,8 +108,41 @@ class _Walker:
             self.title = elem.get("content")
         elif name not in _SKIP:
             raise self.error(f"unsupported SSML element <{name}>", line,
-                             "use speak, p, s, break, prosody, emphasis, phoneme, sub, say-as, voice, "
-                             "lang or mstts:express-as")
+                             "use speak, p, s, w, token, break, prosody, emphasis, phoneme, sub, say-as, voice, "
+                             "lang, lexicon, lookup, audio or mstts:express-as")
+
+    def declare(self, elem, line: int) -> None:
+        uri = elem.get("uri")
+        if not uri:
+            raise self.error("<lexicon> without uri", line, 'write <lexicon uri="names.pls" xml:id="names"/>')
+        lex = ssml_lex.load_declared(uri, self.base, self.source, line)
+        xml_id = elem.get("{http://www.w3.org/XML/1998/namespace}id")
+        if xml_id:
+            self.declared[xml_id] = lex
+        else:
+            self.active.append(lex)
+
+    def scoped(self, elem, name: str, line: int, style: Style) -> None:
+        """<lookup ref>, <w role> and <audio> around a container walk."""
+        saved_active, saved_role = list(self.active), self.role
+        if name == "lookup":
+            ref = elem.get("ref", "")
+            if ref not in self.declared:
+                raise self.error(f"<lookup ref={ref!r}> names no <lexicon xml:id> declared before it", line,
+                                 f"declare <lexicon uri=\"....pls\" xml:id=\"{ref or 'id'}\"/> first "
+                                 f"(declared: {', '.join(self.declared) or 'none'})")
+            self.active.append(self.declared[ref])
+        elif name == "w":
+            self.role = elem.get("role", "") or self.role
+        else:
+            fallback = " ".join("".join(t for t in _audio_fallback(elem)).split())
+            what = f"its fallback text {fallback!r} is spoken" if fallback else "it has no fallback text, nothing is spoken"
+            add_warning("audio", f"<audio src={elem.get('src', '')!r}> is not played: {what}",
+                        f"{self.source}:{line}")
+        try:
+            self.container(elem, name, line, style)
+        finally:
+            self.active, self.role = saved_active, saved_role
 
     def container(self, elem, name: str, line: int, style: Style) -> None:
         if name == "p":
@@ -121,6 +168,15 @@ class _Walker:
             return replace(style, prosody=combine(style.prosody, EMPHASIS[level]))
         if name == "voice":
             voice = elem.get("name", "")
+            wanted = (elem.get("languages") or "").split()
+            if not voice and wanted:      # <voice languages="it">: the cast voice of that language (planner)
+                return replace(style, lang=wanted[0].split("-")[0].lower(),
+                               on_lang_failure=style.on_lang_failure or "changevoice")
+            if not voice:
+                raise TagError("<voice> without a name: Lector casts voices by name, not by gender, age or "
+                               "variant", file=self.source, line=line,
+                               fix=f"write <voice name=\"...\"> with one of: {', '.join(self.vocab.voices)}, "
+                                   "or <voice languages=\"it\"> for the cast voice of a language")
             if voice not in self.vocab.voices:
                 raise TagError(f"unknown voice {voice!r} in <voice name=...>", file=self.source, line=line,
                                fix=f"use one of: {', '.join(self.vocab.voices)} (cast names in project.toml)")
@@ -142,9 +198,16 @@ class _Walker:
                 raise self.error(f"bad styledegree {elem.get('styledegree')!r}", line, "use 0.01..2")
         return replace(style, emotion=emotion, emotion_degree=degree)
 
-    def lang_style(self, elem, style: Style) -> Style:
+    def lang_style(self, elem, style: Style, line: int) -> Style:
+        failure = elem.get("onlangfailure")
+        if failure is not None and failure not in LANG_FAILURES:
+            raise self.error(f"bad onlangfailure {failure!r}", line, f"use one of {list(LANG_FAILURES)}")
         lang = elem.get(XML_LANG)
-        return replace(style, lang=lang.split("-")[0].lower()) if lang else style
+        if lang:
+            # SSML 1.1 3.1.13: onlangfailure is inherited; the default (processorchoice) is an error here
+            return replace(style, lang=lang.split("-")[0].lower(),
+                           on_lang_failure=failure or style.on_lang_failure or "processorchoice")
+        return replace(style, on_lang_failure=failure) if failure else style
 
     def local_name(self, elem) -> str:
         qname = etree.QName(elem)
@@ -192,14 +255,27 @@ class _Walker:
                              'write <phoneme alphabet="x-pinyin" ph="hang2">行</phoneme>')
         lang = style.lang or ("zh" if any(is_han(c) for c in text) else self.lang)
         if alphabet in ("x-pinyin", "pinyin") or alphabet == "sapi" and lang == "zh":
-            syllables = re.findall(r"[a-zü:v]+\s*[1-5]", ph.lower())
-            tokens = self.pinyin_tokens(text, [s.replace(" ", "").replace("ü", "v").replace("u:", "v")
-                                               for s in syllables], line)
-            return Run(text, line, replace(style, lang="zh"), tokens=tokens)
+            counted = re.findall(r"[a-zü:v]+\s*[1-5]", ph.lower())
+            if counted and len(counted) != sum(1 for c in text if is_han(c)):
+                self.pinyin_tokens(text, counted, line)          # raises: syllables and characters differ
+            try:     # syllables and tones checked here, at plan time (tone marks are read too)
+                syllables = parse_pinyin(ph, text, (self.source, line)).split()
+            except LexiconError as exc:
+                raise self.error(f"<phoneme ph={ph!r}> for {text!r}: {exc.message}", line, exc.fix) from None
+            return Run(text, line, replace(style, lang="zh"), tokens=self.pinyin_tokens(text, syllables, line))
         if alphabet == "sapi":
-            ph = " ".join(sapi_to_ipa(word) for word in ph.split("-"))
-        elif alphabet != "ipa":
-            raise self.error(f"unsupported phoneme alphabet {alphabet!r}", line, "use ipa, x-pinyin or sapi")
+            try:
+                ph = " ".join(sapi_to_ipa(word) for word in ph.split("-"))
+            except ValueError as exc:
+                raise self.error(f"<phoneme alphabet=\"sapi\" ph={ph!r}>: {exc}", line,
+                                 'write SAPI phones with stress digits, e.g. ph="h eh 1 l ow"') from None
+        elif alphabet in ("ipa", "x-sampa"):
+            if lang == "zh":
+                raise self.error(f"<phoneme alphabet={alphabet!r}> for Mandarin {text!r}", line,
+                                 'the Mandarin voices take pinyin: alphabet="x-pinyin" ph="yin2 hang2"')
+            ph = ssml_lex.check_ipa(ph, alphabet, text, self.source, line)
+        else:
+            raise self.error(f"unsupported phoneme alphabet {alphabet!r}", line, "use ipa, x-sampa, x-pinyin or sapi")
         words, prons = text.split(), ph.split()
         if len(words) == len(prons) > 1:
             tokens = tuple(Token(w, p, "ssml") for w, p in zip(words, prons))
@@ -214,6 +290,17 @@ class _Walker:
                              line, "give one syllable with a tone number per character, e.g. ph=\"yin2 hang2\"")
         it = iter(syllables)
         return tuple(Token(c, next(it), "ssml") if is_han(c) else Token(c, "", "ssml") for c in text if not c.isspace())
+
+
+def _audio_fallback(elem):
+    """The text of an <audio> element's content, <desc> left out."""
+    for node in elem.iter():
+        if isinstance(node.tag, str) and etree.QName(node).localname == "desc":
+            continue
+        if node is elem or isinstance(node.tag, str):
+            yield node.text or ""
+        if node is not elem:
+            yield node.tail or ""
 
 
 def collapse_ws(text: str) -> str:
@@ -303,7 +390,7 @@ def read_ssml(path: Path, *, source: str, vocab: tagmod.Vocabulary, lang: str) -
                               line=line, fix="close every element and quote every attribute") from None
     except OSError as exc:
         raise ManuscriptError(f"cannot read SSML: {exc}", file=source, fix="check the file") from None
-    walker = _Walker(source, vocab, (root.get(XML_LANG) or lang).split("-")[0].lower())
+    walker = _Walker(source, vocab, (root.get(XML_LANG) or lang).split("-")[0].lower(), base=path.parent)
     if walker.local_name(root) != "speak":
         raise walker.error(f"root element is <{etree.QName(root).localname}>, not <speak>", root.sourceline,
                            f'wrap the script in <speak version="1.1" xmlns="{SSML_NS}">')

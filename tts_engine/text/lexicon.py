@@ -7,8 +7,11 @@ applies only where the character occurs inside the context word. English
 pronunciations are IPA as espeak-ng writes it; words match case-insensitively.
 
 PLS: ``<lexicon xmlns="http://www.w3.org/2005/01/pronunciation-lexicon"
-alphabet="ipa|x-pinyin|sapi">`` with ``<lexeme>``s holding one or more
-``<grapheme>``, ``<phoneme>`` (optional ``alphabet``) and/or ``<alias>``.
+alphabet="ipa|x-pinyin|sapi|x-sampa">`` with ``<lexeme role=...>``s holding one or more
+``<grapheme>``, ``<phoneme>`` (optional ``alphabet``, ``prefer``) and/or ``<alias>`` (``prefer``).
+The pronunciation used is the first ``prefer="true"`` one, else the first in document order
+(PLS 1.0 §4.6). IPA written with common look-alikes (ASCII ``g`` for ``ɡ``, ``:`` for ``ː``,
+``'`` for ``ˈ``) is repaired with a plan warning naming the line.
 
 Every entry is validated on load; a bad one raises :class:`LexiconError`
 naming the file, the line and a fix.
@@ -44,6 +47,7 @@ class Entry:
     alias: str = ""
     context: str = ""    # zh: the entry applies only inside this word
     layer: int = 0       # 0 = shared base, 1 = project; higher wins
+    role: str = ""       # PLS lexeme role(s), space-separated ("claws:VVI claws:VV0"), for SSML <w role>
 
     @property
     def origin(self) -> str:
@@ -68,8 +72,25 @@ class Lexicon:
                  for k, e in enumerate(self.entries) if e.lang == "zh" and e.pron]
         return tuple(item[-1] for item in sorted(items))
 
-    def en_lookup(self, word: str) -> Entry | None:
+    def en_lookup(self, word: str, role: str = "") -> Entry | None:
+        """The entry for ``word``; with ``role`` (SSML ``<w role>``) the lexeme of that role first."""
+        if role:
+            hit = self._en_roles.get((word.casefold(), role))
+            if hit is not None:
+                return hit
         return self._en_index.get(word.casefold())
+
+    def lookup(self, word: str, role: str = "") -> Entry | None:
+        """Any entry (pron or alias, any language) for ``word``: role match, else no role, else any."""
+        cands = [e for e in self.entries if e.grapheme.casefold() == word.casefold()]
+        for test in (lambda e: role and role in e.role.split(), lambda e: not e.role, lambda e: True):
+            found = [e for e in cands if test(e)]
+            if found:
+                return max(found, key=lambda e: e.layer)
+        return None
+
+    def graphemes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.grapheme for e in self.entries))
 
     def aliases(self, lang: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.alias and e.lang == lang)
@@ -77,9 +98,18 @@ class Lexicon:
     @cached_property
     def _en_index(self) -> dict[str, Entry]:
         index: dict[str, Entry] = {}
+        # later layers and later entries win, except that a lexeme with a role applies without one
+        # only when no role-free lexeme has that word (then the first such lexeme, PLS document order)
         for e in sorted((e for e in self.entries if e.lang == "en" and e.pron), key=lambda e: e.layer):
-            index[e.grapheme.casefold()] = e
+            old = index.get(e.grapheme.casefold())
+            if old is None or old.layer < e.layer or not e.role:
+                index[e.grapheme.casefold()] = e
         return index
+
+    @cached_property
+    def _en_roles(self) -> dict[tuple[str, str], Entry]:
+        return {(e.grapheme.casefold(), r): e for e in sorted(self.entries, key=lambda e: e.layer)
+                if e.lang == "en" and e.pron for r in e.role.split()}
 
 
 # ---------------------------------------------------------------- validation
@@ -141,8 +171,15 @@ def parse_pinyin(text: str, grapheme: str, source: tuple[str, int | None]) -> st
 
 
 def parse_ipa(text: str, grapheme: str, source: tuple[str, int | None]) -> str:
-    ipa = text.strip()
+    from ..planwarn import add_warning
+    from .ipa import describe_repairs, repair_ipa
+
     allowed = ipa_symbols()
+    ipa, fixed = repair_ipa(text.strip(), allowed)
+    if fixed:
+        where = f"{source[0]}:{source[1]}" if source[1] else source[0]
+        add_warning("lexicon", f"IPA look-alikes in {text.strip()!r} of {grapheme!r} read as IPA: "
+                               f"{describe_repairs(fixed)} (write {ipa!r})", where)
     bad = sorted({c for c in unicodedata.normalize("NFD", ipa) if c not in allowed and not c.isspace()})
     if not ipa or bad:
         raise _fail(f"unknown IPA symbol(s) {''.join(bad)!r} in pronunciation {ipa!r} of {grapheme!r}",
@@ -162,9 +199,16 @@ def lang_of(grapheme: str) -> str:
 # ---------------------------------------------------------------- loaders
 
 def _entry(grapheme: str, pron: str, alphabet: str, source: tuple[str, int | None], *,
-           alias: str = "", context: str = "") -> Entry:
+           alias: str = "", context: str = "", role: str = "") -> Entry:
     lang = lang_of(grapheme)
     where = f"{source[0]}:{source[1]}" if source[1] else source[0]
+    if pron and alphabet == "x-sampa":
+        from .ipa import xsampa_to_ipa
+
+        try:
+            pron, alphabet = xsampa_to_ipa(pron), "ipa"
+        except ValueError as exc:
+            raise _fail(f"{exc} (entry {grapheme!r})", source, "write valid X-SAMPA or use alphabet=\"ipa\"") from None
     if pron:
         if lang == "zh" and alphabet not in PINYIN_ALPHABETS:
             raise _fail(f"Mandarin entry {grapheme!r} uses alphabet {alphabet!r}", source,
@@ -176,7 +220,7 @@ def _entry(grapheme: str, pron: str, alphabet: str, source: tuple[str, int | Non
     if context and grapheme not in context:
         raise _fail(f"context {context!r} does not contain {grapheme!r}", source,
                     "the third column must be a word that contains the entry, e.g. 行<TAB>hang2<TAB>银行")
-    return Entry(grapheme=grapheme, pron=pron, lang=lang, source=where, alias=alias, context=context)
+    return Entry(grapheme=grapheme, pron=pron, lang=lang, source=where, alias=alias, context=context, role=role)
 
 
 def load_tsv(path: str | Path, label: str | None = None) -> Lexicon:
@@ -222,19 +266,24 @@ def load_pls(path: str | Path, label: str | None = None) -> Lexicon:
 def _lexeme_entries(lexeme, default_alphabet: str, name: str) -> list[Entry]:
     from lxml import etree
 
-    source = (name, lexeme.sourceline)
     kids = [(etree.QName(k).localname, k) for k in lexeme if isinstance(k.tag, str)]
-    graphemes = [(k.text or "").strip() for tag, k in kids if tag == "grapheme"]
-    phonemes = [((k.text or "").strip(), k.get("alphabet", default_alphabet)) for tag, k in kids if tag == "phoneme"]
-    aliases = [(k.text or "").strip() for tag, k in kids if tag == "alias"]
-    if not graphemes or not all(graphemes) or not (phonemes or aliases):
+    graphemes = [" ".join((k.text or "").split()) for tag, k in kids if tag == "grapheme"]
+    prons = [(tag, k) for tag, k in kids if tag in ("phoneme", "alias")]
+    if not graphemes or not all(graphemes) or not prons:
         raise _fail("a <lexeme> needs at least one non-empty <grapheme> and a <phoneme> or <alias>",
-                    source, "add <grapheme>word</grapheme> and <phoneme>…</phoneme> or <alias>…</alias>")
-    pron, alphabet = phonemes[0] if phonemes else ("", default_alphabet)
-    alphabet = alphabet.lower()
-    if alphabet not in PINYIN_ALPHABETS + ("ipa",):
-        raise _fail(f"unsupported alphabet {alphabet!r}", source, 'use "ipa", "x-pinyin" or "sapi"')
-    return [_entry(g, pron, alphabet, source, alias=aliases[0] if aliases else "") for g in graphemes]
+                    (name, lexeme.sourceline),
+                    "add <grapheme>word</grapheme> and <phoneme>…</phoneme> or <alias>…</alias>")
+    # PLS 1.0 4.6: the first pronunciation with prefer="true", else the first in document order
+    tag, chosen = next(((t, k) for t, k in prons if k.get("prefer") == "true"), prons[0])
+    source = (name, lexeme.sourceline)
+    text = " ".join((chosen.text or "").split())
+    if tag == "alias":
+        return [_entry(g, "", default_alphabet, source, alias=text, role=lexeme.get("role", ""))
+                for g in graphemes]
+    alphabet = chosen.get("alphabet", default_alphabet).lower()
+    if alphabet not in PINYIN_ALPHABETS + ("ipa", "x-sampa"):
+        raise _fail(f"unsupported alphabet {alphabet!r}", source, 'use "ipa", "x-sampa", "x-pinyin" or "sapi"')
+    return [_entry(g, text, alphabet, source, role=lexeme.get("role", "")) for g in graphemes]
 
 
 def load_lexicon(path: str | Path, label: str | None = None) -> Lexicon:
