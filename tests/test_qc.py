@@ -160,9 +160,12 @@ def test_profile_checks_report_violations(tmp_path):
     t = np.arange(3 * rate) / rate
     quiet = (0.001 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
     sf.write(str(tmp_path / "chapter.flac"), quiet, rate, subtype="PCM_24")
-    checks = profile_checks(tmp_path / "chapter.flac", "acx")
-    assert checks and all(not c.ok and c.name == "acx" for c in checks)
-    assert any("level" in c.detail for c in checks)
+    checks = profile_checks(tmp_path / "chapter.flac", "acx")      # every rule, pass or fail (issue 16)
+    assert [c.rule for c in checks] == ["level", "peak", "true_peak", "noise_floor", "head_room_tone",
+                                        "tail_room_tone", "chapter_length"]
+    assert all(c.name == "acx" for c in checks)
+    assert {c.rule: c.ok for c in checks}["level"] is False and {c.rule: c.ok for c in checks}["chapter_length"]
+    assert checks[-1].detail == "duration 0.1 min within 120 min"
 
 
 def test_asr_unavailable_is_a_note_not_a_failure(piper_takes, monkeypatch):

@@ -224,9 +224,13 @@ def holds_frames(codec: str, data: bytes, frames: int, kbps: int) -> bool:
     return pos == len(data) and count == frames
 
 
-def _id3_bytes(tags: Id3Tags) -> bytes:
+def _id3_bytes(tags) -> bytes:
     """An ID3v2.3 tag with the fields export_mp3 writes (title, artist, album artist, album, genre,
-    track, date)."""
+    track, date); the book's full ID3v2.4 tag for a ``tags.TrackTags`` (cover, narrator, ...)."""
+    from .tags import TrackTags, id3_bytes
+
+    if isinstance(tags, TrackTags):
+        return id3_bytes(tags)
     from mutagen.id3 import ID3, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TRCK
 
     tag = ID3()

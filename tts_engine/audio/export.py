@@ -8,6 +8,8 @@ AudioError carrying the tail of ffmpeg's stderr.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ import soxr
 
 from ..errors import AudioError
 from .mp4mux import adts_table, write_m4b
+from .tags import TrackTags, id3_bytes, m4b_items
 from .io import as_mono_float32, atomic_path, atomic_write_bytes, write_flac, write_wav
 
 STREAM_BLOCK = 1 << 18
@@ -95,18 +98,27 @@ def _raw_input(sample_rate: int) -> list[str]:
 
 
 def export_mp3(audio: np.ndarray, sample_rate: int, path: str | Path, *, kbps: int = 192,
-               tags: Id3Tags | None = None) -> Path:
-    """MP3 CBR ``kbps`` at 44.1 kHz mono with ID3v2.3 tags, atomic."""
+               tags: "Id3Tags | TrackTags | None" = None) -> Path:
+    """MP3 CBR ``kbps`` at 44.1 kHz mono with ID3v2.3 tags (``Id3Tags``) or the book's ID3v2.4 tag
+    (``tags.TrackTags``: written with mutagen after encoding), atomic."""
     x = as_mono_float32(audio)
-    meta = []
-    if tags is not None:
-        meta = _id3_args(tags)
+    book_tag = isinstance(tags, TrackTags)
+    meta = _id3_args(tags) if tags is not None and not book_tag else []
     final = Path(path)
     with atomic_path(final, suffix=".mp3") as tmp:
         args = [*_raw_input(sample_rate), "-map_metadata", "-1", "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
-                "-ar", "44100", "-ac", "1", *meta, "-id3v2_version", "3",
+                "-ar", "44100", "-ac", "1", *meta, "-id3v2_version", "0" if book_tag else "3",
                 "-f", "mp3", str(tmp)]
         _run_ffmpeg(args, _blocks(x), str(final))
+        if book_tag:                      # the tag in front, streamed (a long chapter's MP3 is large)
+            tagged = Path(f"{tmp}.tag")
+            try:
+                with open(tagged, "wb") as out, open(tmp, "rb") as src:
+                    out.write(id3_bytes(tags))
+                    shutil.copyfileobj(src, out, 1 << 20)
+                os.replace(tagged, tmp)
+            finally:
+                tagged.unlink(missing_ok=True)
     return final
 
 
@@ -225,10 +237,13 @@ def adts_samples(path: str | Path) -> int:
 
 
 def mux_m4b(chapters: Sequence[tuple[str, str | Path]], path: str | Path, *, title: str, author: str,
-            cover: str | Path | None = None) -> Path:
+            cover: str | Path | None = None, tags: TrackTags | None = None) -> Path:
     """An .m4b from per-chapter ADTS files (``(title, aac path)``) without re-encoding: their AAC
     frames back to back, chapter marks at each part's first sample, title/author tags and cover
-    art (mp4mux.write_m4b: the layout of ffmpeg's ipod muxer, without its per-frame cost)."""
+    art (mp4mux.write_m4b: the layout of ffmpeg's ipod muxer, without its per-frame cost); with
+    ``tags``, the book's full tag set and checked cover (tags.m4b_items) instead."""
+    if tags is not None:
+        return write_m4b(path, chapters, title=tags.title, author=tags.book.author, items=m4b_items(tags))
     if cover is not None:
         _cover_file(cover)
     return write_m4b(path, chapters, title=title, author=author, cover=cover)

@@ -9,10 +9,13 @@ initial value) is linear, so the new one follows from the old one and the two he
 reading the frame's body: crc_new = crc_old ^ (crc(H_old) ^ crc(H_new)) * x^(8*len(body)) mod P;
 x^(8*len(body)) mod P is computed once per frame when the block is encoded and kept beside it.
 The STREAMINFO's MD5 is left unset (allowed by the format: "unknown"); the manifest's sha256
-covers the file.
+covers the file. The book's tags (VORBIS_COMMENT, PICTURE: tags.flac_metadata) go between the
+STREAMINFO and the frames as the chapter is spliced; :func:`retag` gives a FLAC new tags by copying
+its frames behind a new header (a new file, never a change in place: masters/ hard-links it).
 """
 from __future__ import annotations
 
+import shutil
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
@@ -151,12 +154,35 @@ def encode_block(audio: np.ndarray, sample_rate: int) -> FlacBlock:
     return FlacBlock(b"".join(packets), tuple(len(p) for p in packets), powers, x.size)
 
 
-def streaminfo(sample_rate: int, samples: int, lengths: Sequence[int]) -> bytes:
-    """fLaC + a last-metadata STREAMINFO (MD5 unset) for fixed 4608-sample 24-bit mono frames."""
+def streaminfo(sample_rate: int, samples: int, lengths: Sequence[int], *, last: bool = True) -> bytes:
+    """fLaC + a STREAMINFO (MD5 unset) for fixed 4608-sample 24-bit mono frames; ``last``: no other
+    metadata block follows."""
     info = struct.pack(">HH", FRAME, FRAME) + min(lengths).to_bytes(3, "big") + max(lengths).to_bytes(3, "big")
     packed = (sample_rate << 44) | (0 << 41) | ((BITS - 1) << 36) | samples
     info += packed.to_bytes(8, "big") + bytes(16)
-    return b"fLaC" + bytes([0x80]) + len(info).to_bytes(3, "big") + info
+    return b"fLaC" + bytes([0x80 if last else 0]) + len(info).to_bytes(3, "big") + info
+
+
+def retag(path: str | Path, metadata: bytes, out: str | Path | None = None) -> Path:
+    """The FLAC at ``path`` with its metadata after STREAMINFO replaced by ``metadata`` (blocks, the
+    last one flagged last; b"" = none), written to ``out`` (default: ``path``) as a new file."""
+    src = Path(path)
+    final = Path(out) if out is not None else src
+    with open(src, "rb") as fh:
+        head = fh.read(STREAM_HEADER)
+        if head[:4] != b"fLaC" or head[4] & 0x7F != 0:
+            raise AudioError("not a FLAC file (no STREAMINFO first)", file=src, fix="re-render the chapter")
+        last = bool(head[4] & 0x80)
+        while not last:                                  # skip the old metadata blocks
+            block = fh.read(4)
+            if len(block) < 4:
+                raise AudioError("FLAC metadata runs past the end of the file", file=src, fix="re-render the chapter")
+            last = bool(block[0] & 0x80)
+            fh.seek(int.from_bytes(block[1:4], "big"), 1)
+        with atomic_path(final, suffix=".flac") as tmp, open(tmp, "wb") as dst:
+            dst.write(head[:4] + bytes([0 if metadata else 0x80]) + head[5:] + metadata)
+            shutil.copyfileobj(fh, dst, 1 << 20)
+    return final
 
 
 def renumber(frame: bytes, number: int, power: int) -> bytes:
@@ -221,13 +247,14 @@ def block_file_bytes(block: FlacBlock, sample_rate: int) -> bytes:
 
 
 def write_spliced(path: str | Path, parts: Sequence[tuple[bytes, Sequence[int], Sequence[int], int]],
-                  sample_rate: int) -> Path:
-    """A chapter FLAC from its blocks in order: ``(frames, lengths, powers, start sample)`` each."""
+                  sample_rate: int, metadata: bytes = b"") -> Path:
+    """A chapter FLAC from its blocks in order: ``(frames, lengths, powers, start sample)`` each;
+    ``metadata``: blocks to put after STREAMINFO (the last one flagged last), e.g. tags.flac_metadata."""
     lengths = [n for _, ls, _, _ in parts for n in ls]
     total = sum(len(ls) for _, ls, _, _ in parts) * FRAME
     final = Path(path)
     with atomic_path(final, suffix=".flac") as tmp, open(tmp, "wb") as fh:
-        fh.write(streaminfo(sample_rate, total, lengths))
+        fh.write(streaminfo(sample_rate, total, lengths, last=not metadata) + metadata)
         for frames, lens, powers, start in parts:
             if start % FRAME:
                 raise AudioError(f"block starts at sample {start}, not on a FLAC frame", file=final,

@@ -34,7 +34,7 @@ import soxr
 
 from ..errors import AudioError
 from .measure import FLOOR_DB, Measurements, db, integrated_loudness, measure
-from .profiles import Profile, get_profile
+from .profiles import Profile, get_profile, profile_rules
 
 BLOCK = 1 << 20
 LIMIT_BLOCK = 1 << 16
@@ -370,27 +370,4 @@ def replay(recipe: Recipe, block: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def check_profile(m: Measurements, profile: Profile | str) -> tuple[str, ...]:
     """Human-readable violations of ``profile`` (empty tuple = the chapter passes)."""
-    p = get_profile(profile) if isinstance(profile, str) else profile
-    level_value, unit = (m.rms_dbfs, "dBFS RMS") if p.level_kind == "rms" else (m.lufs_integrated, "LUFS")
-    out = []
-    if not p.min_level <= level_value <= p.max_level:
-        out.append(f"level {level_value:.2f} {unit} outside {p.min_level:g}…{p.max_level:g}")
-    if m.peak_dbfs > p.peak_max_dbfs:
-        out.append(f"peak {m.peak_dbfs:.2f} dBFS above {p.peak_max_dbfs:g}")
-    if m.true_peak_dbfs > p.true_peak_max_dbfs:
-        out.append(f"true peak {m.true_peak_dbfs:.2f} dBTP above {p.true_peak_max_dbfs:g}")
-    if p.noise_floor_max_dbfs is not None and m.noise_floor_dbfs > p.noise_floor_max_dbfs:
-        out.append(f"noise floor {m.noise_floor_dbfs:.2f} dBFS above {p.noise_floor_max_dbfs:g}")
-    out += _time_violations(m, p)
-    return tuple(out)
-
-
-def _time_violations(m: Measurements, p: Profile) -> list[str]:
-    out = []
-    if p.head_s is not None and not p.head_s[0] <= m.head_s <= p.head_s[1]:
-        out.append(f"head room tone {m.head_s:.2f} s outside {p.head_s[0]:g}…{p.head_s[1]:g} s")
-    if p.tail_s is not None and not p.tail_s[0] <= m.tail_s <= p.tail_s[1]:
-        out.append(f"tail room tone {m.tail_s:.2f} s outside {p.tail_s[0]:g}…{p.tail_s[1]:g} s")
-    if p.max_duration_s is not None and m.duration_s > p.max_duration_s:
-        out.append(f"duration {m.duration_s / 60:.1f} min above {p.max_duration_s / 60:g} min")
-    return out
+    return tuple(r.detail for r in profile_rules(m, profile) if not r.ok)

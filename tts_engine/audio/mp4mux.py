@@ -5,10 +5,12 @@ for an hour-long book after every one-sentence edit, 13 s for ten hours. This mo
 same file layout that muxer writes (checked box by box in tests/test_mp4mux.py), with numpy doing
 the per-frame work:
 
-``ftyp`` (M4A) · ``moov`` { ``mvhd`` · audio ``trak`` (``tkhd``, ``edts``, ``tref/chap``, ``mdia``
+``ftyp`` (brand ``M4B ``: an audiobook) · ``moov`` { ``mvhd`` · audio ``trak`` (``tkhd``, ``edts``, ``tref/chap``, ``mdia``
 with an ``mp4a``/``esds`` sample entry, ``stts``, ``stsc`` (one chunk), ``stsz``, ``stco``/``co64``,
 the AAC ``roll`` sample group) · chapter ``trak`` (a QuickTime text track: one sample per chapter
-title) · ``udta`` { ``meta``/``ilst`` (title, artist, album artist, album, encoder, genre, cover) ·
+title) · ``udta`` { ``meta``/``ilst`` (the book's tags, tts_engine.audio.tags.m4b_items: stik, title,
+author, narrator, year, description, genre, copyright, series, cover...; or, without them, title,
+artist, album artist, album, encoder, genre, cover) ·
 Nero ``chpl`` } } · ``mdat`` (the chapter titles, then the raw AAC frames: the ADTS headers removed).
 
 The moov comes first (what ``-movflags +faststart`` gives), so players can start streaming. The
@@ -94,8 +96,9 @@ def adts_table(path: str | Path) -> AdtsTable:
 
 
 def write_m4b(path: str | Path, chapters: Sequence[tuple[str, str | Path]], *, title: str, author: str,
-              cover: str | Path | None = None) -> Path:
-    """An .m4b of the chapters' ADTS files (``(title, path)``, same AAC config), atomic."""
+              cover: str | Path | None = None, items: Sequence[tuple[bytes, bytes]] | None = None) -> Path:
+    """An .m4b of the chapters' ADTS files (``(title, path)``, same AAC config), atomic. ``items``:
+    the ``ilst`` atoms as (key, body) (tags.m4b_items), in place of the plain title/author/cover set."""
     if not chapters:
         raise AudioError("no chapters to put in the m4b", fix="render at least one chapter first")
     tables = [adts_table(p) for _, p in chapters]
@@ -108,8 +111,10 @@ def write_m4b(path: str | Path, chapters: Sequence[tuple[str, str | Path]], *, t
     sizes = np.concatenate([t.frame_lengths - t.header_lengths for t in tables]).astype(">u4")
     cover_bytes = Path(cover).read_bytes() if cover is not None else None
     layout = _Layout(rate, frames, sizes, titles, tables[0].config)
-    meta = _udta(title, author, cover_bytes, [name for name, _ in chapters], frames, rate)
-    head = _box(b"ftyp", b"M4A " + struct.pack(">I", 0x200) + b"M4A isomiso2")
+    if items is None:
+        items = _plain_items(title, author, cover_bytes)
+    meta = _udta(items, [name for name, _ in chapters], frames, rate)
+    head = _box(b"ftyp", b"M4B " + struct.pack(">I", 0x200) + b"M4B M4A isomiso2")
     moov_size = len(_moov(layout, meta, 0))             # the offsets depend on the moov's own size
     payload = sum(map(len, titles)) + int(sizes.sum(dtype=np.uint64))
     mdat_head = 16 if payload + 8 > 0xFFFFFFFF else 8
@@ -250,12 +255,18 @@ def _text_sample(title: str) -> bytes:
     return struct.pack(">H", len(text)) + text + _box(b"encd", struct.pack(">I", 0x100))    # UTF-8
 
 
-def _udta(title: str, author: str, cover: bytes | None, names: list[str], frames: list[int], rate: int) -> bytes:
-    items = [(b"\xa9nam", title), (b"\xa9ART", author), (b"aART", author), (b"\xa9alb", title),
+def _plain_items(title: str, author: str, cover: bytes | None) -> list[tuple[bytes, bytes]]:
+    texts = [(b"\xa9nam", title), (b"\xa9ART", author), (b"aART", author), (b"\xa9alb", title),
              (b"\xa9too", ENCODER), (b"\xa9gen", GENRE)]
-    ilst = b"".join(_item(key, 1, text.encode("utf-8")) for key, text in items)
+    items = [(key, _box(b"data", struct.pack(">II", 1, 0) + text.encode("utf-8"))) for key, text in texts]
     if cover is not None:
-        ilst += _item(b"covr", 14 if cover[:8] == b"\x89PNG\r\n\x1a\n" else 13, cover)
+        kind = 14 if cover[:8] == b"\x89PNG\r\n\x1a\n" else 13
+        items.append((b"covr", _box(b"data", struct.pack(">II", kind, 0) + cover)))
+    return items
+
+
+def _udta(items: Sequence[tuple[bytes, bytes]], names: list[str], frames: list[int], rate: int) -> bytes:
+    ilst = b"".join(_box(key, body) for key, body in items)
     meta = _full(b"meta", 0, _full(b"hdlr", 0, bytes(4) + b"mdirappl" + bytes(9)) + _box(b"ilst", ilst))
     if len(names) > 255:
         raise AudioError(f"{len(names)} chapters: an m4b's chapter list holds 255 at most",
@@ -267,10 +278,6 @@ def _udta(title: str, author: str, cover: bytes | None, names: list[str], frames
         marks += struct.pack(">QB", int(start) * 10_000_000 // rate, len(text)) + text
     chpl = _full(b"chpl", 1, bytes(4) + bytes([len(names)]) + marks)
     return _box(b"udta", meta + chpl)
-
-
-def _item(key: bytes, kind: int, value: bytes) -> bytes:
-    return _box(key, _box(b"data", struct.pack(">II", kind, 0) + value))
 
 
 def _mdat_header(payload: int, size: int) -> bytes:

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from ..fsutil import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,12 @@ class SentenceQC:
 
 @dataclass(frozen=True)
 class ProfileCheck:
-    name: str          # e.g. "lufs_integrated"
+    name: str          # the profile ("acx")
     ok: bool
     value: float | None
-    detail: str = ""
+    detail: str = ""   # the value against the rule's limit, pass or fail
+    rule: str = ""     # level, peak, true_peak, noise_floor, head_room_tone, tail_room_tone, chapter_length;
+                       # book rules (qc.retail): opening_credits, closing_credits, mp3_bitrate, book_length, cover
 
 
 @dataclass(frozen=True)
@@ -94,16 +96,8 @@ class QCReport:
 
 
 def write_json_atomic(path: Path, data: dict) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    """``data`` as JSON at ``path``, atomically, keeping the file's mode (the umask default when new)."""
+    return atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2), fsync=False)
 
 
 def merge_into_report(path: Path, project: str, chapters: tuple[ChapterQC, ...], thresholds: dict) -> QCReport:
@@ -120,6 +114,9 @@ def merge_into_report(path: Path, project: str, chapters: tuple[ChapterQC, ...],
         kept = [c for c in old.get("chapters", []) if c.get("chapter") not in fresh]
         data["chapters"] = sorted(kept + data["chapters"], key=lambda c: c["chapter"])
         data["summary"] = _summary_of(data["chapters"])
+        if "book" in old:                # the book's retail rules (set_book_checks) stay until re-checked
+            data["book"] = old["book"]
+            data["summary"]["book_failures"] = sum(1 for c in old["book"] if not c.get("ok"))
     write_json_atomic(path, data)
     return report
 
@@ -131,3 +128,21 @@ def _summary_of(chapters: list[dict]) -> dict:
     return {"chapters": len(chapters), "sentences": sum(c["summary"]["sentences"] for c in chapters),
             "flagged": sum(c["summary"]["flagged"] for c in chapters), "flags": dict(sorted(counts.items())),
             "profile_failures": sum(1 for c in chapters for p in c["profile"] if not p["ok"])}
+
+
+def set_book_checks(path: Path, project: str, checks: tuple[ProfileCheck, ...]) -> dict:
+    """The book's retail rules (tts_engine.qc.retail.book_checks) into the report at ``path`` (made
+    when QC did not run): ``book`` lists every rule, pass or fail; ``summary.book_failures`` counts."""
+    data: dict = {}
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            data = {}
+    data.setdefault("project", project)
+    data.setdefault("chapters", [])
+    data.setdefault("summary", _summary_of(data["chapters"]))
+    data["book"] = [asdict(c) for c in checks]
+    data["summary"]["book_failures"] = sum(1 for c in checks if not c.ok)
+    write_json_atomic(path, data)
+    return data
