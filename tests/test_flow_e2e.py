@@ -44,8 +44,12 @@ def test_e2e_zh_render_master_export_publish_and_edit(tiny_project, s3_bucket):
     data = (masters / "01-chapter.mp3").read_bytes()
     assert {parse_mp3_header(f).kbps for f in split_mp3_frames(data[data.index(b"\xff\xfb"):])} == {192}
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    for entry in manifest["files"]:
-        body = client.get_object(Bucket=bucket, Key=f"audiobooks/zh/1/{entry['path']}")["Body"].read()
+    published = json.loads(client.get_object(Bucket=bucket, Key="audiobooks/zh/1/manifest.json")["Body"].read())
+    assert [e["path"] for e in published["files"]] == [e["path"] for e in manifest["files"]]
+    for entry in published["files"]:
+        # content-addressed: objects/<sha256>/<path>, named by the published manifest
+        assert entry["key"] == f"objects/{entry['sha256']}/{entry['path']}"
+        body = client.get_object(Bucket=bucket, Key=f"audiobooks/zh/1/{entry['key']}")["Body"].read()
         assert hashlib.sha256(body).hexdigest() == entry["sha256"]
 
     md = root / "manuscript" / "02.md"

@@ -27,14 +27,15 @@ def test_flow_publishes_to_s3_and_hashes_match(tiny_project, s3_bucket):
     assert summary["published"] == f"s3://{bucket}/books/tiny/1/"
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     listed = client.list_objects_v2(Bucket=bucket, Prefix="books/tiny/1/")
-    assert sorted(o["Key"] for o in listed["Contents"]) == sorted(
-        ["books/tiny/1/manifest.json"] + [f"books/tiny/1/masters/{n}" for n in (
-            "01-one.flac", "01-one.mp3", "01-one.vtt", "02-two.flac", "02-two.mp3", "02-two.vtt",
-            "tiny-book.m4b")])
     manifest = json.loads(client.get_object(Bucket=bucket, Key="books/tiny/1/manifest.json")["Body"].read())
+    assert sorted(e["path"] for e in manifest["files"]) == [f"masters/{n}" for n in (
+        "01-one.flac", "01-one.mp3", "01-one.vtt", "02-two.flac", "02-two.mp3", "02-two.vtt", "tiny-book.m4b")]
+    # objects under content-addressed keys, the manifest (written last) naming them
+    assert sorted(o["Key"] for o in listed["Contents"]) == sorted(
+        ["books/tiny/1/manifest.json"] + [f"books/tiny/1/objects/{e['sha256']}/{e['path']}" for e in manifest["files"]])
     assert manifest["publish_url"] == f"s3://{bucket}/books/tiny/1/"
     for entry in manifest["files"]:
-        body = client.get_object(Bucket=bucket, Key=f"books/tiny/1/{entry['path']}")["Body"].read()
+        body = client.get_object(Bucket=bucket, Key=f"books/tiny/1/{entry['key']}")["Body"].read()
         assert hashlib.sha256(body).hexdigest() == entry["sha256"]
 
 

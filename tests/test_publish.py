@@ -1,6 +1,7 @@
 """Publishing to the local object store and to S3 (moto over HTTP on 127.0.0.1)."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -47,33 +48,54 @@ def test_local_object_store_layout_and_hashes(tmp_path):
     target = resolve_target(project)
     report = publish_build(project, target)
     base = project.root / "build" / "object-store" / "lector" / "audiobooks" / "tiny" / "3"
+    sha = {rel: sha256_file(project.root / "build" / rel) for rel in ("masters/01-one.flac", "masters/tiny.m4b")}
     assert target.kind == "local"
     assert report.url == str(base) + "/"
-    assert sorted(o.key for o in report.objects) == [
-        "audiobooks/tiny/3/manifest.json", "audiobooks/tiny/3/masters/01-one.flac",
-        "audiobooks/tiny/3/masters/tiny.m4b"]
+    assert sorted(o.key for o in report.objects) == sorted([
+        "audiobooks/tiny/3/manifest.json",
+        f"audiobooks/tiny/3/objects/{sha['masters/01-one.flac']}/masters/01-one.flac",
+        f"audiobooks/tiny/3/objects/{sha['masters/tiny.m4b']}/masters/tiny.m4b"])
+    assert report.latest_key == "audiobooks/tiny/latest.json"
     manifest = json.loads((base / "manifest.json").read_text())
     for entry in manifest["files"]:
-        assert sha256_file(base / entry["path"]) == entry["sha256"]
+        assert entry["key"] == f"objects/{entry['sha256']}/{entry['path']}"
+        assert sha256_file(base / entry["key"]) == entry["sha256"]
+    latest = json.loads((base.parent / "latest.json").read_text())
+    assert latest["version"] == "3" and latest["manifest"] == "audiobooks/tiny/3/manifest.json"
+    assert latest["manifest_sha256"] == sha256_file(base / "manifest.json")
     assert [p.name for p in base.rglob(".*")] == []      # no temp files left behind
+    again = publish_build(project, target)             # the same bytes: every object found stored
+    assert [o.verified_by for o in again.objects[:-1]] == ["already stored"] * 2
 
 
 def test_s3_upload_multipart_and_verify(tmp_path, s3_bucket):
     endpoint, bucket = s3_bucket
-    project = load_project(tiny_build(tmp_path, big_bytes=6 * 1024 * 1024 + 17))
+    root = tiny_build(tmp_path, big_bytes=6 * 1024 * 1024 + 17)
+    big_bytes = (root / "build" / "masters" / "02-big.flac").read_bytes()
+    project = load_project(root)
     target = resolve_target(project, endpoint_url=endpoint, bucket=bucket, prefix="books")
-    report = publish_build(project, target, multipart_threshold_bytes=1024 * 1024, deep_verify=True)
+    report = publish_build(project, target, multipart_threshold_bytes=1024 * 1024)
     assert report.url == f"s3://{bucket}/books/tiny/3/"
+    assert {o.verified_by for o in report.objects} == {"ChecksumSHA256+ETag"}     # the store's own checksums
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     manifest = json.loads(client.get_object(Bucket=bucket, Key="books/tiny/3/manifest.json")["Body"].read())
     assert len(manifest["files"]) == 3
     for entry in manifest["files"]:
-        obj = client.get_object(Bucket=bucket, Key=f"books/tiny/3/{entry['path']}")
+        assert entry["key"] == f"objects/{entry['sha256']}/{entry['path']}"
+        obj = client.get_object(Bucket=bucket, Key=f"books/tiny/3/{entry['key']}")
         assert hashlib.sha256(obj["Body"].read()).hexdigest() == entry["sha256"]
         assert obj["Metadata"]["sha256"] == entry["sha256"]
         assert obj["ContentLength"] == entry["size_bytes"]
-    big = client.head_object(Bucket=bucket, Key="books/tiny/3/masters/02-big.flac")
-    assert big["ETag"].strip('"').endswith("-2")          # went through multipart upload (5 MiB parts)
+    big = next(e for e in manifest["files"] if e["path"] == "masters/02-big.flac")
+    head = client.head_object(Bucket=bucket, Key=f"books/tiny/3/{big['key']}", ChecksumMode="ENABLED")
+    assert head["ETag"].strip('"').endswith("-2")          # went through multipart upload (1 MiB threshold, 5 MiB parts)
+    assert head["ChecksumSHA256"].split("-")[0] == base64.b64encode(hashlib.sha256(
+        hashlib.sha256(big_bytes[:5 * 1024 * 1024]).digest() + hashlib.sha256(big_bytes[5 * 1024 * 1024:]).digest()
+    ).digest()).decode()
+    latest = json.loads(client.get_object(Bucket=bucket, Key="books/tiny/latest.json")["Body"].read())
+    assert latest["manifest"] == "books/tiny/3/manifest.json"
+    deep = publish_build(project, target, multipart_threshold_bytes=1024 * 1024, deep_verify=True)
+    assert {o.verified_by for o in deep.objects[:-1]} == {"ChecksumSHA256+ETag+download"}
 
 
 def test_s3_wrong_key_fails_cleanly_and_keeps_build(tmp_path, s3_bucket, monkeypatch):
@@ -119,7 +141,7 @@ def test_publish_files_without_manifest_entry(tmp_path):
     project = load_project(tiny_build(tmp_path))
     src = project.root / "build" / "masters" / "01-one.flac"
     report = publish_files([(src, "x/y.flac")], resolve_target(project, prefix=""))
-    assert [o.key for o in report.objects] == ["tiny/3/x/y.flac"]
+    assert [o.key for o in report.objects] == [f"tiny/3/objects/{sha256_file(src)}/x/y.flac"]
     assert report.objects[0].size_bytes == 6000
 
 

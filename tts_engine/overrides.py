@@ -8,12 +8,11 @@ optionally ``name:degree``) and ``voices`` (id -> cast name). Writes are atomic
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ConfigError
+from .fsutil import atomic_write_text
 
 FILE_NAME = "overrides.json"
 
@@ -80,14 +79,5 @@ def save_overrides(project_root: str | Path, overrides: Overrides) -> Path:
     """Write ``overrides.json`` atomically; returns its path."""
     path = overrides_path(project_root)
     text = json.dumps(overrides.to_dict(), ensure_ascii=False, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".overrides.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)      # keeps the file's mode; the umask default when new
     return path

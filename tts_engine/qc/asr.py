@@ -12,9 +12,18 @@ word to the take whose span (extended to the middle of the gaps) holds the word'
 midpoint. A take alone in its window, longer than the window, or heard as nothing
 (or judged suspect by the caller's ``retry``) is transcribed alone by ``transcribe``.
 ``CALLS["whisper"]`` counts Whisper ``transcribe`` calls (windows and single takes).
+
+Reproducible: what Whisper hears in a take depends on the other takes in its window, so the
+windows are a function of the chapter's takes alone (``pack_windows`` over every take that wants
+ASR, cached or not; ``window_id`` names a window by its takes' content keys) and a cached
+transcript is reused only for the same window; a window with any take missing is transcribed
+whole again. Decoding is deterministic: temperature 0 only (faster-whisper's default falls back
+to sampling at 0.2 ... 1.0 when a decode looks poor, with an unseeded random generator), one
+CPU thread, int8 weights, no VAD. A resumed render therefore records what a clean one does.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from dataclasses import dataclass
@@ -30,6 +39,8 @@ ASR_RATE = 16000
 PACK_WINDOW_S = 28.0        # packed audio per Whisper window (Whisper pads/cuts to 30 s)
 PACK_GAP_S = 0.8            # silence between packed takes
 PACK_BEAM = 5               # beam for packed windows: greedy misreads more in a long window
+BREAK_EVERY = 8             # content-defined window boundary: about one take in 8
+DECODING = "t0-b1-w5-nocond"   # the decoding settings below, part of a transcript's window id
 UNAVAILABLE_NOTE = "qc:asr-unavailable"
 
 _lock = threading.Lock()
@@ -155,14 +166,18 @@ def _to_asr_rate(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return x
 
 
+to_asr_rate = _to_asr_rate      # float32 mono at ASR_RATE (what transcribe_group takes)
+
+
 def transcribe(audio: np.ndarray, sample_rate: int) -> str:
-    """English transcript of a short take (greedy decoding, no VAD, no timestamps)."""
+    """English transcript of a short take (greedy decoding at temperature 0 only: no sampling
+    fallback, so the same audio always gives the same words; no VAD, no timestamps)."""
     x = _to_asr_rate(audio, sample_rate)
     model = _get_model()
     with _lock:
         CALLS["whisper"] += 1
         segments, _info = model.transcribe(
-            x, language="en", beam_size=1, condition_on_previous_text=False,
+            x, language="en", beam_size=1, temperature=0.0, condition_on_previous_text=False,
             without_timestamps=True, vad_filter=False)
         return " ".join(s.text.strip() for s in segments).strip()
 
@@ -171,19 +186,29 @@ _transcribe_alone = transcribe      # the Whisper single-take path (``transcribe
 
 
 def pack_windows(durations_s: Sequence[float], window_s: float = PACK_WINDOW_S,
-                 gap_s: float = PACK_GAP_S) -> list[list[int]]:
+                 gap_s: float = PACK_GAP_S, breaks: Sequence[bool] | None = None) -> list[list[int]]:
     """Consecutive indices grouped greedily into windows of at most ``window_s`` seconds
-    (takes plus ``gap_s`` between them); a take longer than the window is alone."""
+    (takes plus ``gap_s`` between them); a take longer than the window is alone. ``breaks[i]``:
+    a window ends after take i whatever room is left (content-defined boundaries, ``content_breaks``)."""
     windows: list[list[int]] = []
     used_s = 0.0
+    closed = True
     for i, d in enumerate(durations_s):
-        if windows and windows[-1] and used_s + gap_s + d <= window_s:
+        if windows and not closed and used_s + gap_s + d <= window_s:
             windows[-1].append(i)
             used_s += gap_s + d
         else:
             windows.append([i])
             used_s = d
+        closed = bool(breaks[i]) if breaks is not None else False
     return windows
+
+
+def content_breaks(take_keys: Sequence[str], every: int = BREAK_EVERY) -> list[bool]:
+    """Window boundaries chosen by the takes' content keys (about one in ``every``), so an edit that
+    changes one take's length moves the boundaries only up to the next such take, not to the end
+    of the chapter (each moved window costs a Whisper call)."""
+    return [int(hashlib.sha256(k.encode()).hexdigest()[:8], 16) % every == 0 for k in take_keys]
 
 
 def _window_words(x: np.ndarray) -> list[tuple[float, str]]:
@@ -216,23 +241,45 @@ def _transcribe_window(takes: Sequence[np.ndarray]) -> list[str]:
     return [re.sub(r"\s+", " ", "".join(w)).strip() for w in words]
 
 
+def packs() -> bool:
+    """Whether takes share Whisper windows (not when ``transcribe`` was replaced: each take alone)."""
+    return transcribe is _transcribe_alone
+
+
+def window_id(take_keys: Sequence[str]) -> str:
+    """Names one Whisper window: its takes' content keys in order, the packing and the decoding."""
+    text = "\x1f".join([DECODING, f"{PACK_WINDOW_S}:{PACK_GAP_S}:{PACK_BEAM}:{BREAK_EVERY}", *take_keys])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def transcribe_group(takes: Sequence[np.ndarray], retry: Callable[[int, str], bool] | None = None) -> list[str]:
+    """Transcripts of 16 kHz takes that share one window (``pack_windows``); one take is transcribed
+    alone. A take heard as nothing, or for which ``retry(index, transcript)`` is true, is transcribed
+    alone too. When ``transcribe`` has been replaced (another backend, a test double), every take
+    goes through it alone."""
+    if transcribe is not _transcribe_alone:
+        return [transcribe(x, ASR_RATE) for x in takes]
+    if len(takes) == 1:
+        return [transcribe(takes[0], ASR_RATE)]
+    out = _transcribe_window(takes)
+    for n, text in enumerate(out):
+        if not text or (retry is not None and retry(n, text)):
+            out[n] = transcribe(takes[n], ASR_RATE)
+    return out
+
+
 def transcribe_many(takes: Sequence[tuple[np.ndarray, int]],
                     retry: Callable[[int, str], bool] | None = None) -> list[str]:
-    """Transcripts of many takes (in order; consecutive ones share a Whisper window).
-    A take heard as nothing, or for which ``retry(index, transcript)`` is true, is
-    transcribed alone. When ``transcribe`` has been replaced (another backend, a test
-    double), every take goes through it alone."""
+    """Transcripts of many takes (in order; consecutive ones share a Whisper window, see
+    ``transcribe_group``); ``retry`` gets the index into ``takes``."""
     if transcribe is not _transcribe_alone:
         return [transcribe(a, r) for a, r in takes]
     xs = [_to_asr_rate(a, r) for a, r in takes]
     out = [""] * len(xs)
     for window in pack_windows([x.size / ASR_RATE for x in xs]):
-        if len(window) == 1:
-            out[window[0]] = transcribe(xs[window[0]], ASR_RATE)
-            continue
-        for n, text in zip(window, _transcribe_window([xs[n] for n in window])):
-            alone = not text or (retry is not None and retry(n, text))
-            out[n] = transcribe(xs[n], ASR_RATE) if alone else text
+        again = None if retry is None else (lambda k, text, w=window: retry(w[k], text))
+        for n, text in zip(window, transcribe_group([xs[n] for n in window], again)):
+            out[n] = text
     return out
 
 

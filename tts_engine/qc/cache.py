@@ -14,20 +14,21 @@ benchmark can check that an unchanged chapter is checked with none.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
+from ..fsutil import atomic_write_bytes
 from ..hashing import file_digest
 from .checks import SignalStats, Thresholds
 from .report import write_json_atomic
 
-QC_VERSION = "qc1"          # bump when signal stats, the ASR model/decoding or the embedder change
+QC_VERSION = "qc2"          # bump when signal stats, the ASR model/decoding or the embedder change
+                            # qc2: transcripts per Whisper window id, temperature-0 decoding only
 CALLS: Counter = Counter()  # model work in this process: "asr" (takes transcribed), "whisper" (model calls), "embed"
 
 
@@ -88,14 +89,15 @@ class QCCache:
             return False, None
         return True, emb.astype(np.float32, copy=False)
 
-    def store(self, key: str, *, stats: SignalStats, th: Thresholds, transcript: str | None,
+    def store(self, key: str, *, stats: SignalStats, th: Thresholds, transcripts: dict[str, str],
               embedding: tuple[bool, np.ndarray | None]) -> None:
+        """``transcripts``: Whisper window id -> what was heard in that window (qc.asr.window_id)."""
         if self.root is None:
             return
         path, npy = self._paths(key)
         entry: dict = {"version": QC_VERSION, "signal": asdict(stats), "signal_th": _signal_th(th)}
-        if transcript is not None:
-            entry["transcript"] = transcript
+        if transcripts:
+            entry["asr"] = dict(transcripts)
         known, emb = embedding
         if known and emb is None:
             entry["embedding"] = "none"
@@ -111,12 +113,6 @@ class QCCache:
 
 
 def _save_npy_atomic(path: Path, array: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, array, allow_pickle=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    atomic_write_bytes(path, buf.getvalue(), fsync=False)

@@ -15,9 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,7 @@ import soundfile as sf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError, VoiceError
+from ..fsutil import atomic_write_bytes
 from .clip import ClipReport, load_clip, validate_clip
 
 VOICE_TOML = "voice.toml"
@@ -140,11 +139,7 @@ def dump_voice_toml(config: VoiceConfig) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, data)      # keeps voice.toml's mode and owner; the umask default when new
 
 
 def save_voice(voice: Voice) -> Path:
@@ -173,11 +168,9 @@ def clip_embedding(voice: Voice, entry: ClipEntry) -> np.ndarray:
                          file=clip_file, fix=f"add it again with `lector voice add` for {voice.name}")
     audio, rate, _ = load_clip(clip_file)
     emb = np.asarray(speaker_embedding(audio, rate), dtype=np.float32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-    with os.fdopen(fd, "wb") as f:
-        np.save(f, emb)
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    np.save(buf, emb)
+    atomic_write_bytes(path, buf.getvalue())
     return emb
 
 
