@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -21,10 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tts_engine.errors import ConfigError, LectorError, LexiconError
+from tts_engine.fsutil import atomic_write_bytes
+from tts_engine.lock import project_lock
 
 from .security import MAX_UPLOAD_BYTES, sniff_audio
 from .store import ReviewStore
 
+EDIT_LOCK_WAIT_S = 2.0      # an edit waits this long for the project lock, then answers 409
 SOURCE_RE = re.compile(r"^(manuscript/[^:]+):(\d+)$")
 VOICE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _jobs_lock = threading.Lock()
@@ -36,6 +40,17 @@ class Outcome:
     message: str
 
 
+def _locked(fn):
+    """Run an edit of the project under its lock (tts_engine.lock): never while a render reads the
+    project; ProjectBusy (the app answers 409) when one holds it longer than EDIT_LOCK_WAIT_S."""
+    @functools.wraps(fn)
+    def inner(root, *args, **kwargs):
+        with project_lock(Path(root) / "build", "review app edit", wait_s=EDIT_LOCK_WAIT_S, on_wait=None):
+            return fn(root, *args, **kwargs)
+    return inner
+
+
+@_locked
 def edit_text(root: Path, source: str, old_text: str, new_text: str) -> Outcome:
     """Replace ``old_text`` on the manuscript line named by ``source`` ("manuscript/<file>:<line>")."""
     new_text = new_text.strip()
@@ -64,6 +79,7 @@ def edit_text(root: Path, source: str, old_text: str, new_text: str) -> Outcome:
     return Outcome(True, f"{m.group(1)}:{number} updated")
 
 
+@_locked
 def add_lexicon_entry(root: Path, word: str, pronunciation: str, context: str = "") -> Outcome:
     """Validate (tts_engine.text.lexicon) and append ``word<TAB>pron[<TAB>context]``."""
     cols = [c.strip() for c in (word, pronunciation, context)]
@@ -91,6 +107,7 @@ def add_lexicon_entry(root: Path, word: str, pronunciation: str, context: str = 
     return Outcome(True, f"lexicon.tsv: {cols[0]} → {cols[1]}")
 
 
+@_locked
 def set_override(root: Path, sentence_id: str, *, seed: int | None = None, emotion: str | None = None,
                  voice: str | None = None) -> Outcome:
     from tts_engine.overrides import load_overrides, save_overrides
@@ -111,6 +128,7 @@ def new_seed() -> int:
     return secrets.randbelow(0x7FFFFFFF) + 1
 
 
+@_locked
 def save_clip(root: Path, voice: str, data: bytes) -> Outcome:
     """An uploaded clip without a transcript, kept under ``voices/<voice>/uploads/`` for later
     (`lector voice add` registers it once its words are known)."""
@@ -124,6 +142,7 @@ def save_clip(root: Path, voice: str, data: bytes) -> Outcome:
     return Outcome(True, f"voices/{voice}/uploads/{name}")
 
 
+@_locked
 def add_clip(root: Path, voice: str, data: bytes, transcript: str, emotion: str = "neutral") -> Outcome:
     """An uploaded clip with its transcript, validated and registered in ``voices/<voice>/voice.toml``
     exactly as `lector voice add` does (duration, rate, clipping, SNR, one speaker); a refused clip
@@ -163,14 +182,8 @@ def check_upload(voice: str, data: bytes) -> Outcome | str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace a producer's file (manuscript, lexicon.tsv) atomically, keeping its mode and owner."""
+    atomic_write_bytes(path, data)
 
 
 def rerender_available() -> bool:
@@ -214,6 +227,12 @@ def _rerender_locally(root: Path, ids: list[str]) -> str:
     return f"re-rendered {len(summary.get('sentences', ids))} sentence(s)"
 
 
+def _preview_service(root: Path):
+    from .preview import service_for
+
+    return service_for(root)
+
+
 def _run_job(root: Path, store: ReviewStore, job_id: int, chapter: int, ids: list[str]) -> None:
     with _jobs_lock:
         try:
@@ -223,10 +242,14 @@ def _run_job(root: Path, store: ReviewStore, job_id: int, chapter: int, ids: lis
 
                 run = run_deployment(deployment, parameters={"project_path": str(root), "sentence_ids": ids})
                 message = f"deployment {deployment}: {getattr(run, 'state_name', '')}"
+            elif (service := _preview_service(root)) is not None:
+                message = service.render_chapter(chapter)     # in the app: no flow, no Prefect server
             else:
                 message = _rerender_locally(root, ids)
         except (LectorError, ImportError, OSError, RuntimeError, ValueError) as exc:
-            store.finish_job(job_id, "failed", str(exc)[:2000])
+            from .preview import short
+
+            store.finish_job(job_id, "failed", short(exc))     # what to do, not the exception's text
             return
         for sid in ids:
             store.set_pending(sid, chapter, False, "rerendered")

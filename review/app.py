@@ -15,10 +15,12 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from tts_engine.errors import ProjectBusy
 from tts_engine.project import DEFAULT_EMOTIONS
 
 from . import actions
 from .data import BuildView
+from .routes_preview import register_preview
 from .security import MAX_UPLOAD_BYTES, SecurityMiddleware, csrf_protect, safe_path
 from .store import ReviewStore
 
@@ -31,8 +33,11 @@ def _project_meta(root: Path) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     try:
         from tts_engine.project import load_project
 
-        cfg = load_project(root).config
-        return cfg.book.title, tuple(cfg.emotions), tuple(cfg.voices)
+        from tts_engine.metadata import book_metadata
+
+        project = load_project(root)
+        cfg = project.config
+        return cfg.book.title or book_metadata(project).title, tuple(cfg.emotions), tuple(cfg.voices)
     except (OSError, ValueError):
         return root.name, DEFAULT_EMOTIONS, ()
 
@@ -75,16 +80,27 @@ class Ctx:
         return found
 
 
-def create_app(project_root: str | Path, token: str | None = None) -> FastAPI:
+def create_app(project_root: str | Path, token: str | None = None, *, host: str = "127.0.0.1",
+               allow_hosts: tuple[str, ...] = ()) -> FastAPI:
+    """The app for one project. ``host``: the address it is bound to (with loopback names and
+    ``allow_hosts``, the Host headers it answers); ``token``: required from every client when set."""
     ctx = Ctx(Path(project_root).resolve())
     app = FastAPI(title="Lector review", docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(SecurityMiddleware, token=token)
+    app.add_middleware(SecurityMiddleware, token=token, host=host, allow_hosts=tuple(allow_hosts))
     app.state.ctx = ctx
+
+    @app.exception_handler(ProjectBusy)
+    def busy(request: Request, exc: ProjectBusy) -> JSONResponse:
+        """An edit while a render holds the project lock: 409, nothing written."""
+        text = f"not saved: {exc.message}" + (f" — {exc.fix}" if exc.fix else "")
+        return JSONResponse({"ok": False, "message": text, "html": ""}, status_code=409)
+
     _register_pages(app, ctx)
     _register_files(app, ctx)
     _register_actions(app, ctx)
     _register_changes(app, ctx)
     _register_jobs(app, ctx)
+    register_preview(app, ctx)     # instant preview, takes (review/routes_preview.py)
     return app
 
 

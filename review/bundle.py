@@ -74,11 +74,14 @@ def export_bundle(project: Project | str | Path, out_dir: str | Path | None = No
 
 
 def _title(project, root: Path) -> str:
-    if isinstance(project, Project):
-        return project.config.book.title
-    try:
-        from tts_engine.project import load_project
+    """[book] title, else the manuscript EPUB's (tts_engine.metadata), else the folder's name."""
+    from tts_engine.metadata import book_metadata
 
-        return load_project(root).config.book.title
+    try:
+        if not isinstance(project, Project):
+            from tts_engine.project import load_project
+
+            project = load_project(root)
+        return project.config.book.title or book_metadata(project).title
     except (OSError, ValueError):
         return root.name

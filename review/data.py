@@ -5,7 +5,7 @@ import json
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tts_engine.hashing import FileFacts
@@ -39,6 +39,7 @@ class SentenceView:
     pending: bool = False
     previous_takes: tuple[str, ...] = ()
     pending_notes: tuple[str, ...] = ()
+    qc_state: str = ""           # "" (QC of this take is in) | "checking" | "unchecked" | "failed"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,13 @@ def _read_json(path: Path) -> dict | None:
     return value
 
 
+def _with_qc_state(view: SentenceView, state: tuple[str, str] | None) -> SentenceView:
+    """A take whose QC is not in yet shows no flags: those in qc.json are its predecessor's."""
+    if state is None or state[0] != view.cache_key or state[1] == "checked":
+        return view
+    return replace(view, flags=(), qc_notes=(), wer=None, transcript=None, voice_similarity=None, qc_state=state[1])
+
+
 class BuildView:
     """Read-only view over ``<project>/build`` plus the review store."""
 
@@ -83,6 +91,7 @@ class BuildView:
         self.root = root
         self.build = root / "build"
         self.store = store
+        self.history = None          # review.takes.TakeHistory when the app has one (QC state of takes)
 
     def chapter_dir(self, index: int) -> Path:
         return self.build / "chapters" / f"{index:02d}"
@@ -135,8 +144,9 @@ class BuildView:
         tl = self.timeline(index) or {}
         qc, plan, dec = self.qc_by_sentence(), self.plan_sentences(), self.store.decisions(index)
         takes, notes = self.store.takes_by_sentence(), self.store.notes_by_sentence()
-        return [self._view(n, s, qc.get(s["id"], {}), plan.get(s["id"], {}), dec.get(s["id"]),
-                           takes.get(s["id"], []), notes.get(s["id"], []))
+        states = self.history.qc_states() if self.history is not None else {}
+        return [_with_qc_state(self._view(n, s, qc.get(s["id"], {}), plan.get(s["id"], {}), dec.get(s["id"]),
+                                          takes.get(s["id"], []), notes.get(s["id"], [])), states.get(s["id"]))
                 for n, s in enumerate(tl.get("sentences", []), 1)]
 
     def _view(self, n: int, s: dict, q: dict, p: dict, d: Decision | None, takes: list, notes: list) -> SentenceView:

@@ -14,6 +14,7 @@ PROJECTS = REPO / "projects"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("LECTOR_REVIEW_WARM", "0")      # review apps in tests load engines on first use
 
 
 def free_port() -> int:

@@ -19,6 +19,8 @@ from review.security import check_bind
 from review.store import ReviewStore
 from tts_engine.errors import ConfigError
 
+BASE = "http://127.0.0.1:8765"      # the Host allow-list refuses TestClient's default 'testserver'
+
 RATE = 22050
 TEXTS = ("The storm came in from the west.",
          "Nobody <script>alert(1)</script> slept that night.",
@@ -88,7 +90,7 @@ def project(tmp_path):
 
 @pytest.fixture()
 def client(project):
-    with TestClient(create_app(project)) as c:
+    with TestClient(create_app(project), base_url=BASE) as c:
         yield c
 
 
@@ -155,7 +157,7 @@ def test_token_required_for_non_local_bind(project):
     check_bind("127.0.0.1", None)
     check_bind("::1", None)
     check_bind("0.0.0.0", "s3cret")
-    with TestClient(create_app(project, token="s3cret")) as c:
+    with TestClient(create_app(project, token="s3cret"), base_url=BASE) as c:
         assert c.get("/").status_code == 401
         assert c.get("/", headers={"Authorization": "Bearer nope"}).status_code == 401
         assert c.get("/", headers={"Authorization": "Bearer s3cret"}).status_code == 200
@@ -165,7 +167,7 @@ def test_token_required_for_non_local_bind(project):
         assert c.get("/audio/chapters/1").status_code == 200
         # scripts with the Bearer header need no CSRF token (browsers never send it on their own)
         sid = f"{0:012x}"
-        fresh = TestClient(c.app)
+        fresh = TestClient(c.app, base_url=BASE)
         assert fresh.post(f"/sentences/{sid}/approve", headers={"Authorization": "Bearer s3cret"},
                           follow_redirects=False).status_code == 303
         assert fresh.post(f"/sentences/{sid}/approve", follow_redirects=False).status_code == 401
@@ -173,11 +175,11 @@ def test_token_required_for_non_local_bind(project):
 
 def test_flag_persists_across_restart(project):
     sid = f"{1:012x}"
-    with TestClient(create_app(project)) as c:
+    with TestClient(create_app(project), base_url=BASE) as c:
         r = _post(c, f"/sentences/{sid}/flag", {"note": "mumbled <b>word</b>"})
         assert r.status_code == 200 and r.json()["ok"] is True
         assert "mumbled &lt;b&gt;word&lt;/b&gt;" in r.json()["html"]
-    with TestClient(create_app(project)) as c:
+    with TestClient(create_app(project), base_url=BASE) as c:
         page = c.get("/chapters/1").text
         assert "✎ mumbled &lt;b&gt;word&lt;/b&gt;" in page
         assert c.get("/").text.count("in review") == 1
@@ -310,6 +312,9 @@ def test_rerender_job_keeps_previous_take(client, project, monkeypatch):
         return "re-rendered 1 sentence(s)"
 
     monkeypatch.setattr(actions, "_rerender_locally", fake_flow)
+    # the app re-renders in process (review.preview.PreviewService.render_chapter): same fake there
+    from review.preview import PreviewService
+    monkeypatch.setattr(PreviewService, "render_chapter", lambda self, chapter: fake_flow(self.root, [sid]))
     assert _post(client, "/chapters/1/rerender").status_code == 422          # nothing flagged yet
     _post(client, f"/sentences/{sid}/flag", {"note": "clipped"})
     r = _post(client, "/chapters/1/rerender")

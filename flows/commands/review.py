@@ -14,11 +14,17 @@ def register(sub) -> None:
     p.add_argument("--host", default="127.0.0.1", help="bind address (non-local needs --token)")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--token", default=None, help="access token (default: $LECTOR_REVIEW_TOKEN)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="another Host name the app answers (a reverse proxy's); repeatable; "
+                        "also $LECTOR_REVIEW_ALLOWED_HOSTS (comma-separated)")
     p.add_argument("--export", metavar="DIR", default=None, help="write the static HTML bundle to DIR and exit")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from tts_engine.memtune import bound_heap
+
+    bound_heap()                         # a long-running server: freed audio goes back to the system
     root = Path(args.project).resolve()
     if not (root / "project.toml").is_file() and not (root / "build").is_dir():
         raise ConfigError("not a project folder (no project.toml, no build/)", file=root,
@@ -29,7 +35,7 @@ def run(args) -> int:
         index = export_bundle(root, args.export)
         print(f"review bundle: {index}")
         return 0
-    from review.security import check_bind
+    from review.security import check_bind, masked
 
     token = args.token or os.environ.get("LECTOR_REVIEW_TOKEN") or None
     check_bind(args.host, token)
@@ -37,8 +43,10 @@ def run(args) -> int:
 
     from review.app import create_app
 
-    app = create_app(root, token=token)
-    shown = f"http://{args.host}:{args.port}/" + (f"?token={token}" if token else "")
-    print(f"Lector review for {root.name}: {shown}  (Ctrl-C to stop)")
+    app = create_app(root, token=token, host=args.host, allow_hosts=tuple(args.allow_host))
+    shown_host = args.host if args.host.strip() not in ("", "0", "0.0.0.0", "::") else "<this machine>"
+    url = f"http://{shown_host}:{args.port}/"
+    login = f"  (open {url}?token=<your token>; token {masked(token)})" if token else ""
+    print(f"Lector review for {root.name}: {url}{login}  (Ctrl-C to stop)")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
