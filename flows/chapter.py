@@ -22,17 +22,23 @@ from prefect.cache_policies import NO_CACHE
 from tts_engine.audio.assemble import (assemble_chapter, encode_chapter_blocks, master_blocks, read_master_doc,
                                        read_master_flac, write_chapter_flac, write_master_doc, write_master_flac)
 from tts_engine.audio.blockcodec import MP3_FRAME, write_adts, write_mp3
-from tts_engine.audio.export import Id3Tags, M4bChapter, encode_aac, export_mp3, export_vtt, export_wav
+from tts_engine.audio.cover import project_cover
+from tts_engine.audio.export import M4bChapter, encode_aac, export_mp3, export_vtt, export_wav
+from tts_engine.audio.flacsplice import retag
+from tts_engine.audio.tags import TrackTags, flac_metadata
 from tts_engine.audio.io import atomic_path, atomic_write_bytes, read_json_object
 from tts_engine.audio.master import Recipe
 from tts_engine.audio.stitch import STITCH_VERSION, StitchedChapter, plan_blocks, write_timeline
 from tts_engine.errors import AudioError
 from tts_engine.hashing import file_digest, remember_digest
+from tts_engine.membudget import MASTER_BUDGET, MemoryBudget, audio_bytes
+from tts_engine.metadata import book_metadata
 from tts_engine.model import Chapter
 from tts_engine.project import Project
-from tts_engine.render import RenderReport
+from tts_engine.render import RenderReport, describe_failures
 
 from .manifest import ChapterOutput
+from .runlog import chapter_run_name
 from .tasks import _project, chapter_dir, chapter_stem, progress, render_store
 
 AAC_KBPS = 64
@@ -45,6 +51,11 @@ def mastering_slot() -> threading.BoundedSemaphore:
     """One per core. (Tasks reach module locks through a function: Dask pickles a task's function
     by value, and a lock in its globals cannot be pickled.)"""
     return _MASTER_SLOTS
+
+
+def mastering_budget() -> MemoryBudget:
+    """The process's memory budget for chapters being mastered (tts_engine.membudget)."""
+    return MASTER_BUDGET
 
 
 def chapter_formats(project: Project) -> tuple[str, ...]:
@@ -76,7 +87,8 @@ def _stamp_output(out: Path, stamp: Path, identity: dict, extra: dict | None = N
 
 # -- master -------------------------------------------------------------------------------------------
 
-@task(name="master", cache_policy=NO_CACHE, persist_result=False)
+@task(name="master", cache_policy=NO_CACHE, persist_result=False,
+      task_run_name=chapter_run_name("master"))
 def master_task(project_path: str, chapter: Chapter, reports: list[RenderReport]) -> ChapterOutput:
     """assemble_chapter(): stitch + master to the project's profile, paragraph block by block, reusing
     the blocks and the recipe of the last render (master.json) where they still hold. Writes
@@ -90,16 +102,19 @@ def master_task(project_path: str, chapter: Chapter, reports: list[RenderReport]
     identity = {"blocks": [p.key for p in plans], "profile": profile, "index": chapter.index,
                 "title": chapter.title, "version": STITCH_VERSION}
     if (folder / "timeline.json").is_file() and _up_to_date(doc_path, stamp, identity):
-        progress.info("chapter %d unchanged: master kept", chapter.index)
+        progress.info("chapter %d unchanged: master kept", chapter.index,
+                      extra={"lector": {"event": "chapter", "chapter": chapter.index, "duration_s": None}})
         return _output_from_dict(read_json_object(doc_path)["output"])
     previous = read_master_doc(folder)
-    with mastering_slot():               # a fresh master holds about two copies of its chapter
+    need = audio_bytes(sum(r.duration_s for r in results if r.ok) * 1.2, sample_rate)   # + pauses
+    with mastering_slot(), mastering_budget().hold(need):   # a fresh master holds one copy of its chapter
         built = assemble_chapter(chapter, results, render_store(project), pauses=project.config.pauses,
                                  sample_rate=sample_rate, profile=profile, block_dir=project.build_dir / "blocks",
                                  previous=Recipe.from_dict(previous["recipe"]) if previous else None)
     if built.missing:
-        raise AudioError(f"chapter {chapter.index}: no audio for sentences {', '.join(built.missing)}",
-                         field="render", fix="check the engine errors above, then re-run `lector render`")
+        raise AudioError(f"chapter {chapter.index}: no audio for sentences {', '.join(built.missing)}:\n"
+                         + describe_failures(results, chapter.sentences), field="render",
+                         fix="fix the sentence or cast a voice that can speak it, then re-run `lector render`")
     m = built.measurements
     write_timeline(folder / "timeline.json", chapter, StitchedChapter(
         chapter.index, chapter.title, np.zeros(0, np.float32), built.sample_rate, built.timeline), results,
@@ -115,7 +130,8 @@ def master_task(project_path: str, chapter: Chapter, reports: list[RenderReport]
     _stamp_output(doc_path, stamp, identity)
     progress.info("chapter %d mastered: %.1f s, %s (%d of %d blocks mastered%s)", chapter.index, m.duration_s,
                   "inside " + profile if not built.violations else "FLAGGED: " + "; ".join(built.violations),
-                  built.remastered, max(len(built.blocks), 1), ", recipe kept" if built.recipe_kept else "")
+                  built.remastered, max(len(built.blocks), 1), ", recipe kept" if built.recipe_kept else "",
+                  extra={"lector": {"event": "chapter", "chapter": chapter.index, "duration_s": m.duration_s}})
     return output
 
 
@@ -137,27 +153,44 @@ def _master(project: Project, chapter_index: int) -> tuple[Path, dict]:
 
 # -- chapter.flac and exports -----------------------------------------------------------------------
 
-def ensure_chapter_flac(project: Project, chapter_index: int) -> Path:
-    """chapters/NN/chapter.flac of the current master (built from its stored blocks when missing or stale)."""
+def chapter_tags(project: Project, chapter: Chapter, track_total: int = 0) -> TrackTags:
+    """The tags of a chapter's delivery files: the book's metadata ([book] over the EPUB's), the
+    chapter title, track n/N and the checked cover."""
+    return TrackTags(book_metadata(project), chapter.title, chapter.index, track_total or None,
+                     project_cover(project))
+
+
+def ensure_chapter_flac(project: Project, chapter_index: int, tags: TrackTags | None = None) -> Path:
+    """chapters/NN/chapter.flac of the current master (built from its stored blocks when missing or
+    stale), with ``tags`` in it (None: whatever tags it has are fine)."""
     folder, doc = _master(project, chapter_index)
-    out = folder / "chapter.flac"
+    out, stamp = folder / "chapter.flac", _stamp(folder, "flac")
     blocks = master_blocks(doc)
-    if not blocks:                                  # written by master_task itself
-        os.utime(out)                               # (kept newer than master.json: chapter_changed)
-        return out
     with _FLAC_LOCK:
-        if not _up_to_date(out, _stamp(folder, "flac"), {"master": doc["master_id"]}):
-            write_chapter_flac(out, project.build_dir / "blocks", blocks, doc["sample_rate"])
-            _stamp_output(out, _stamp(folder, "flac"), {"master": doc["master_id"]})
+        known = read_json_object(stamp).get("identity") or {}
+        wanted = known.get("tags") if tags is None else tags.identity()
+        identity = {"master": doc["master_id"], "tags": wanted}
+        if not blocks and (tags is None or _up_to_date(out, stamp, identity)):
+            os.utime(out)                           # written by master_task itself (kept newer than master.json)
+        elif not blocks:
+            retag(out, flac_metadata(tags))
+            _stamp_output(out, stamp, identity)
+        elif not _up_to_date(out, stamp, identity):
+            metadata = flac_metadata(tags) if tags is not None else b""
+            write_chapter_flac(out, project.build_dir / "blocks", blocks, doc["sample_rate"], metadata)
+            _stamp_output(out, stamp, {"master": doc["master_id"], "tags": None if tags is None else wanted})
     return out
 
 
-@task(name="chapter-flac", cache_policy=NO_CACHE, persist_result=False)
-def chapter_flac_task(project_path: str, chapter: Chapter, mastered: ChapterOutput) -> str | None:
-    """The chapter's 24-bit FLAC master (what QC and review read), and its copy in masters/ when the
-    project exports FLAC (returns that path relative to build/, else None)."""
+@task(name="chapter-flac", cache_policy=NO_CACHE, persist_result=False,
+      task_run_name=chapter_run_name("chapter-flac"))
+def chapter_flac_task(project_path: str, chapter: Chapter, mastered: ChapterOutput,
+                      track_total: int = 0) -> str | None:
+    """The chapter's 24-bit FLAC master (what QC and review read), tagged (Vorbis comments + cover
+    PICTURE), and its hard link in masters/ when the project exports FLAC (returns that path
+    relative to build/, else None)."""
     project = _project(project_path)
-    source = ensure_chapter_flac(project, chapter.index)
+    source = ensure_chapter_flac(project, chapter.index, chapter_tags(project, chapter, track_total))
     if "flac" not in project.config.output.formats:
         return None
     out = project.build_dir / "masters" / f"{chapter_stem(chapter)}.flac"
@@ -180,8 +213,10 @@ def _link_or_copy(source: Path, tmp: Path) -> None:
 EXPORT_FORMATS = ("wav", "mp3", "vtt")      # the FLAC comes with chapter_flac_task
 
 
-@task(name="export", cache_policy=NO_CACHE, persist_result=False)
-def export_task(project_path: str, chapter: Chapter, fmt: str, mastered: ChapterOutput) -> str:
+@task(name="export", cache_policy=NO_CACHE, persist_result=False,
+      task_run_name=chapter_run_name("export", fmt_param="fmt"))
+def export_task(project_path: str, chapter: Chapter, fmt: str, mastered: ChapterOutput,
+                track_total: int = 0) -> str:
     """One delivery file for a chapter: masters/NN-slug.<fmt> (wav, mp3 or vtt); a WAV/MP3 made
     from the same master and options is kept."""
     project = _project(project_path)
@@ -191,10 +226,9 @@ def export_task(project_path: str, chapter: Chapter, fmt: str, mastered: Chapter
     if fmt == "vtt":
         export_vtt(json.loads((folder / "timeline.json").read_text(encoding="utf-8")), out)
         return rel
-    book = project.config.book
-    tags = Id3Tags(title=chapter.title, artist=book.author, album=book.title, track=chapter.index, track_total=None)
+    tags = chapter_tags(project, chapter, track_total)
     identity = {"master": doc["master_id"], "fmt": fmt, "kbps": project.config.output.mp3_kbps,
-                "tags": list(vars(tags).values()) if fmt == "mp3" else None}
+                "tags": tags.identity() if fmt == "mp3" else None}
     stamp = _stamp(folder, fmt)
     if _up_to_date(out, stamp, identity):
         return rel
@@ -229,7 +263,8 @@ def chapter_aac(project: Project, index: int) -> Path:
     return out
 
 
-@task(name="aac", cache_policy=NO_CACHE, persist_result=False)
+@task(name="aac", cache_policy=NO_CACHE, persist_result=False,
+      task_run_name=chapter_run_name("aac"))
 def aac_task(project_path: str, chapter: Chapter, mastered: ChapterOutput) -> str:
     """The chapter's AAC for the M4B, encoded next to its MP3 export (not after the whole book)."""
     return str(chapter_aac(_project(project_path), chapter.index))

@@ -1,6 +1,7 @@
 """Register a project's deployments with the Prefect API, with the schedule from project.toml.
 
-``deploy_project(path)`` creates (or updates) two deployments:
+``deploy_project(path)`` creates (or updates) three deployments, each with a description and
+its flow's parameter defaults (so the UI's run form shows them):
 
 * ``produce-book/<project>`` — the whole book, on ``[schedule] cron`` / ``timezone`` when set;
 * ``rerender-changed/<project>`` — re-render what changed, no schedule (trigger it from the UI);
@@ -14,6 +15,7 @@ runs a Prefect ``Runner`` that executes their scheduled and triggered runs. With
 from __future__ import annotations
 
 import asyncio
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,25 +37,43 @@ class DeployedFlow:
     timezone: str | None
 
 
+def flow_defaults(flow, project: Project) -> dict:
+    """The deployment's parameters: the project's path and every flow parameter that has a default,
+    with that default, so the UI's run form shows them filled in (a parameter without a default,
+    like rerender-sentences' ``sentence_ids``, stays required)."""
+    params = {name: p.default for name, p in inspect.signature(flow.fn).parameters.items()
+              if p.default is not inspect.Parameter.empty}
+    return {"project_path": str(project.root), **params}
+
+
+def describe(project: Project, what: str, scheduled: bool = False) -> str:
+    """The deployment's description (markdown, shown on its page in the UI)."""
+    book, out, sched = project.config.book, project.config.output, project.config.schedule
+    when = (f"Runs on cron `{sched.cron}` ({sched.timezone}) and when triggered" if scheduled and sched.cron
+            else "Runs when triggered (UI, `prefect deployment run`, review app)")
+    return (f"*{book.title or project.name}*{' by ' + book.author if book.author else ''} — {what}. "
+            f"Project `{project.root}`; {out.profile} masters as {', '.join(out.formats)}; publish target "
+            f"{project.config.publish.target}. {when}. Each run's report and flags are its artifacts.")
+
+
 def project_deployments(project: Project, *, work_pool: str | None = None) -> list[RunnerDeployment]:
     """The RunnerDeployments for one project (not yet applied)."""
     sched = project.config.schedule
     schedules = [Cron(sched.cron, timezone=sched.timezone)] if sched.cron else []
-    params = {"project_path": str(project.root)}
     tags = ["lector", project.name]
     book = produce_book.to_deployment(
-        name=project.name, schedules=schedules, parameters=params, tags=tags,
-        description=f"Render and publish {project.config.book.title!r}",
+        name=project.name, schedules=schedules, parameters=flow_defaults(produce_book, project), tags=tags,
+        description=describe(project, "render, master, QC and publish every chapter", scheduled=True),
         entrypoint_type=EntrypointType.MODULE_PATH, work_pool_name=work_pool,
     )
     changed = rerender_changed.to_deployment(
-        name=project.name, parameters=params, tags=tags,
-        description=f"Re-render what changed in {project.config.book.title!r}",
+        name=project.name, parameters=flow_defaults(rerender_changed, project), tags=tags,
+        description=describe(project, "re-render the chapters whose text, voices or settings changed"),
         entrypoint_type=EntrypointType.MODULE_PATH, work_pool_name=work_pool,
     )
     sentences = rerender_sentences.to_deployment(
-        name=project.name, parameters=params, tags=tags,
-        description=f"Re-render given sentence ids of {project.config.book.title!r} (review app)",
+        name=project.name, parameters=flow_defaults(rerender_sentences, project), tags=tags,
+        description=describe(project, "re-render given sentence ids (the review app's edits)"),
         entrypoint_type=EntrypointType.MODULE_PATH, work_pool_name=work_pool,
     )
     return [book, changed, sentences]

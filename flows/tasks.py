@@ -23,8 +23,8 @@ from prefect.concurrency.sync import concurrency
 from tts_engine.audio.export import mux_m4b
 from tts_engine.audio.io import atomic_write_bytes
 from tts_engine.cache import LocalStore, Store, project_store
-from tts_engine.errors import LectorError
-from tts_engine.model import Chapter, Plan, Sentence
+from tts_engine.errors import EngineError, LectorError
+from tts_engine.model import Chapter, Plan, PlanWarning, Sentence
 from tts_engine.planner import build_plan, plan_to_json
 from tts_engine.project import Project, load_project
 from tts_engine.qc.report import merge_into_report
@@ -34,11 +34,18 @@ from tts_engine.render import RenderReport, VoiceResolver, cached_report, render
 from . import manifest as mf
 from .manifest import ChapterOutput
 from .publish import ENDPOINT_ENV, S3Store, publish_build, resolve_target
+from .runlog import chapter_run_name, forward_to_run_logs
+from tts_engine.audio.cover import project_cover
+from tts_engine.qc.report import set_book_checks
+from tts_engine.qc.retail import BookPart, Delivery, book_checks
+from tts_engine.audio.tags import TrackTags
+from tts_engine.metadata import book_metadata
 
 GPU_LIMIT = "gpu"
 CACHE_URL_ENV = "LECTOR_CACHE_URL"
 QC_LOCK_NAME = ".qc.lock"
 progress = logging.getLogger("lector.progress")
+forward_to_run_logs()           # progress lines into the flow/task run logs (the Prefect UI)
 _QC_MERGE = threading.Lock()
 
 
@@ -87,9 +94,10 @@ def _needs_gpu(resolver: VoiceResolver, sentences: tuple[Sentence, ...]) -> bool
     return any(resolver.engine(e).capabilities.needs_gpu for e in engines)
 
 
-@task(name="synthesize", cache_policy=NO_CACHE, persist_result=False, retries=1, retry_delay_seconds=2)
+@task(name="synthesize", cache_policy=NO_CACHE, persist_result=False, retries=1, retry_delay_seconds=2,
+      task_run_name=chapter_run_name("render"))
 def synthesize_task(project_path: str, chapter_index: int, sentences: tuple[Sentence, ...],
-                    draft: bool = False) -> RenderReport:
+                    draft: bool = False, label: str = "") -> RenderReport:
     """render_sentences() for one batch, under the "gpu" concurrency limit when an engine needs it.
 
     The limit is a no-op when no engine needs a GPU or when no "gpu" limit exists on the server.
@@ -100,9 +108,31 @@ def synthesize_task(project_path: str, chapter_index: int, sentences: tuple[Sent
     with gate:
         report = render_sentences(sentences, resolver, render_store(project), draft=draft,
                                   batch_size=project.config.render.batch_size)
-    progress.info("chapter %d: %d sentences (synthesized %d, cached %d)", chapter_index,
-                  len(sentences), report.synthesized, report.cached)
+    if report.failed:
+        raise no_audio_error(chapter_index, sentences, report)
+    progress.info("render %s: %d sentence(s), engine %s (synthesized %d, cached %d)",
+                  label or f"chapter {chapter_index}", len(sentences), engines_text(report),
+                  report.synthesized, report.cached,
+                  extra={"lector": {"event": "batch", "chapter": chapter_index, "sentences": len(sentences)}})
     return report
+
+
+def no_audio_error(chapter_index: int, sentences: tuple[Sentence, ...], report: RenderReport) -> EngineError:
+    """Sentences no engine spoke (the voice has no declared fallback, or every fallback failed too):
+    the chapter cannot be mastered, so the run stops here with the engine's own error."""
+    failed = [r for r in report.results if not r.ok]
+    first = next(s for s in sentences if s.id == failed[0].sentence_id)
+    return EngineError(
+        f"chapter {chapter_index}: {len(failed)} sentence(s) have no audio; first: {first.id} "
+        f"({first.source or 'no source'}), voice {first.voice!r}: {failed[0].error}",
+        field=f"voices.{first.voice}",
+        fix=f"fix the engine of voice {first.voice!r} (see the error), or declare "
+            f"`fallback = \"OTHER_VOICE\"` under [voices.{first.voice}] and render with --allow-fallback")
+
+
+def engines_text(report: RenderReport) -> str:
+    """``piper-en 1.8.0`` (several joined by ", "; "no engine" when nothing was spoken)."""
+    return ", ".join(f"{engine} {version}" for engine, version in report.engine_versions) or "no engine"
 
 
 def probe_is_local() -> bool:
@@ -117,8 +147,13 @@ def cache_probe_task(project_path: str, batches: dict[int, list[tuple[Sentence, 
     task. After a one-sentence edit the other batches' tasks were most of the synthesis phase."""
     project = _project(project_path)
     resolver, store = VoiceResolver.from_project(project, draft=draft), render_store(project)
-    return {index: [cached_report(b, resolver, store, draft=draft) for b in chapter_batches]
-            for index, chapter_batches in batches.items()}
+    probed = {index: [cached_report(b, resolver, store, draft=draft) for b in chapter_batches]
+              for index, chapter_batches in batches.items()}
+    found = [len(b) for i, bs in batches.items() for b, r in zip(bs, probed[i]) if r is not None]
+    n_batches = sum(map(len, batches.values()))
+    progress.info("render cache: %d of %d batches fully cached (%d of %d sentences), %d to synthesize", len(found),
+                  n_batches, sum(found), sum(len(b) for bs in batches.values() for b in bs), n_batches - len(found))
+    return probed
 
 
 @task(name="export-m4b", cache_policy=NO_CACHE, persist_result=False)
@@ -132,7 +167,10 @@ def export_book_task(project_path: str, plan: Plan, outputs: list[ChapterOutput]
 
     chapters = [(o.title, chapter_aac(project, o.index)) for o in outputs]
     out = project.build_dir / "masters" / f"{slugify(plan.title, project.name)}.m4b"
-    mux_m4b(chapters, out, title=plan.title, author=plan.author, cover=project.cover)
+    meta, cover = book_metadata(project), project_cover(project)
+    for note in meta.notes + (cover.warnings if cover is not None else ("no cover: add cover.jpg",)):
+        progress.warning("book tags: %s", note, extra={"lector": {"event": "summary"}})
+    mux_m4b(chapters, out, title=meta.title, author=meta.author, tags=TrackTags(meta, meta.title, cover=cover))
     used = {p for _, p in chapters}
     for stale in (project.build_dir / "aac").glob("*.aac"):      # AACs of masters no longer in the book
         if stale not in used:
@@ -153,7 +191,8 @@ def qc_report_lock(build_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-@task(name="qc", cache_policy=NO_CACHE, persist_result=False)
+@task(name="qc", cache_policy=NO_CACHE, persist_result=False,
+      task_run_name=chapter_run_name("qc"))
 def qc_task(project_path: str, chapter_index: int) -> dict:
     """run_qc() of one mastered chapter (signal, voice consistency, ASR round-trip, profile),
     merged into build/qc.json; returns the chapter's QC summary. Flags are recorded, never raised;
@@ -172,7 +211,8 @@ def qc_task(project_path: str, chapter_index: int) -> dict:
     return summary
 
 
-@task(name="qc-takes", cache_policy=NO_CACHE, persist_result=False)
+@task(name="qc-takes", cache_policy=NO_CACHE, persist_result=False,
+      task_run_name=chapter_run_name("qc-takes"))
 def qc_takes_task(project_path: str, chapter: Chapter, reports: list[RenderReport]) -> int:
     """measure_takes(): the chapter's takes QC-measured right after synthesis (beside the master and
     the exports), so the chapter's qc task only assembles and scores. Returns the takes measured."""
@@ -199,13 +239,38 @@ def bundle_task(project_path: str) -> str:
 
 @task(name="manifest", cache_policy=NO_CACHE, persist_result=False)
 def manifest_task(project_path: str, plan_hash: str, outputs: list[ChapterOutput],
-                  book_files: tuple[str, ...], counts: tuple[int, int]) -> str:
-    """build_manifest() + write_manifest(): build/manifest.json."""
+                  book_files: tuple[str, ...], counts: tuple[int, int], allow_fallback: bool = False,
+                  sources: dict[int, str] | None = None, warnings: tuple[PlanWarning, ...] = ()) -> str:
+    """build_manifest() + write_manifest(): build/manifest.json, with the book's metadata, cover,
+    retail rules (also into build/qc.json), the plan's warnings (what was dropped, joined, skipped
+    or changed) and every file's URL at the publish target.
+    ``sources``: chapter index -> the file it came from (credits chapters are told by it)."""
     project = _project(project_path)
     target = resolve_target(project)
+    book = _book_sections(project, outputs, sources or {})      # first: it adds to qc.json's summary
     manifest = mf.build_manifest(project, plan_hash=plan_hash, chapters=outputs, book_files=book_files,
-                                 counts=counts, publish_url=target.url if target.kind == "s3" else None)
+                                 counts=counts, allow_fallback=allow_fallback)
+    manifest.update(book)
+    manifest["plan_warnings"] = mf.plan_warnings(warnings)
+    mf.add_urls(manifest, target)
     return str(mf.write_manifest(project.build_dir, manifest))
+
+
+def _book_sections(project: Project, outputs: list[ChapterOutput], sources: dict[int, str]) -> dict:
+    """The manifest's metadata / cover / retail fields; failing retail rules are logged as warnings
+    and, when QC ran (build/qc.json exists), written to its ``book`` list."""
+    cfg, cover = project.config.output, project_cover(project)
+    parts = tuple(BookPart(o.index, o.title, sources.get(o.index, ""), o.duration_s)
+                  for o in sorted(outputs, key=lambda o: o.index))
+    checks = book_checks(cfg.profile, Delivery(parts, tuple(cfg.formats), cfg.mp3_kbps, cfg.sample_rate, cover))
+    if (project.build_dir / "qc.json").is_file():
+        with qc_report_lock(project.build_dir):
+            set_book_checks(project.build_dir / "qc.json", project.name, checks)
+    for check in checks:
+        if not check.ok:
+            progress.warning("retail rule %s failed: %s", check.rule, check.detail,
+                             extra={"lector": {"event": "summary"}})     # the CLI prints it in its summary
+    return mf.book_sections(book_metadata(project), cover, checks, cfg.profile)
 
 
 @task(name="publish", cache_policy=NO_CACHE, persist_result=False)

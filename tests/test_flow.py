@@ -44,8 +44,13 @@ def test_produce_book_outputs_and_manifest(tiny_project):
         assert len(data) == entry["size_bytes"]
     store = root / "build" / "object-store" / "lector" / "audiobooks" / "tiny" / "1"
     assert summary["published"] == str(store) + "/"
-    assert (store / "manifest.json").read_bytes() == (root / "build" / "manifest.json").read_bytes()
-    assert (store / "masters" / "tiny-book.m4b").read_bytes() == (masters / "tiny-book.m4b").read_bytes()
+    # the published manifest is the build's plus each file's content-addressed key (flows.publish)
+    published = json.loads((store / "manifest.json").read_text())
+    assert [{k: v for k, v in e.items() if k not in ("key", "verified_by")} for e in published["files"]] \
+        == manifest["files"]
+    m4b = next(e for e in published["files"] if e["path"] == "masters/tiny-book.m4b")
+    assert m4b["key"] == f"objects/{m4b['sha256']}/masters/tiny-book.m4b"
+    assert (store / m4b["key"]).read_bytes() == (masters / "tiny-book.m4b").read_bytes()
 
 
 def test_m4b_has_chapter_marks_and_cover_and_mp3_is_cbr_192k(tiny_project):
@@ -69,7 +74,7 @@ def test_m4b_has_chapter_marks_and_cover_and_mp3_is_cbr_192k(tiny_project):
     assert str(mp3.tags["TIT2"]) == "Two"
     assert str(mp3.tags["TPE1"]) == "Test Author"
     assert str(mp3.tags["TALB"]) == "Tiny Book"
-    assert str(mp3.tags["TRCK"]) == "2"
+    assert str(mp3.tags["TRCK"]) == "2/2"                         # n/N (issue 16)
     vtt = (masters / "01-one.vtt").read_text()
     assert vtt.startswith("WEBVTT\n\n1\n00:00:00.")
     assert "The second one follows." in vtt
@@ -147,11 +152,17 @@ def test_cli_render_prints_counts_progress_and_masters(tiny_project, capsys):
     out, err = capsys.readouterr()
     assert out.splitlines()[:2] == ["tiny: chapters [2] — synthesized 3, cached 0",
                                     f"masters: {root / 'build' / 'masters'}"]
-    assert "lector: chapter 2: 2 sentences (synthesized 2, cached 0)" in err
-    assert "lector: chapter 2 mastered: " in err
+    # not a terminal: one line per chapter, no per-batch detail (that is --verbose)
+    chapter_lines = [line for line in err.splitlines() if line.startswith("lector: chapter")]
+    assert len(chapter_lines) == 1
+    assert chapter_lines[0].startswith("lector: chapter 1/1 done: 02 Two (") and chapter_lines[0].endswith(" s)")
+    assert not any(line.startswith("lector: render ch02") for line in err.splitlines())
     assert not (root / "build" / "object-store").exists()
-    assert lector(["render", str(root), "--chapters", "1,2", "--no-publish"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "tiny: chapters [1, 2] — synthesized 3, cached 3"
+    assert lector(["render", str(root), "--chapters", "1,2", "--no-publish", "--verbose"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == "tiny: chapters [1, 2] — synthesized 3, cached 3"
+    assert any(line.startswith("lector: render ch01 One") for line in err.splitlines())
+    assert "lector: chapter 1 mastered: " in err
 
 
 def test_cli_errors_are_one_line_without_starting_a_flow(tmp_path, capsys):
@@ -162,3 +173,17 @@ def test_cli_errors_are_one_line_without_starting_a_flow(tmp_path, capsys):
     assert lector(["demo", "--projects", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("lector: error: ")
     assert lector(["render", str(tmp_path), "--chapters", "1,x"]) == 2
+
+
+def test_plan_warnings_reach_the_manifest_and_the_cli_summary(tiny_project, capsys):
+    """What the plan joined or turned into a pause is said by the render, not only by `lector plan`."""
+    root = tiny_project()
+    md = root / "manuscript" / "02.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\n* * *\n\nThe end came at last.\n", encoding="utf-8")
+    assert lector(["render", str(root), "--no-publish"]) == 0
+    out = capsys.readouterr().out
+    manifest = json.loads((root / "build" / "manifest.json").read_text())
+    assert manifest["plan_warnings"]["counts"] == {"pause": 1}
+    [item] = manifest["plan_warnings"]["items"]
+    assert (item["kind"], item["source"]) == ("pause", "manuscript/02.md:5")
+    assert f"plan warnings: 1 (pause 1) — `lector proof tiny` lists each; also in manifest.json plan_warnings" in out

@@ -136,29 +136,45 @@ def test_failed_batch_retried_one_by_one_unless_unreachable(tmp_path):
     assert factory.engines["bad"].batches == [["s000", "s001", "s002"]]
 
 
-def test_embedded_fallback_by_language_then_total_failure(tmp_path):
+def test_no_implicit_fallback_without_a_declared_one(tmp_path):
+    """A voice without ``fallback`` is never spoken by another engine (no embedded voice, no espeak):
+    the sentence has no audio and carries the engine's error."""
     factory = Factory(bad=ToneEngine("bad", mode="raise"))
     resolver = _resolver(factory, hero=ResolvedVoice("hero", "bad", "any", "zh"))
     report = render_sentences([_sentence(0, voice="hero", lang="zh")], resolver, LocalStore(tmp_path))
-    assert report.results[0].engine_id == "fastspeech2-zh"
-    assert report.results[0].voice == "baker"
-    assert report.results[0].fallback_from == "hero"
-    factory = Factory(**{k: ToneEngine(k, mode="raise") for k in ("bad", "piper-en", "espeak-draft")})
-    resolver = _resolver(factory, hero=ResolvedVoice("hero", "bad", "any", "en"))
+    r = report.results[0]
+    assert (r.cache_key, r.engine_id, r.sample_rate, r.duration_s, r.synthesized) == ("", "", 0, 0.0, False)
+    assert r.error == "bad: bad exploded — fix: none"
+    assert report.failed == ("s000",)
+    assert report.fallbacks == ()
+    assert factory.calls == ["bad"]
+
+
+def test_declared_chain_then_total_failure(tmp_path):
+    factory = Factory(**{k: ToneEngine(k, mode="raise") for k in ("bad", "worse")})
+    resolver = _resolver(factory, hero=ResolvedVoice("hero", "bad", "any", "en", fallback="backup"),
+                         backup=ResolvedVoice("backup", "worse", "any", "en"))
     report = render_sentences([_sentence(0, voice="hero")], resolver, LocalStore(tmp_path / "x"))
     r = report.results[0]
     assert (r.cache_key, r.sample_rate, r.duration_s, r.synthesized) == ("", 0, 0.0, False)
-    assert r.error == "bad: bad exploded — fix: none; piper-en: piper-en exploded — fix: none; " \
-                      "espeak-draft: espeak-draft exploded — fix: none"
+    assert r.error == "bad: bad exploded — fix: none; worse: worse exploded — fix: none"
     assert report.failed == ("s000",)
-    assert (report.synthesized, report.cached) == (0, 0)
+    assert sorted(factory.calls) == ["bad", "worse"]
 
 
-def test_unknown_cast_voice_uses_embedded_fallback(tmp_path):
+def test_unknown_cast_voice_has_no_fallback(tmp_path):
     report = render_sentences([_sentence(0, voice="ghost")], _resolver(Factory()), LocalStore(tmp_path))
-    assert report.results[0].engine_id == "piper-en"
-    assert report.results[0].fallback_from == "ghost"
-    assert "unknown cast voice 'ghost'" in report.results[0].error
+    r = report.results[0]
+    assert (r.cache_key, r.engine_id) == ("", "")
+    assert r.error == "[voices.ghost]: unknown cast voice 'ghost' — fix: use one of: narrator"
+    assert report.failed == ("s000",)
+
+
+def test_draft_render_has_no_fallback_chain():
+    resolver = _resolver(Factory(), hero=ResolvedVoice("hero", "bad", "any", "en", fallback="narrator"))
+    assert resolver.fallbacks("hero", "en") == (ResolvedVoice("narrator", "main", "any", "en"),)
+    assert resolver.as_draft().fallbacks("hero", "en") == ()
+    assert resolver.fallbacks("narrator", "en") == ()
 
 
 def test_killed_render_keeps_finished_sentences(tmp_path):

@@ -82,3 +82,21 @@ class CacheError(LectorError, RuntimeError):
 
 class PublishError(LectorError, RuntimeError):
     """Uploading or verifying published objects failed."""
+
+
+class ProjectBusy(LectorError, RuntimeError):
+    """Another render (or review-app edit) holds the project's lock (tts_engine.lock)."""
+
+
+class FallbackUsed(EngineError):
+    """A render spoke sentences with a cast voice's declared fallback and fallbacks were not allowed
+    (``lector render --allow-fallback``): the masters are written, nothing is published."""
+
+
+def did_you_mean(value: str, choices) -> str:
+    """' (did you mean 'x'?)' for the closest of ``choices`` (difflib), or '' when none is close:
+    appended to the message of an error about a misspelt key, voice, emotion or engine."""
+    import difflib
+
+    close = difflib.get_close_matches(str(value), sorted(str(c) for c in choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

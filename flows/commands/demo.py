@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import print_summary, quiet_prefect, show_progress
+from ._common import print_summary, quiet_prefect, show_progress, start_prefect_api
 
 PROJECTS = Path(__file__).resolve().parents[2] / "projects"
 DEMOS = ("demo-zh", "demo-en")
@@ -16,20 +16,25 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    quiet_prefect()
-    show_progress()
+    quiet_prefect(args)
     from tts_engine.errors import ConfigError
-
-    from ..produce import run_book
 
     root = Path(args.projects)
     missing = [name for name in DEMOS if not (root / name / "project.toml").is_file()]
     if missing:
         raise ConfigError(f"demo project(s) missing: {', '.join(missing)}", file=root,
                           fix="run `lector demo` from a full checkout of the repository")
+    api = start_prefect_api()               # starts while the flows are imported
+    view = show_progress(args)
+    from ..produce import run_book
+
+    api.wait()
     for name in DEMOS:
         summary = run_book(str(root / name), publish=True)
+        view.close()
         print_summary(summary)
+        view = show_progress(args)
+    view.close()
     print("listen: open the .m4b / .mp3 files above; the object store copy is under each project's "
           "build/object-store/")
     return 0

@@ -1,6 +1,9 @@
 """`lector deploy PROJECT [--work-pool cpu|gpu] [--serve]`: register the project's deployments."""
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 from ._common import quiet_prefect
 
 
@@ -9,11 +12,12 @@ def register(sub) -> None:
     p.add_argument("project", help="project folder (holds project.toml)")
     p.add_argument("--work-pool", help="run through a work pool (cpu, gpu) instead of a served runner")
     p.add_argument("--serve", action="store_true", help="then serve them here until Ctrl-C")
+    p.add_argument("--json", action="store_true", help="print the registered deployments as JSON")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    quiet_prefect()
+    quiet_prefect(args)
     from prefect.settings import get_current_settings
 
     from tts_engine.errors import ConfigError
@@ -24,7 +28,13 @@ def run(args) -> int:
     if not api and not args.serve:
         raise ConfigError("no Prefect API to register with (PREFECT_API_URL is unset)", field="PREFECT_API_URL",
                           fix="run `prefect server start`, then `export PREFECT_API_URL=http://127.0.0.1:4200/api`")
-    for dep in deploy_project(args.project, work_pool=args.work_pool):
+    deployed = deploy_project(args.project, work_pool=args.work_pool)
+    if args.json:
+        print(json.dumps([asdict(d) for d in deployed], indent=2))
+        if args.serve:
+            serve_project(args.project)
+        return 0
+    for dep in deployed:
         when = f"cron '{dep.cron}' ({dep.timezone})" if dep.cron else "no schedule (run it from the UI)"
         print(f"deployment {dep.name}: {when}")
     if api:

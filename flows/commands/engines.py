@@ -4,9 +4,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from tts_engine.engines.registry import get_engine, list_engines
-from tts_engine.errors import LectorError
-
 
 def register(sub) -> None:
     p = sub.add_parser("engines", help="list engines, voices and capabilities")
@@ -18,6 +15,9 @@ def register(sub) -> None:
 
 def describe(engine_id: str, options=None) -> dict:
     """{"id", "available", "capabilities", "voices"} or {"id", "available": False, "error"}."""
+    from tts_engine.engines.registry import get_engine
+    from tts_engine.errors import LectorError
+
     try:
         engine = get_engine(engine_id, options)
     except LectorError as exc:
@@ -27,6 +27,12 @@ def describe(engine_id: str, options=None) -> dict:
 
 
 def run(args) -> int:
+    from tts_engine.engines.registry import known_engines, list_engines
+    from tts_engine.errors import EngineError, did_you_mean
+
+    if args.engine and args.engine not in known_engines():
+        raise EngineError(f"unknown engine {args.engine!r}{did_you_mean(args.engine, known_engines())}",
+                          field="--engine", fix=f"use one of: {', '.join(known_engines())}")
     options = {}
     if args.project:
         from tts_engine.project import load_project

@@ -4,11 +4,13 @@ mastered blocks, AACs and QC records in build/ that the current plan and masters
 from __future__ import annotations
 
 import argparse
+import json
 import os
+from dataclasses import asdict
 
 from tts_engine.errors import ConfigError
 
-from ..tasks import CACHE_URL_ENV
+CACHE_URL_ENV = "LECTOR_CACHE_URL"      # = flows.tasks.CACHE_URL_ENV (not imported: gc runs no flow, needs no prefect)
 
 
 def register(sub) -> None:
@@ -19,6 +21,7 @@ def register(sub) -> None:
                    help="also remove earlier takes the review app keeps for comparing and restoring")
     p.add_argument("--min-age-minutes", type=float, default=10.0,
                    help="keep files written more recently than this (a render may be running; default 10)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 
 
@@ -40,6 +43,12 @@ def run(args: argparse.Namespace) -> int:
     report = prune_build(project, plan, keep_keys=history, min_age_s=60 * args.min_age_minutes,
                          dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
+    if args.json:
+        print(json.dumps({"dry_run": args.dry_run, "freed_bytes": report.freed_bytes,
+                          "areas": [asdict(a) for a in report.areas],
+                          "removed": [str(p.relative_to(project.build_dir)) for p in report.removed],
+                          "shared_cache_not_pruned": bool(os.environ.get(CACHE_URL_ENV, "").strip())}, indent=2))
+        return 0
     for area in report.areas:
         if area.skipped:
             print(f"{area.name}: kept all {area.kept} files: {area.skipped}")

@@ -35,7 +35,8 @@ def register(sub) -> None:
 
 def project_toml(title: str, lang: str) -> str:
     title = title.replace("\\", "\\\\").replace('"', '\\"')
-    return (f'[book]\ntitle = "{title}"\nauthor = "Unknown"\nlanguage = "{lang}"\nnarrator = "narrator"\n\n'
+    return (f'[book]\ntitle = "{title}"\n# author = "..."    (unset: the EPUB\'s dc:creator)\nlanguage = "{lang}"\n'
+            'narrator = "narrator"\n\n'
             f'{_VOICES[lang]}\n[pauses]\nsentence_ms = 450\nparagraph_ms = 900\n\n'
             '[output]\nprofile = "acx"\nformats = ["flac", "mp3", "m4b", "vtt"]\n')
 

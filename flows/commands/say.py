@@ -8,13 +8,12 @@ give a byte-identical file across processes.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:                 # imported in the functions: `lector --help` loads no numpy or engines
+    import numpy as np
 
-from tts_engine.engines.base import SynthRequest
-from tts_engine.engines.registry import get_engine
-from tts_engine.errors import AudioError
-from tts_engine.model import Span, Token
+    from tts_engine.model import Span
 
 DEFAULT_ENGINE = {"zh": "fastspeech2-zh", "en": "piper-en"}
 PAUSE_MS = 400
@@ -36,6 +35,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    import numpy as np
+
+    from tts_engine.engines.base import SynthRequest
+    from tts_engine.engines.registry import get_engine
+    from tts_engine.errors import AudioError
+
     project = None
     if args.project:
         from tts_engine.project import load_project
@@ -108,7 +113,9 @@ def _pronouncer(project_root: Path | None):
 
 
 def _span(run: str, lang: str, pron) -> Span:
-    tokens: tuple[Token, ...] = ()
+    from tts_engine.model import Span
+
+    tokens: tuple = ()
     spoken = run
     if pron is not None and lang in ("zh", "en"):
         spoken = pron.substitute(run, lang)
@@ -117,6 +124,7 @@ def _span(run: str, lang: str, pron) -> Span:
 
 
 def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
+    import numpy as np
     import soundfile as sf
 
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,8 +8,6 @@ value, the limit and the fix.
 from __future__ import annotations
 
 from tts_engine.errors import ConfigError
-from tts_engine.project import load_project
-from tts_engine.voices.store import CLONING_ENGINES, add_clip, cast_engine, list_voices, voices_dir
 
 
 def register(sub) -> None:
@@ -20,8 +18,9 @@ def register(sub) -> None:
     a.add_argument("name", help="voice name (folder under PROJECT/voices)")
     a.add_argument("clip", help="reference clip (WAV/FLAC, 3–30 s, 5–10 s recommended)")
     a.add_argument("--transcript", required=True, help="exact words spoken in the clip")
-    a.add_argument("--engine", choices=CLONING_ENGINES, default=None,
-                   help="engine that speaks the voice (default: the cast's, else gpt-sovits)")
+    a.add_argument("--engine", default=None,
+                   help="engine that speaks the voice: gpt-sovits, cosyvoice or openai-speech "
+                        "(default: the cast's, else gpt-sovits)")
     a.add_argument("--lang", default=None, help="language of the clip (default: the book's)")
     a.add_argument("--emotion", default="neutral", help="emotion this clip carries")
     a.set_defaults(func=run_add)
@@ -31,9 +30,18 @@ def register(sub) -> None:
 
 
 def run_add(args) -> int:
+    from tts_engine.errors import did_you_mean
+    from tts_engine.project import load_project
+    from tts_engine.voices.store import CLONING_ENGINES, add_clip, cast_engine, voices_dir
+
     project = load_project(args.project)
+    if args.engine is not None and args.engine not in CLONING_ENGINES:
+        raise ConfigError(f"engine {args.engine!r} does not speak reference-clip voices"
+                          f"{did_you_mean(args.engine, CLONING_ENGINES)}", field="--engine",
+                          fix=f"use one of: {', '.join(CLONING_ENGINES)}")
     if args.emotion not in project.config.emotions:
-        raise ConfigError(f"emotion {args.emotion!r} is not one of the project's emotions",
+        raise ConfigError(f"emotion {args.emotion!r} is not one of the project's emotions"
+                          f"{did_you_mean(args.emotion, project.config.emotions)}",
                           field="--emotion", fix=f"use one of {list(project.config.emotions)}")
     result = add_clip(voices_dir(project.root), args.name, args.clip, args.transcript,
                       engine=args.engine or cast_engine(project, args.name),
@@ -48,6 +56,9 @@ def run_add(args) -> int:
 
 
 def run_list(args) -> int:
+    from tts_engine.project import load_project
+    from tts_engine.voices.store import list_voices, voices_dir
+
     project = load_project(args.project)
     voices = list_voices(voices_dir(project.root))
     if not voices:

@@ -123,6 +123,7 @@ class FastSpeech2Zh:
         max_chars=100, emotions=DEFAULT_EMOTIONS, emotion_method="prosody-ratios",
         accepts_phonemes=True, seedable=True, batchable=False, device="cpu",
     )
+    span_languages = ("zh", "en")     # an en run inside a zh sentence is accepted (_add_span)
 
     def __init__(self, options: EngineOptions | None = None) -> None:
         self.options = options or EngineOptions()

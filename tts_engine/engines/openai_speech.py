@@ -33,6 +33,7 @@ INSTRUCTIONS = {"happy": "Speak in a happy, upbeat tone.", "sad": "Speak in a sa
 class OpenAISpeechEngine(RemoteEngine):
     ENGINE_ID = "openai-speech"
     DEFAULT_SAMPLE_RATE = 24000
+    open_voices = True        # any of the server's own voice ids is accepted (castcheck skips the list)
 
     @property
     def model(self) -> str:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-import tempfile
 import threading
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..errors import EngineError, EngineUnavailable, VoiceError
+from ..errors import EngineError, EngineUnavailable, VoiceError, did_you_mean
+from ..fsutil import atomic_write_bytes
 from ..hashing import sha256_file
 from ..project import EngineOptions
 from .base import Capabilities, Engine, SynthRequest, VoiceInfo
@@ -78,11 +78,16 @@ def list_engines() -> tuple[str, ...]:
     return tuple(ok)
 
 
+def known_engines() -> tuple[str, ...]:
+    """Ids of every registered engine (built in or by entry point), sorted; nothing is imported."""
+    return tuple(sorted(_targets()))
+
+
 def engine_class(engine_id: str) -> type:
-    """The class registered as ``engine_id``; EngineError listing known ids if unknown."""
+    """The class registered as ``engine_id``; EngineError listing known ids (and the closest) if unknown."""
     targets = _targets()
     if engine_id not in targets:
-        raise EngineError(f"unknown engine {engine_id!r}", field="engine",
+        raise EngineError(f"unknown engine {engine_id!r}{did_you_mean(engine_id, targets)}", field="engine",
                           fix=f"use one of: {', '.join(list_engines())}")
     return _load(engine_id, targets[engine_id])
 
@@ -133,10 +138,7 @@ def cached_model(source: Path, tag: str, suffix: str, build: Callable[[bytes], b
     data = build(source.read_bytes())
     out_dir.mkdir(parents=True, exist_ok=True)
     for path, payload in ((out, data), (side, hashlib.sha256(data).hexdigest().encode())):
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
+        atomic_write_bytes(path, payload)       # the umask's mode (fsutil), not mkstemp's 0600
     return out
 
 
@@ -145,7 +147,8 @@ def resolve_voice(caps: Capabilities, voices: Sequence[VoiceInfo], voice: str, d
     voice_id = default if voice == "default" else voice
     allowed = [v.voice_id for v in voices]
     if voice_id not in allowed:
-        raise VoiceError(f"unknown voice {voice!r} for engine {caps.engine_id}", field="voice",
+        raise VoiceError(f"unknown voice {voice!r} for engine {caps.engine_id}{did_you_mean(voice, allowed)}",
+                         field="voice",
                          fix=f"use one of: default, {', '.join(allowed)}")
     return voice_id
 

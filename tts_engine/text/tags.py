@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import TagError
+from ..errors import TagError, did_you_mean
 from ..ingest.raw import Style
 
 TAG_KINDS = ("emotion", "voice", "pause", "seed")
@@ -82,7 +82,7 @@ def parse_tag(body: str, *, file: str | Path, line: int, column: int, vocab: Voc
         return _emotion(rest, body, where, column, vocab)
     if kind == "voice":
         if rest not in vocab.voices:
-            raise TagError(f"unknown voice {rest!r} in [[{body}]]", **where,
+            raise TagError(f"unknown voice {rest!r} in [[{body}]]{did_you_mean(rest, vocab.voices)}", **where,
                            fix=f"use one of: {', '.join(vocab.voices)} (or add [voices.{rest}] to project.toml)")
         return Tag("voice", value=rest, line=line, column=column)
     if kind == "pause":
@@ -97,7 +97,7 @@ def _emotion(rest: str, body: str, where: dict, column: int, vocab: Vocabulary) 
     name, _, degree_text = rest.partition(":")
     name = name.strip()
     if name not in vocab.emotions:
-        raise TagError(f"unknown emotion {name!r} in [[{body}]]", **where,
+        raise TagError(f"unknown emotion {name!r} in [[{body}]]{did_you_mean(name, vocab.emotions)}", **where,
                        fix=f"use one of: {', '.join(vocab.emotions)} (or add it to emotions in project.toml)")
     degree = None
     if degree_text:
