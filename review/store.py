@@ -73,6 +73,22 @@ class Job:
     finished_at: float | None
 
 
+def state_path(project_root: str | Path) -> Path:
+    """The review app's SQLite file: decisions (ReviewStore) and take history (review.takes)."""
+    return Path(project_root) / "build" / "review" / "state.sqlite"
+
+
+@contextmanager
+def connect(path: Path):
+    """One transaction on ``path``, committed on success, the connection always closed."""
+    db = sqlite3.connect(path, timeout=10)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()
+
+
 class ReviewStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -83,16 +99,10 @@ class ReviewStore:
 
     @classmethod
     def for_project(cls, project_root: str | Path) -> "ReviewStore":
-        return cls(Path(project_root) / "build" / "review" / "state.sqlite")
+        return cls(state_path(project_root))
 
-    @contextmanager
     def _db(self):
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+        return connect(self.path)
 
     # -- decisions ----------------------------------------------------------------------------
     def _upsert(self, db, sentence_id: str, chapter: int, **fields) -> None:

@@ -9,11 +9,11 @@ that was replaced (state that is true). ``chapter_approvals``: who approved a ch
 """
 from __future__ import annotations
 
-import sqlite3
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from .store import connect, state_path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS take_history (
@@ -67,16 +67,10 @@ class TakeHistory:
 
     @classmethod
     def for_project(cls, project_root: str | Path) -> "TakeHistory":
-        return cls(Path(project_root) / "build" / "review" / "state.sqlite")
+        return cls(state_path(project_root))
 
-    @contextmanager
     def _db(self):
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+        return connect(self.path)
 
     # -- lineage ----------------------------------------------------------------------------------
     def root_of(self, sentence_id: str) -> str:
