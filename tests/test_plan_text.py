@@ -9,19 +9,11 @@ from tests.test_project import StubPronouncer, make_project
 from tts_engine.errors import ManuscriptError
 from tts_engine.model import PlanWarning
 from tts_engine.plan_text import char_script, speakable
+from tests.epub_kit import EN_TOML
 from tts_engine.planner import build_plan
 from tts_engine.project import load_project
 
-EN = """[book]
-title = "T"
-language = "en"
-narrator = "narrator"
-
-[voices.narrator]
-engine = "espeak-draft"
-voice = "en-us"
-lang = "en"
-"""
+EN = EN_TOML
 IT_VOICE = '\n[voices.italiano]\nengine = "espeak-draft"\nvoice = "it"\nlang = "it"\n'
 SKIP = '\n[manuscript]\nunreadable = "skip"\n'
 SRC = "manuscript/01.md"

@@ -7,21 +7,12 @@ from flows.cli import main
 from tests.test_project import StubPronouncer, make_project
 from tts_engine.model import PlanWarning
 from tts_engine.planner import build_plan
+from tests.epub_kit import EN_TOML
 from tts_engine.project import load_project
 from tts_engine.proof import ProofChange, ProofChapter, build_proof, proof_to_html, write_proof
 from tts_engine.render import RenderResult, describe_failures
 
-EN = """[book]
-title = "Proofed"
-author = "A. Writer"
-language = "en"
-narrator = "narrator"
-
-[voices.narrator]
-engine = "espeak-draft"
-voice = "en-us"
-lang = "en"
-"""
+EN = EN_TOML.replace("The Test Book", "Proofed").replace("Ann Author", "A. Writer")
 TEXT = "---\ntitle: One\n---\n\nIt has 3 cats.\n\n* * *\n\nThe end.\n"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tts_engine.plan_text import speakable
+from tests.epub_kit import EN_TOML
 from tts_engine.planner import build_plan
 from tts_engine.project import load_project
 from tts_engine.render import VoiceResolver, build_request, invalid_audio
@@ -20,17 +21,7 @@ from tts_engine.render import VoiceResolver, build_request, invalid_audio
 BOOKS = Path(os.environ.get("LECTOR_BOOKS") or Path(__file__).resolve().parents[2] / "shared" / "data" / "books")
 EPUBS = sorted(BOOKS.glob("*.epub")) if BOOKS.is_dir() else []
 
-PROJECT_TOML = """[book]
-title = "{title}"
-author = "x"
-language = "en"
-narrator = "narrator"
-
-[voices.narrator]
-engine = "espeak-draft"
-voice = "en-us"
-lang = "en"
-"""
+PROJECT_TOML = EN_TOML.replace("The Test Book", "{title}")
 
 
 def _project(tmp_path: Path, epub: Path):
