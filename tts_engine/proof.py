@@ -13,13 +13,13 @@ import html
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .fsutil import atomic_write_text
 from .model import Chapter, Plan, PlanWarning, Sentence
 from .text.segment import is_han
 
@@ -180,22 +180,10 @@ def proof_to_html(proof: Proof) -> str:
     return "\n".join(out) + "\n"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_proof(proof: Proof, build_dir: str | os.PathLike) -> tuple[Path, Path]:
     """Write ``proof.json`` and ``proof.html`` into ``build_dir``; returns their paths."""
     folder = Path(build_dir)
     json_path, html_path = folder / "proof.json", folder / "proof.html"
-    _atomic_write(json_path, proof_to_json(proof) + "\n")
-    _atomic_write(html_path, proof_to_html(proof))
+    atomic_write_text(json_path, proof_to_json(proof) + "\n")
+    atomic_write_text(html_path, proof_to_html(proof))
     return json_path, html_path
