@@ -37,7 +37,7 @@ from ..project import PauseSettings
 from .blockcodec import CODEC_VERSION, encode_block, frame_samples, holds_frames
 from .export import ffmpeg_exe
 from .flacsplice import FRAME as FLAC_FRAME
-from .flacsplice import INT24, STREAM_HEADER, block_file_bytes, pcm24_words, write_spliced
+from .flacsplice import INT24, STREAM_HEADER, block_file_bytes, pcm24_words, retag, write_spliced
 from .flacsplice import encode_block as encode_flac_block
 from .io import atomic_path, atomic_write_bytes
 from .master import Recipe, check_profile, level_inside, master_chapter, replay
@@ -162,8 +162,10 @@ def _master_afresh(plans: Sequence[BlockPlan], store: Store, pauses: PauseSettin
     if missing:
         return _nothing(missing)
     starts, timeline = place_blocks([p.size for p in pieces], locals_, sample_rate)
-    result = master_chapter(np.concatenate(pieces), sample_rate, profile, in_place=True,
+    whole = _join_releasing(pieces)   # one copy of the chapter while it is mastered, not two
+    result = master_chapter(whole, sample_rate, profile, in_place=True,
                             bounds=starts if block_dir is not None else ())
+    del whole
     x = quantize24(result.audio)
     if block_dir is None:
         return AssembledChapter(result.recipe, result.gain_db, result.measurements, result.violations,
@@ -175,6 +177,19 @@ def _master_afresh(plans: Sequence[BlockPlan], store: Store, pauses: PauseSettin
     m = combine_stats(stats, sample_rate)
     return AssembledChapter(result.recipe, result.gain_db, m, check_profile(m, profile), result.notes,
                             timeline, blocks, (), len(plans), False, sample_rate)
+
+
+def _join_releasing(pieces: list[np.ndarray]) -> np.ndarray:
+    """np.concatenate(pieces), dropping each piece once copied: the joined array's pages become
+    resident as they are filled while the pieces' go back, so the chapter is never held twice."""
+    whole = np.empty(sum(p.size for p in pieces), np.float32)
+    at = 0
+    for i, piece in enumerate(pieces):
+        whole[at:at + piece.size] = piece
+        at += piece.size
+        pieces[i] = None
+    pieces.clear()
+    return whole
 
 
 def block_path(block_dir: Path, key: str, recipe_key: str) -> Path:
@@ -208,16 +223,18 @@ def chapter_audio(block_dir: Path, blocks: Sequence[MasteredBlock]) -> list[np.n
 
 
 def write_chapter_flac(path: str | Path, block_dir: Path, blocks: Sequence[MasteredBlock],
-                       sample_rate: int) -> Path:
+                       sample_rate: int, metadata: bytes = b"") -> Path:
     """The chapter's 24-bit FLAC spliced from its blocks' stored frames (flacsplice.py: nothing is
-    encoded); a block whose frames are not usable is decoded and the chapter encoded instead."""
+    encoded); a block whose frames are not usable is decoded and the chapter encoded instead.
+    ``metadata``: FLAC metadata blocks (the tags) after STREAMINFO."""
     parts = []
     for block in blocks:
         got = _block_frames(block_dir, block)
         if got is None:
-            return write_master_flac(path, chapter_audio(block_dir, blocks), sample_rate)
+            out = write_master_flac(path, chapter_audio(block_dir, blocks), sample_rate)
+            return retag(out, metadata) if metadata else out
         parts.append((*got, block.start_sample))
-    return write_spliced(path, parts, sample_rate)
+    return write_spliced(path, parts, sample_rate, metadata)
 
 
 def _block_frames(block_dir: Path, block: MasteredBlock) -> tuple[bytes, list[int], list[int]] | None:
@@ -306,7 +323,7 @@ class _BlockMemo:
                 self.size -= old.nbytes
 
 
-_BLOCKS = _BlockMemo(int(os.environ.get("LECTOR_BLOCK_MEMORY_MB", "512")) << 20)
+_BLOCKS = _BlockMemo(int(os.environ.get("LECTOR_BLOCK_MEMORY_MB", "64")) << 20)
 
 
 # -- block-wise MP3 / AAC ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from .cache import QCCache, audio_digest, profile_key
 from .checks import (DEFAULT_THRESHOLDS, SignalStats, Thresholds, chapter_s_per_unit, loudness_flag,
                      signal_flags, signal_stats, text_units)
 from .report import ChapterQC, ProfileCheck, QCReport, SentenceQC, merge_into_report
+from .sample import NOT_SAMPLED_NOTE, sample_refs
 from .voice import Embedded, score_embedded
 
 
@@ -31,6 +32,7 @@ class QCOptions:
     voice: bool = True
     profile: str | None = None          # mastering profile to check chapter.flac against
     thresholds: Thresholds = DEFAULT_THRESHOLDS
+    sample_takes: int = 0               # ASR + voice on at most this many takes per chapter (0 = all)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ class SentenceAudio:
 def options_for(project, *, asr: bool = True, voice: bool = True) -> QCOptions:
     """QC options for a loaded Project: its mastering profile ([output].profile) is checked too.
     The flow calls ``run_qc(project.root, chapters=[n], options=options_for(project))`` per chapter."""
-    return QCOptions(asr=asr, voice=voice, profile=project.config.output.profile)
+    return QCOptions(asr=asr, voice=voice, profile=project.config.output.profile,
+                     sample_takes=project.config.render.qc_sample_takes)
 
 
 def guess_lang(text: str) -> str:
@@ -65,6 +68,7 @@ class _Ref:
     spoken: str
     key: str
     load: Callable[[], tuple[np.ndarray, int]]
+    deep: bool = True                   # gets the ASR and speaker checks (see sample_refs)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,14 @@ _ALWAYS = SignalStats(1.0, 1.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0)   # "has speech", to
 def _asr_wanted(ref: _Ref, stats: SignalStats, th: Thresholds) -> bool:
     lang = ref.lang or guess_lang(ref.text)
     return lang == "en" and len(asr_mod.normalise_words(ref.text)) >= th.asr_min_words and stats.speech_s > 0
+
+
+def _asr_sampled(ref: _Ref, stats: SignalStats, th: Thresholds) -> bool:
+    return ref.deep and _asr_wanted(ref, stats, th)
+
+
+def _sample_limit(options: QCOptions) -> int:
+    return options.sample_takes if options.asr or options.voice else 0
 
 
 ASR_BLOCK = 64      # takes measured together (their audio held at once); ASR packs uncached ones
@@ -103,33 +115,70 @@ def _measure_all(refs: Sequence[_Ref], options: QCOptions, cache: QCCache, asr_o
 
 def _measure_block(refs: Sequence[_Ref], options: QCOptions, cache: QCCache, asr_ok: bool) -> list[_Measured]:
     """Signal stats, transcripts and embeddings of consecutive takes: from the QC cache, else computed
-    (and stored). Uncached transcripts are made together (asr.transcribe_many packs short takes)."""
+    (and stored). Transcripts: see ``_transcripts``."""
     th = options.thresholds
     entries = [cache.load(r.key) for r in refs]
     audios = [_lazy(r.load) for r in refs]
     cached = [cache.stats(e, th) for e in entries]
     stats = [s if s is not None else signal_stats(*a(), th) for s, a in zip(cached, audios)]
     dirty = [s is None for s in cached]
-    transcripts = [e.get("transcript") if isinstance(e.get("transcript"), str) else None for e in entries]
-    wanted = [i for i, r in enumerate(refs) if options.asr and asr_ok and transcripts[i] is None
-              and _asr_wanted(r, stats[i], th)]
-    if wanted:
-        qc_cache.CALLS["asr"] += len(wanted)
+    wanted = [i for i, r in enumerate(refs) if options.asr and asr_ok and _asr_sampled(r, stats[i], th)]
+    heard = _transcripts(refs, wanted, stats, entries, audios, th)
+    transcripts: list[str | None] = [None] * len(refs)
+    asr_maps: list[dict] = [{} for _ in refs]
+    for i, (window, text, fresh) in heard.items():
+        transcripts[i] = text
+        asr_maps[i] = _recent({**_asr_map(entries[i]), window: text})
+        dirty[i] = dirty[i] or fresh
+    return [_embed_and_store(r, options, cache, e, s, t, m, d, a)
+            for r, e, s, t, m, d, a in zip(refs, entries, stats, transcripts, asr_maps, dirty, audios)]
 
-        def suspect(n: int, hyp: str) -> bool:    # a packed mismatch is confirmed on the take alone
-            ref = refs[wanted[n]]
+
+def _asr_map(entry: dict) -> dict:
+    found = entry.get("asr")
+    return {k: v for k, v in found.items() if isinstance(v, str)} if isinstance(found, dict) else {}
+
+
+def _recent(asr_map: dict, keep: int = 4) -> dict:
+    """The last ``keep`` windows a take was transcribed in (an edit nearby starts a new one)."""
+    return dict(list(asr_map.items())[-keep:])
+
+
+def _transcripts(refs, wanted: list[int], stats, entries, audios, th: Thresholds) -> dict[int, tuple[str, str, bool]]:
+    """ref index -> (window id, transcript, freshly transcribed) for the takes that want ASR.
+
+    The windows are packed over every wanted take in order, cached or not (with content-defined
+    boundaries), so they depend on the takes alone, never on which of them a killed render had
+    already measured; a cached transcript
+    counts only for the same window (asr.window_id), and a window with one take missing is
+    transcribed whole (one Whisper call, as for that take alone)."""
+    out: dict[int, tuple[str, str, bool]] = {}
+    keys = [refs[i].key for i in wanted]
+    breaks = asr_mod.content_breaks(keys) if all(keys) else None
+    windows = (asr_mod.pack_windows([stats[i].duration_s for i in wanted], breaks=breaks) if asr_mod.packs()
+               else [[n] for n in range(len(wanted))])
+    for window in windows:
+        members = [wanted[n] for n in window]
+        wid = asr_mod.window_id([refs[i].key for i in members])
+        known = [_asr_map(entries[i]).get(wid) for i in members]
+        if all(k is not None for k in known):
+            out.update({i: (wid, k, False) for i, k in zip(members, known)})
+            continue
+        qc_cache.CALLS["asr"] += len(members)
+
+        def suspect(n: int, hyp: str, members=members) -> bool:   # a packed mismatch is confirmed alone
+            ref = refs[members[n]]
             return asr_mod.score_transcript(hyp, ref.text, ref.spoken).wer > th.asr_max_wer
-        heard = asr_mod.transcribe_many([audios[i]() for i in wanted], retry=suspect)
-        for i, text in zip(wanted, heard):
-            transcripts[i], dirty[i] = text, True
-    return [_embed_and_store(r, options, cache, e, s, t, d, a)
-            for r, e, s, t, d, a in zip(refs, entries, stats, transcripts, dirty, audios)]
+        xs = [asr_mod.to_asr_rate(*audios[i]()) for i in members]
+        for i, text in zip(members, asr_mod.transcribe_group(xs, retry=suspect)):
+            out[i] = (wid, text, True)
+    return out
 
 
 def _embed_and_store(ref: _Ref, options: QCOptions, cache: QCCache, entry: dict, stats: SignalStats,
-                     transcript: str | None, dirty: bool, audio: Callable) -> _Measured:
+                     transcript: str | None, asr_map: dict, dirty: bool, audio: Callable) -> _Measured:
     embedding, unavailable = cache.embedding(ref.key, entry), False
-    if options.voice and not embedding[0]:
+    if options.voice and ref.deep and not embedding[0]:
         qc_cache.CALLS["embed"] += 1
         try:
             embedding, dirty = (True, voice_mod.speaker_embedding(*audio())), True
@@ -138,7 +187,8 @@ def _embed_and_store(ref: _Ref, options: QCOptions, cache: QCCache, entry: dict,
         except EngineUnavailable:
             unavailable = True
     if dirty:
-        cache.store(ref.key, stats=stats, th=options.thresholds, transcript=transcript, embedding=embedding)
+        cache.store(ref.key, stats=stats, th=options.thresholds, transcripts=asr_map or _asr_map(entry),
+                    embedding=embedding)
     return _Measured(stats, transcript, embedding, unavailable)
 
 
@@ -155,7 +205,8 @@ def _signal_results(refs: Sequence[_Ref], measured: Sequence[_Measured], th: Thr
             sentence_id=ref.sentence_id, flags=flags + ((loud,) if loud else ()), duration_s=st.duration_s,
             speech_s=st.speech_s, leading_s=st.leading_s, trailing_s=st.trailing_s,
             longest_gap_s=st.longest_gap_s, clip_runs=st.clip_runs, peak_dbfs=st.peak_dbfs,
-            speech_rms_dbfs=st.speech_rms_dbfs, duration_ratio=ratio))
+            speech_rms_dbfs=st.speech_rms_dbfs, duration_ratio=ratio,
+            notes=() if ref.deep else (NOT_SAMPLED_NOTE,)))
     return results
 
 
@@ -164,6 +215,8 @@ def _asr_results(refs, measured, results, th: Thresholds, asr_ok: bool) -> list[
     for ref, m, r in zip(refs, measured, results):
         if not _asr_wanted(ref, m.stats, th):
             out.append(r)
+        elif not ref.deep:
+            out.append(r)                # noted in _signal_results
         elif not asr_ok or m.transcript is None:
             out.append(replace(r, notes=r.notes + (asr_mod.UNAVAILABLE_NOTE,)))
         else:
@@ -176,7 +229,8 @@ def _asr_results(refs, measured, results, th: Thresholds, asr_ok: bool) -> list[
 def _embedded(refs, measured) -> list[Embedded] | None:
     if any(m.voice_unavailable for m in measured):
         return None
-    return [Embedded(r.sentence_id, r.voice, m.embedding[1], m.stats.speech_s) for r, m in zip(refs, measured)]
+    return [Embedded(r.sentence_id, r.voice, m.embedding[1], m.stats.speech_s)
+            for r, m in zip(refs, measured) if r.deep]
 
 
 def _in_memory_ref(it: SentenceAudio) -> _Ref:
@@ -281,21 +335,23 @@ def _timeline_refs(chapter_dir: Path, build_dir: Path) -> tuple[dict, list[_Ref]
 
 
 def profile_checks(chapter_flac: Path, profile: str) -> tuple[ProfileCheck, ...]:
-    """Mastering-profile checks of chapter.flac (tts_engine.audio.master.check_profile):
-    one failing ProfileCheck per violation, or a single passing one."""
+    """Mastering-profile checks of chapter.flac: one ProfileCheck per rule, pass or fail."""
     try:
-        from ..audio.master import check_profile
         from ..audio.measure import measure
     except ImportError:
         return (ProfileCheck(profile, True, None, "qc:profile-check-unavailable"),)
     if not chapter_flac.is_file():
         return (ProfileCheck(profile, False, None, f"{chapter_flac.name} missing"),)
     audio, rate = _read_flac(chapter_flac)
-    m = measure(audio, rate)
-    violations = check_profile(m, profile)
-    if not violations:
-        return (ProfileCheck(profile, True, round(m.lufs_integrated, 2), "passes"),)
-    return tuple(ProfileCheck(profile, False, None, v) for v in violations)
+    return rule_checks(measure(audio, rate), profile)
+
+
+def rule_checks(m, profile: str) -> tuple[ProfileCheck, ...]:
+    """One ProfileCheck per rule of ``profile`` (audio.profiles.profile_rules), pass or fail."""
+    from ..audio.profiles import profile_rules
+
+    return tuple(ProfileCheck(profile, r.ok, round(float(r.value), 3), r.detail, r.rule)
+                 for r in profile_rules(m, profile))
 
 
 def _cached_profile(chapter_flac: Path, profile: str, cache: QCCache) -> tuple[ProfileCheck, ...]:
@@ -328,8 +384,9 @@ def measure_takes(build_dir: Path, takes: Sequence[Take], options: QCOptions) ->
     """The per-take QC measurements (signal stats, ASR transcript, speaker embedding) of takes in
     build/cache, into build/qc-cache, as soon as they are synthesized: the chapter's QC after its
     master then finds them there. Returns how many takes were measured (the others were absent)."""
-    refs = [_Ref(t.sentence_id, t.text, t.voice, t.lang, t.spoken, *cached)
-            for t in takes if (cached := _cached_take(build_dir, t.cache_key)) is not None]
+    refs = sample_refs([_Ref(t.sentence_id, t.text, t.voice, t.lang, t.spoken, *cached)
+                        for t in takes if (cached := _cached_take(build_dir, t.cache_key)) is not None],
+                       _sample_limit(options))
     _measure_all(refs, options, QCCache(build_dir / "qc-cache"), _asr_ok(refs, options))
     return len(refs)
 
@@ -339,23 +396,19 @@ def _master_profile(chapter_dir: Path, profile: str) -> tuple[ProfileCheck, ...]
     chapter.flac (master.json), so QC does not read and measure the whole chapter again after a
     one-sentence edit; () when there is no such record (QC then measures chapter.flac)."""
     from ..audio.assemble import read_master_doc
-    from ..audio.master import check_profile
     from ..audio.measure import Measurements
 
     doc = read_master_doc(chapter_dir)
     if doc is None:
         return ()
-    m = Measurements(**doc["measurements"])
-    violations = check_profile(m, profile)
-    if not violations:
-        return (ProfileCheck(profile, True, round(m.lufs_integrated, 2), "passes"),)
-    return tuple(ProfileCheck(profile, False, None, v) for v in violations)
+    return rule_checks(Measurements(**doc["measurements"]), profile)
 
 
 def _chapter_pass(chapter_dir: Path, build_dir: Path, options: QCOptions) -> tuple[ChapterQC, list[Embedded] | None]:
     """Signal + ASR + profile checks of one chapter, and its takes' embeddings (voice scored later).
     Per-take measurements come from build/qc-cache/ when the take's audio was checked before."""
     timeline, refs = _timeline_refs(chapter_dir, build_dir)
+    refs = sample_refs(refs, _sample_limit(options))
     cache = QCCache(build_dir / "qc-cache")
     th = options.thresholds
     asr_ok = _asr_ok(refs, options)

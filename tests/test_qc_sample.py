@@ -1,0 +1,41 @@
+"""QC's Whisper + speaker checks run on a bounded sample of each chapter's takes (issue 16):
+the takes whose sentence id has the lowest sha256; every take still gets the signal checks."""
+from __future__ import annotations
+
+from tts_engine.qc import QCOptions, run_qc
+from tts_engine.qc.cache import CALLS
+from tts_engine.qc.runner import _Ref
+from tts_engine.qc.sample import NOT_SAMPLED_NOTE, sample_refs
+
+from tests.test_qc import _write_build
+
+
+def _refs(ids):
+    return [_Ref(i, "text", "narrator", "en", "", f"k{i}", lambda: None) for i in ids]
+
+
+def test_sample_refs_picks_the_lowest_sha256_ids():
+    ids = [f"s{n}" for n in range(8)]        # sha256 order: s7 s5 s3 s4 s6 s2 s1 s0
+    picked = sample_refs(_refs(ids), 3)
+    assert [r.sentence_id for r in picked] == ids                      # order kept
+    assert [r.sentence_id for r in picked if r.deep] == ["s3", "s5", "s7"]
+    assert all(r.deep for r in sample_refs(_refs(ids), 0))             # 0 = every take
+    assert all(r.deep for r in sample_refs(_refs(ids), 8))
+    # an edit (one id replaced) moves the sample by at most that one take
+    edited = sample_refs(_refs(["s0", "s1", "s2", "s3", "s4", "s5", "s6", "x9"]), 3)
+    assert [r.sentence_id for r in edited if r.deep] == ["s3", "s5", "x9"]
+
+
+def test_run_qc_checks_only_sampled_takes_with_models(piper_takes, tmp_path):
+    audio, rate = piper_takes
+    _write_build(tmp_path, audio, rate)
+    before = dict(CALLS)
+    report = run_qc(tmp_path, options=QCOptions(sample_takes=4), write=False)
+    rows = {s.sentence_id: s for s in report.chapters[0].sentences}
+    deep = {"s7", "s5", "s3", "s4"}
+    assert sorted(rows) == [f"s{n}" for n in range(8)]
+    assert CALLS["embed"] - before.get("embed", 0) == 4
+    assert sorted(i for i, r in rows.items() if r.voice_similarity is not None) == sorted(deep)
+    assert sorted(i for i, r in rows.items() if NOT_SAMPLED_NOTE in r.notes) == ["s0", "s1", "s2", "s6"]
+    assert all(r.wer is None for i, r in rows.items() if i not in deep)
+    assert all(r.duration_s > 0 for r in rows.values())                # signal checks on every take
