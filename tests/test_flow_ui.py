@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import warnings
 
 import pytest
@@ -32,6 +33,17 @@ async def _read_run(flow_run_id):
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
         logs = await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
     return tasks, artifacts, logs
+
+
+def _settled_run(flow_run_id, ready, timeout_s: float = 60.0):
+    """_read_run until ``ready(tasks, artifacts, logs)``: task-run records and logs reach the API
+    through Prefect's event and log workers, possibly after the flow run has finished."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        read = asyncio.run(_read_run(flow_run_id))
+        if ready(*read) or time.monotonic() > deadline:
+            return read
+        time.sleep(1)
 
 
 def _expected_markdown(manifest: dict) -> str:
@@ -63,13 +75,17 @@ def test_run_names_tasks_by_chapter_logs_progress_and_publishes_artifacts(tiny_p
     with in_process_run():
         state = produce_book(project_path=str(root), publish=False, return_state=True)
     assert state.is_completed(), state.message
-    tasks, artifacts, logs = asyncio.run(_read_run(state.state_details.flow_run_id))
+    expected = ["aac ch01 One", "aac ch02 Two", "chapter-flac ch01 One", "chapter-flac ch02 Two",
+                "export mp3 ch01 One", "export mp3 ch02 Two", "export vtt ch01 One", "export vtt ch02 Two",
+                "master ch01 One", "master ch02 Two", "render ch01 One [1-2/3]", "render ch01 One [3-3/3]",
+                "render ch02 Two [1-2/3]", "render ch02 Two [3-3/3]"]
 
-    named = sorted(t.name for t in tasks if " ch0" in t.name)
-    assert named == ["aac ch01 One", "aac ch02 Two", "chapter-flac ch01 One", "chapter-flac ch02 Two",
-                     "export mp3 ch01 One", "export mp3 ch02 Two", "export vtt ch01 One", "export vtt ch02 Two",
-                     "master ch01 One", "master ch02 Two", "render ch01 One [1-2/3]", "render ch01 One [3-3/3]",
-                     "render ch02 Two [1-2/3]", "render ch02 Two [3-3/3]"]
+    def named(tasks) -> list[str]:
+        return sorted(t.name for t in tasks if " ch0" in t.name)
+
+    tasks, artifacts, logs = _settled_run(state.state_details.flow_run_id, lambda tasks, _a, logs: (
+        named(tasks) == expected and any("book 6/6" in log.message for log in logs)))
+    assert named(tasks) == expected
 
     by_task = {t.id: t.name for t in tasks}
     progress = [(by_task.get(log.task_run_id), log.message) for log in logs if log.name == "lector.progress"]
@@ -94,7 +110,8 @@ def test_run_names_tasks_by_chapter_logs_progress_and_publishes_artifacts(tiny_p
 
     with in_process_run():                            # again: every take comes from the render cache
         again = produce_book(project_path=str(root), publish=False, return_state=True)
-    _, artifacts, logs = asyncio.run(_read_run(again.state_details.flow_run_id))
+    _, artifacts, logs = _settled_run(again.state_details.flow_run_id,
+                                      lambda _t, _a, logs: any("book 6/6" in log.message for log in logs))
     progress = [log.message for log in logs if log.name == "lector.progress"]
     assert "render cache: 4 of 4 batches fully cached (6 of 6 sentences), 0 to synthesize" in progress
     assert "ch02 Two: 3 sentences rendered (fake 3; synthesized 0, cached 3) — book 6/6 sentences" in progress
