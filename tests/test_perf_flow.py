@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import Counter
 
 import pytest
@@ -83,8 +84,18 @@ def _task_names(state) -> Counter:
     from prefect.client.schemas.sorting import TaskRunSort
 
     flow_filter = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+    runs, deadline = None, time.monotonic() + 20
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=flow_filter, sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200)
+        # task-run records reach the API through Prefect's event worker, possibly after the flow
+        # returned: read until two reads a second apart agree
+        while True:
+            again = client.read_task_runs(flow_run_filter=flow_filter, sort=TaskRunSort.EXPECTED_START_TIME_ASC,
+                                          limit=200)
+            if runs is not None and len(again) == len(runs) or time.monotonic() > deadline:
+                runs = again
+                break
+            runs = again
+            time.sleep(1)
     return Counter(r.name.split(" ", 1)[0] if " " in r.name else r.name.rsplit("-", 1)[0] for r in runs)
 
 
