@@ -184,13 +184,18 @@ def add_urls(manifest: dict, target) -> dict:
     return manifest
 
 
-def plan_warnings(warnings) -> dict:
-    """The manifest's ``plan_warnings``: a count per kind and every warning (kind, message, source),
-    so what the plan dropped, joined, skipped or changed is on record with the delivery."""
+def warning_counts(warnings) -> dict[str, int]:
+    """How many plan warnings of each kind, by kind name."""
     counts: dict[str, int] = {}
     for w in warnings:
         counts[w.kind] = counts.get(w.kind, 0) + 1
-    return {"counts": dict(sorted(counts.items())), "items": [w.to_dict() for w in warnings]}
+    return dict(sorted(counts.items()))
+
+
+def plan_warnings(warnings) -> dict:
+    """The manifest's ``plan_warnings``: a count per kind and every warning (kind, message, source),
+    so what the plan dropped, joined, skipped or changed is on record with the delivery."""
+    return {"counts": warning_counts(warnings), "items": [w.to_dict() for w in warnings]}
 
 
 def book_sections(meta, cover, retail: tuple, profile: str) -> dict:

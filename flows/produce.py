@@ -28,7 +28,7 @@ from tts_engine.render import RenderReport
 from . import chapter as c
 from . import tasks as t
 from .manifest import (ChapterOutput, chapter_from_dict, fallback_error, fallback_summary, read_manifest,
-                       read_qc_summary, render_fields)
+                       read_qc_summary, render_fields, warning_counts)
 from .report import report_run
 from .runlog import batch_labels, log_rendered
 from .runners import default_runner_name, in_process_run, task_runner_for, upstream, value_input
@@ -176,20 +176,13 @@ def _produce_locked(project_path: str, plan: Plan, chapters: list[Chapter], *, d
         "qc": _qc_summary(project, qc_results), "review_bundle": bundle, "fallback": fallback,
         "engine_sentences": {o.index: dict(o.engine_sentences) for o in done.values()},
         "retail": _retail_lines(project.build_dir),
-        "plan_warnings": _count_kinds(plan.warnings),
+        "plan_warnings": warning_counts(plan.warnings),
     }
     report_run(project, plan, all_outputs, set(done), qc_chapters=set(qc_results), counts=counts,
                published=published)                      # the run's artifacts in the Prefect UI
     if fallback["publish_withheld"]:
         raise fallback_error(list(done.values()), summary, publish)
     return summary, keys
-
-
-def _count_kinds(warnings) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for w in warnings:
-        counts[w.kind] = counts.get(w.kind, 0) + 1
-    return dict(sorted(counts.items()))
 
 
 def _announce(chapters: list[Chapter], batches: dict[int, list[tuple]], probed: dict) -> None:

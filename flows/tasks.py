@@ -20,14 +20,18 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 
+from tts_engine.audio.cover import project_cover
 from tts_engine.audio.export import mux_m4b
 from tts_engine.audio.io import atomic_write_bytes
+from tts_engine.audio.tags import TrackTags
 from tts_engine.cache import LocalStore, Store, project_store
 from tts_engine.errors import EngineError, LectorError
+from tts_engine.metadata import book_metadata
 from tts_engine.model import Chapter, Plan, PlanWarning, Sentence
 from tts_engine.planner import build_plan, plan_to_json
 from tts_engine.project import Project, load_project
-from tts_engine.qc.report import merge_into_report
+from tts_engine.qc.report import merge_into_report, set_book_checks
+from tts_engine.qc.retail import BookPart, Delivery, book_checks
 from tts_engine.qc.runner import Take, measure_takes, options_for, run_qc
 from tts_engine.render import RenderReport, VoiceResolver, cached_report, render_sentences
 
@@ -35,11 +39,6 @@ from . import manifest as mf
 from .manifest import ChapterOutput
 from .publish import ENDPOINT_ENV, S3Store, publish_build, resolve_target
 from .runlog import chapter_run_name, forward_to_run_logs
-from tts_engine.audio.cover import project_cover
-from tts_engine.qc.report import set_book_checks
-from tts_engine.qc.retail import BookPart, Delivery, book_checks
-from tts_engine.audio.tags import TrackTags
-from tts_engine.metadata import book_metadata
 
 GPU_LIMIT = "gpu"
 CACHE_URL_ENV = "LECTOR_CACHE_URL"
