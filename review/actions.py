@@ -75,7 +75,7 @@ def edit_text(root: Path, source: str, old_text: str, new_text: str) -> Outcome:
         why = "not found" if count == 0 else f"found {count} times"
         return Outcome(False, f"the sentence text is {why} on {m.group(1)}:{number}; stored as a pending note")
     lines[number - 1] = line.replace(old_text, new_text, 1)
-    _atomic_write(path, "".join(lines).encode("utf-8"))
+    atomic_write_bytes(path, "".join(lines).encode("utf-8"))
     return Outcome(True, f"{m.group(1)}:{number} updated")
 
 
@@ -103,7 +103,7 @@ def add_lexicon_entry(root: Path, word: str, pronunciation: str, context: str = 
     path = root / "lexicon.tsv"
     existing = path.read_bytes() if path.is_file() else b""
     prefix = b"" if not existing or existing.endswith(b"\n") else b"\n"
-    _atomic_write(path, existing + prefix + line.encode("utf-8"))
+    atomic_write_bytes(path, existing + prefix + line.encode("utf-8"))
     return Outcome(True, f"lexicon.tsv: {cols[0]} → {cols[1]}")
 
 
@@ -138,7 +138,7 @@ def save_clip(root: Path, voice: str, data: bytes) -> Outcome:
     folder = root / "voices" / voice / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{hashlib.sha256(data).hexdigest()[:12]}.{kind}"
-    _atomic_write(folder / name, data)
+    atomic_write_bytes(folder / name, data)
     return Outcome(True, f"voices/{voice}/uploads/{name}")
 
 
@@ -179,11 +179,6 @@ def check_upload(voice: str, data: bytes) -> Outcome | str:
         return Outcome(False, f"clip is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     kind = sniff_audio(data[:16])
     return kind if kind is not None else Outcome(False, "only WAV or FLAC clips are accepted")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Replace a producer's file (manuscript, lexicon.tsv) atomically, keeping its mode and owner."""
-    atomic_write_bytes(path, data)
 
 
 def rerender_available() -> bool:
