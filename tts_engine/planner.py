@@ -32,7 +32,7 @@ from .planwarn import add_warning, collecting
 from .project import Project
 from .text.normalize_en import normalize_en
 from .text.normalize_zh import normalize_zh, to_halfwidth
-from .text.segment import DEFAULT_MAX_CHARS, dominant_lang, is_han, split_lang, split_long, split_sentences
+from .text.segment import DEFAULT_MAX_CHARS, HAN_WEIGHT, dominant_lang, is_han, split_lang, split_long, split_sentences
 from .text.zh_mixed import read_english_span, resolve_mode, spelled_words
 
 
@@ -387,8 +387,7 @@ def _lang_runs(text: str, default: str) -> list[tuple[str, str]]:
 def _sentence_lang(spans: tuple[Span, ...], default: str) -> str:
     weight: dict[str, int] = {}
     for span in spans:
-        # one Han character weighs as much as a short English word (as in segment.dominant_lang)
-        weight[span.lang] = weight.get(span.lang, 0) + sum(3 if is_han(c) else 1 for c in span.text.strip())
+        weight[span.lang] = weight.get(span.lang, 0) + sum(HAN_WEIGHT if is_han(c) else 1 for c in span.text.strip())
     if not weight:
         return default
     best = max(weight.values())

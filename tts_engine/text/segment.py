@@ -32,14 +32,18 @@ def is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha() or "\u00c0" <= ch <= "\u024f"
 
 
+# one Han character weighs as much as a short English word when a text's language is weighed
+HAN_WEIGHT = 3
+
+
 def dominant_lang(text: str, default: str = "zh") -> str:
-    """"zh" when Han characters outnumber Latin letters, "en" when fewer, else ``default``."""
+    """"zh" when Han characters (each weighing HAN_WEIGHT Latin letters) at least match the Latin
+    letters, "en" when fewer, ``default`` when the two counts are equal."""
     han = sum(1 for c in text if is_han(c))
     latin = sum(1 for c in text if is_latin(c))
     if han == latin:
         return default
-    # one Han character weighs as much as a short English word
-    return "zh" if han * 3 >= latin else "en"
+    return "zh" if han * HAN_WEIGHT >= latin else "en"
 
 
 @lru_cache(maxsize=1)
