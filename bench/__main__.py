@@ -9,6 +9,7 @@ stdout/stderr go to ``bench/results/<name>.log``. This merges the JSON files int
 ``bench/results/summary.json`` and rewrites the table between ``<!-- bench:start -->`` and
 ``<!-- bench:end -->`` in README.md (nothing else in README.md is touched).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,7 @@ from .common import BENCH_DIR, RESULTS_DIR, machine_info
 from .table import README_END, README_START, render_table, update_readme
 
 REPO = BENCH_DIR.parent
-ORDER = ("engines", "pipeline", "mastering", "polyphones")   # known benchmarks first, in this order
+ORDER = ("engines", "pipeline", "mastering", "polyphones")  # known benchmarks first, in this order
 NOT_BENCHES = {"__init__", "__main__", "common", "table", "speech"}
 DEFAULT_TIMEOUT_S = 3600
 # --quick for the benchmarks that have no --quick flag of their own
@@ -34,7 +35,7 @@ QUICK_ARGS = {"engines": ["--runs", "1"], "mastering": ["--minutes", "5"], "poly
 @dataclass(frozen=True)
 class Run:
     bench: str
-    status: str            # "ok" | "failed" | "timeout" | "no-result" | "skipped"
+    status: str  # "ok" | "failed" | "timeout" | "no-result" | "skipped"
     returncode: int | None
     wall_s: float
     peak_rss_mb: float | None
@@ -44,8 +45,11 @@ class Run:
 
 def discover() -> list[str]:
     """Benchmark scripts in bench/ (modules with a ``__main__`` guard): ORDER first, then by name."""
-    found = {p.stem for p in BENCH_DIR.glob("*.py")
-             if p.stem not in NOT_BENCHES and '__name__ == "__main__"' in p.read_text(encoding="utf-8")}
+    found = {
+        p.stem
+        for p in BENCH_DIR.glob("*.py")
+        if p.stem not in NOT_BENCHES and '__name__ == "__main__"' in p.read_text(encoding="utf-8")
+    }
     return [n for n in ORDER if n in found] + sorted(found - set(ORDER))
 
 
@@ -138,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         wanted = [n.strip() for n in args.only.split(",") if n.strip()]
         unknown = sorted(set(wanted) - set(names))
         if unknown:
-            print(f"bench: unknown benchmark(s) {', '.join(unknown)}; have {', '.join(names)}", file=sys.stderr)
+            print(
+                f"bench: unknown benchmark(s) {', '.join(unknown)}; have {', '.join(names)}", file=sys.stderr
+            )
             return 2
         names = wanted
     args.results.mkdir(parents=True, exist_ok=True)
@@ -153,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         run = run_one(name, bench_argv, quick=args.quick, timeout_s=args.timeout, results_dir=args.results)
         runs.append(run)
         print(f"bench: {name} {run.status} in {run.wall_s:.1f} s (peak RSS {run.peak_rss_mb} MB)", flush=True)
-    results = load_results(discover(), args.results)    # --only re-runs some, the table shows all
-    for run in runs:                       # mark results produced by a --quick run
+    results = load_results(discover(), args.results)  # --only re-runs some, the table shows all
+    for run in runs:  # mark results produced by a --quick run
         if args.quick and run.status == "ok" and run.bench in results:
             results[run.bench]["quick"] = True
     summary = write_summary(runs, results, args.quick, args.results)
@@ -166,8 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         if update_readme(readme, table):
             print(f"bench: refreshed the table in {readme.name}")
         else:
-            print(f"bench: {readme.name} has no {README_START} ... {README_END} markers; table not written",
-                  file=sys.stderr)
+            print(
+                f"bench: {readme.name} has no {README_START} ... {README_END} markers; table not written",
+                file=sys.stderr,
+            )
     return 0 if all(r.status in ("ok", "skipped") for r in runs) else 1
 
 

@@ -11,6 +11,7 @@ Each ``bench/<name>.py`` measures, builds :class:`Metric` values and calls
 ``python -m bench`` merges these files into ``bench/results/summary.json`` and the README table.
 Ratios are measured within one run (the machines are noisy); absolute times are only indicative.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,11 +20,11 @@ import platform
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = Path(os.environ.get("LECTOR_BENCH_RESULTS", BENCH_DIR / "results"))
@@ -31,17 +32,18 @@ RESULTS_DIR = Path(os.environ.get("LECTOR_BENCH_RESULTS", BENCH_DIR / "results")
 
 @dataclass(frozen=True)
 class Metric:
-    name: str                      # snake_case, unique within a benchmark
-    value: float | str | None      # None = could not be measured (say why in note)
-    unit: str = ""                 # "x", "s", "MB", "x realtime", "RTF", ...
-    target: str = ""               # "<= 1.10", ">= 20", "" when informative only
-    ok: bool | None = None         # target met; None when there is no target or no value
+    name: str  # snake_case, unique within a benchmark
+    value: float | str | None  # None = could not be measured (say why in note)
+    unit: str = ""  # "x", "s", "MB", "x realtime", "RTF", ...
+    target: str = ""  # "<= 1.10", ">= 20", "" when informative only
+    ok: bool | None = None  # target met; None when there is no target or no value
     note: str = ""
 
 
 @dataclass
 class Stopwatch:
     """Wall time of a ``with`` block, in seconds (``perf_counter``)."""
+
     seconds: float = 0.0
 
 
@@ -77,8 +79,9 @@ def check(value: float | None, target: str) -> bool | None:
     raise ValueError(f"unknown target operator in {target!r}; use <=, >= or ==")
 
 
-def metric(name: str, value: float | str | None, unit: str = "", target: str = "",
-           note: str = "", digits: int = 4) -> Metric:
+def metric(
+    name: str, value: float | str | None, unit: str = "", target: str = "", note: str = "", digits: int = 4
+) -> Metric:
     """A :class:`Metric` with ``ok`` filled in from ``target`` (numbers are rounded)."""
     if isinstance(value, float):
         value = round(value, digits)
@@ -102,14 +105,20 @@ def is_quick(argv: list[str] | None = None) -> bool:
     return "--quick" in args or os.environ.get("LECTOR_BENCH_QUICK") == "1"
 
 
-def write_result(name: str, metrics: list[Metric], *, details: dict | None = None,
-                 quick: bool = False, results_dir: Path | None = None) -> Path:
+def write_result(
+    name: str,
+    metrics: list[Metric],
+    *,
+    details: dict | None = None,
+    quick: bool = False,
+    results_dir: Path | None = None,
+) -> Path:
     """Write ``<results_dir>/<name>.json`` atomically and return its path."""
     out_dir = results_dir or RESULTS_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     payload = {
         "bench": name,
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),
         "quick": quick,
         "peak_rss_mb": peak_rss_mb(),

@@ -9,6 +9,7 @@ audio: it sees through other processes' load, which inflates wall time. The mach
 average is recorded per case: on a shared machine the wall figures are noisy and only
 comparable between runs taken under similar load.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,20 +20,28 @@ import statistics
 import time
 from pathlib import Path
 
-from flows.commands.say import front_end
-from tts_engine.engines.base import SynthRequest
-from tts_engine.engines.registry import default_threads, get_engine
-from tts_engine.project import EngineOptions
+from lector.cli.commands.say import front_end
+from lector.core.engines.base import SynthRequest
+from lector.core.engines.registry import default_threads, get_engine
+from lector.core.project import EngineOptions
 
 TEXTS = {
-    "zh": {"short": "今天天气很好，我们去公园散步。",
-           "long": ("今天上午，市气象台发布消息称，受冷空气影响，本周末全市将出现明显降温，"
-                    "专家提醒广大市民注意添衣保暖，出行时注意交通安全，老人和儿童尽量减少户外活动。")},
-    "en": {"short": "The quick brown fox jumps over the lazy dog.",
-           "long": ("Yesterday afternoon the city council approved a new plan to repair the old bridge "
-                    "near the river, and engineers say the work will take about eight months and will "
-                    "cost nearly four million dollars, while buses use a temporary route through the "
-                    "market district and residents allow extra time for their morning commute.")},
+    "zh": {
+        "short": "今天天气很好，我们去公园散步。",
+        "long": (
+            "今天上午，市气象台发布消息称，受冷空气影响，本周末全市将出现明显降温，"
+            "专家提醒广大市民注意添衣保暖，出行时注意交通安全，老人和儿童尽量减少户外活动。"
+        ),
+    },
+    "en": {
+        "short": "The quick brown fox jumps over the lazy dog.",
+        "long": (
+            "Yesterday afternoon the city council approved a new plan to repair the old bridge "
+            "near the river, and engineers say the work will take about eight months and will "
+            "cost nearly four million dollars, while buses use a temporary route through the "
+            "market district and residents allow extra time for their morning commute."
+        ),
+    },
 }
 TARGETS = {"fastspeech2-zh": 0.08, "piper-en": 0.10, "espeak-draft": 0.005}
 LANG = {"fastspeech2-zh": "zh", "piper-en": "en", "espeak-draft": "en"}
@@ -47,7 +56,7 @@ def bench_engine(engine_id: str, runs: int, threads: int | None) -> dict:
     for case, text in TEXTS[LANG[engine_id]].items():
         (spans,) = front_end(text, LANG[engine_id], engine.capabilities.max_chars, None)
         req = SynthRequest(f"bench-{case}", spans, seed=1)
-        engine.synthesize([req])                                   # warm-up
+        engine.synthesize([req])  # warm-up
         times, cpu = [], []
         for _ in range(runs):
             t, c = time.perf_counter(), time.process_time()
@@ -56,7 +65,8 @@ def bench_engine(engine_id: str, runs: int, threads: int | None) -> dict:
             cpu.append(time.process_time() - c)
         audio_s = len(audio) / sr
         result["cases"][case] = {
-            "chars": len(text), "audio_s": round(audio_s, 3),
+            "chars": len(text),
+            "audio_s": round(audio_s, 3),
             "synth_s": [round(x, 4) for x in times],
             "rtf_median": round(statistics.median(times) / audio_s, 4),
             "rtf_min": round(min(times) / audio_s, 4),
@@ -74,10 +84,17 @@ def main() -> int:
     ap.add_argument("--engines", nargs="*", default=list(TARGETS))
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "engines.json"))
     args = ap.parse_args()
-    report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                          "load_avg_start": [round(x, 2) for x in os.getloadavg()],
-                          "note": "shared machine: figures are noisy"},
-              "runs": args.runs, "threads": default_threads(EngineOptions(threads=args.threads)), "engines": {}}
+    report = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+            "note": "shared machine: figures are noisy",
+        },
+        "runs": args.runs,
+        "threads": default_threads(EngineOptions(threads=args.threads)),
+        "engines": {},
+    }
     for engine_id in args.engines:
         report["engines"][engine_id] = bench_engine(engine_id, args.runs, args.threads)
         print(engine_id, json.dumps(report["engines"][engine_id]["cases"], ensure_ascii=False))

@@ -21,6 +21,7 @@ Metrics (targets from issue 16):
 - ``build_mb_per_audio_hour``: bytes under build/ after the QC render, per hour of audio, target
   <= 400 MB (10**6 bytes); the per-folder split is in ``details``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,26 +40,26 @@ from pathlib import Path
 from bench.common import metric, write_result
 
 REPO = Path(__file__).resolve().parents[1]
-LECTOR = [sys.executable, "-m", "flows.cli"]
+LECTOR = [sys.executable, "-m", "lector.cli"]
 POLL_S = 0.25
 RSS_TARGET = "<= 1536"
 QC_TARGET = "<= 0.20"
 DISK_TARGET = "<= 400"
-WORDS_PER_HOUR = 10_300          # espeak-draft en-us speaks ~172 words a minute (measured, incl. pauses)
+WORDS_PER_HOUR = 10_300  # espeak-draft en-us speaks ~172 words a minute (measured, incl. pauses)
 CHAPTER_MINUTES = 30
-NOUNS = ("keeper stairs dawn step sea rhythm rock tower gull bread lamp light ship harbour rope "
-         "window storm letter island boat morning evening lantern door kettle map compass").split()
-VERBS = ("climbed counted watched carried opened closed mended read wrote painted followed "
-         "remembered answered crossed lifted").split()
-ADJS = ("narrow grey slow old patient quiet bright heavy distant cold warm small long").split()
+NOUNS = ["keeper", "stairs", "dawn", "step", "sea", "rhythm", "rock", "tower", "gull", "bread", "lamp", "light", "ship", "harbour", "rope", "window", "storm", "letter", "island", "boat", "morning", "evening", "lantern", "door", "kettle", "map", "compass"]
+VERBS = ["climbed", "counted", "watched", "carried", "opened", "closed", "mended", "read", "wrote", "painted", "followed", "remembered", "answered", "crossed", "lifted"]
+ADJS = ["narrow", "grey", "slow", "old", "patient", "quiet", "bright", "heavy", "distant", "cold", "warm", "small", "long"]
 
 
 def sentence(rng: random.Random) -> str:
     """One generated sentence of 9-17 words (no digits or abbreviations: one sentence each)."""
     parts = [f"the {rng.choice(ADJS)} {rng.choice(NOUNS)} {rng.choice(VERBS)} the {rng.choice(NOUNS)}"]
     for _ in range(rng.randint(0, 2)):
-        parts.append(f"{rng.choice(('and', 'while', 'before', 'after'))} the {rng.choice(NOUNS)} "
-                     f"{rng.choice(VERBS)} a {rng.choice(ADJS)} {rng.choice(NOUNS)}")
+        parts.append(
+            f"{rng.choice(('and', 'while', 'before', 'after'))} the {rng.choice(NOUNS)} "
+            f"{rng.choice(VERBS)} a {rng.choice(ADJS)} {rng.choice(NOUNS)}"
+        )
     text = " ".join(parts)
     return text[0].upper() + text[1:] + "."
 
@@ -79,22 +80,26 @@ def write_project(root: Path, hours: float, qc_sample: int | None = None) -> tup
             paragraphs.append(" ".join(para))
             total += 5
         (root / "manuscript" / f"{n:03d}.md").write_text(
-            f"# Chapter {n}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+            f"# Chapter {n}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8"
+        )
     (root / "project.toml").write_text(
         '[book]\ntitle = "The Long Watch"\nauthor = "Lector Bench"\nlanguage = "en"\nseed = 16\n'
         'narrator = "narrator"\n\n'
         '[voices.narrator]\nengine = "espeak-draft"\nvoice = "en-us"\nlang = "en"\n\n'
-        '[credits]\nopening = false\nclosing = false\n\n'
-        + ("" if qc_sample is None else f'[render]\nqc_sample_takes = {qc_sample}\n\n') +
-        '[output]\nprofile = "acx"\nformats = ["flac", "mp3", "m4b", "vtt"]\n', encoding="utf-8")
+        "[credits]\nopening = false\nclosing = false\n\n"
+        + ("" if qc_sample is None else f"[render]\nqc_sample_takes = {qc_sample}\n\n")
+        + '[output]\nprofile = "acx"\nformats = ["flac", "mp3", "m4b", "vtt"]\n',
+        encoding="utf-8",
+    )
     return chapters, total
 
 
 @dataclass
 class TreeSampler:
     """Peak RSS per process of a process tree, sampled from /proc (psutil)."""
+
     root_pid: int
-    peaks_mb: dict[str, float] = field(default_factory=dict)   # "<pid> <name>" -> peak RSS MiB
+    peaks_mb: dict[str, float] = field(default_factory=dict)  # "<pid> <name>" -> peak RSS MiB
     samples: int = 0
 
     def sample(self) -> None:
@@ -119,8 +124,8 @@ class TreeSampler:
         cmd = proc.cmdline()
         if not cmd:
             return proc.name()
-        if "flows.cli" in cmd:
-            return "lector " + " ".join(a for a in cmd[cmd.index("flows.cli") + 1:] if a.startswith("--"))
+        if "lector.cli" in cmd:
+            return "lector " + " ".join(a for a in cmd[cmd.index("lector.cli") + 1 :] if a.startswith("--"))
         exe = Path(cmd[0]).name
         return "ffmpeg" if "ffmpeg" in exe else (exe + " " + " ".join(cmd[1:3]))[:60]
 
@@ -129,13 +134,13 @@ class TreeSampler:
 class Render:
     qc: bool
     wall_s: float
-    cpu_s: float                    # the whole tree: RUSAGE_CHILDREN user + system
-    exact_peak_child_mb: float      # RUSAGE_CHILDREN ru_maxrss: the largest waited-for descendant
-    peaks_mb: dict                  # per process, sampled
+    cpu_s: float  # the whole tree: RUSAGE_CHILDREN user + system
+    exact_peak_child_mb: float  # RUSAGE_CHILDREN ru_maxrss: the largest waited-for descendant
+    peaks_mb: dict  # per process, sampled
     ffmpeg_peak_mb: float
     returncode: int
     summary: dict
-    build_bytes: dict               # per top-level build/ entry
+    build_bytes: dict  # per top-level build/ entry
 
 
 def folder_bytes(path: Path) -> int:
@@ -151,11 +156,13 @@ def folder_bytes(path: Path) -> int:
 
 
 def build_split(build: Path) -> dict[str, int]:
-    out = {entry.name: (folder_bytes(entry) if entry.is_dir() else entry.stat().st_size)
-           for entry in sorted(build.iterdir())}
+    out = {
+        entry.name: (folder_bytes(entry) if entry.is_dir() else entry.stat().st_size)
+        for entry in sorted(build.iterdir())
+    }
     out["total"] = folder_bytes(build)
     for p in (build / "blocks").rglob("*") if (build / "blocks").is_dir() else ():
-        if p.is_file():       # blocks/<k>.<recipe>.flac|.frames.npz|.stats.npz|.<tag>.mp3|.aac, <k>.json
+        if p.is_file():  # blocks/<k>.<recipe>.flac|.frames.npz|.stats.npz|.<tag>.mp3|.aac, <k>.json
             kind = "blocks " + ".".join(p.name.split(".")[2:] or ["json"])
             kind = kind if not kind.endswith((".mp3", ".aac")) else "blocks " + kind.rsplit(".", 1)[1]
             out[kind] = out.get(kind, 0) + p.stat().st_size
@@ -172,8 +179,10 @@ def render(project: Path, *, qc: bool) -> Render:
         args.append("--no-qc")
     wrapper = [sys.executable, "-m", "bench.longbook", "--child", "--", *args]
     start = time.perf_counter()
-    env = {**os.environ, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300"}   # a busy machine
-    proc = subprocess.Popen(wrapper, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    env = {**os.environ, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300"}  # a busy machine
+    proc = subprocess.Popen(
+        wrapper, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     sampler = TreeSampler(proc.pid)
     while proc.poll() is None:
         sampler.sample()
@@ -185,11 +194,22 @@ def render(project: Path, *, qc: bool) -> Render:
         print(err[-4000:], file=sys.stderr)
     peaks = {k: v for k, v in sampler.peaks_mb.items() if "bench.longbook" not in k}
     ffmpeg = max((v for k, v in peaks.items() if "ffmpeg" in k), default=0.0)
-    print(f"qc={qc} rc={proc.returncode} wall={wall:.1f}s cpu={child.get('cpu_s', 0.0):.1f}s "
-          f"peak={child.get('maxrss_mb')} MiB", flush=True)
-    return Render(qc, round(wall, 1), round(child.get("cpu_s", 0.0), 1), child.get("maxrss_mb", 0.0),
-                  dict(sorted(peaks.items(), key=lambda kv: -kv[1])[:12]), ffmpeg, proc.returncode,
-                  child.get("summary", {}), build_split(project / "build"))
+    print(
+        f"qc={qc} rc={proc.returncode} wall={wall:.1f}s cpu={child.get('cpu_s', 0.0):.1f}s "
+        f"peak={child.get('maxrss_mb')} MiB",
+        flush=True,
+    )
+    return Render(
+        qc,
+        round(wall, 1),
+        round(child.get("cpu_s", 0.0), 1),
+        child.get("maxrss_mb", 0.0),
+        dict(sorted(peaks.items(), key=lambda kv: -kv[1])[:12]),
+        ffmpeg,
+        proc.returncode,
+        child.get("summary", {}),
+        build_split(project / "build"),
+    )
 
 
 def child_main(args: list[str]) -> int:
@@ -201,17 +221,30 @@ def child_main(args: list[str]) -> int:
     except json.JSONDecodeError:
         summary = {"stdout_tail": done.stdout[-2000:]}
     sys.stderr.write(done.stderr[-4000:])
-    keep = {k: summary.get(k) for k in ("synthesized", "cached", "chapters", "qc", "duration_s")
-            if isinstance(summary, dict) and k in summary}
-    print(json.dumps({"cpu_s": use.ru_utime + use.ru_stime, "maxrss_mb": round(use.ru_maxrss / 1024, 1),
-                      "summary": keep}))
+    keep = {
+        k: summary.get(k)
+        for k in ("synthesized", "cached", "chapters", "qc", "duration_s")
+        if isinstance(summary, dict) and k in summary
+    }
+    print(
+        json.dumps(
+            {
+                "cpu_s": use.ru_utime + use.ru_stime,
+                "maxrss_mb": round(use.ru_maxrss / 1024, 1),
+                "summary": keep,
+            }
+        )
+    )
     return done.returncode
 
 
 def audio_hours(project: Path) -> float:
     manifest = json.loads((project / "build" / "manifest.json").read_text(encoding="utf-8"))
     seconds = manifest.get("duration_s") or sum(
-        float(f.get("duration_s") or 0) for f in manifest.get("files", []) if str(f.get("path", "")).endswith(".flac"))
+        float(f.get("duration_s") or 0)
+        for f in manifest.get("files", [])
+        if str(f.get("path", "")).endswith(".flac")
+    )
     return seconds / 3600.0
 
 
@@ -223,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours", type=float, default=1.0)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", help="build the projects here and keep them (default: a temp folder)")
-    parser.add_argument("--qc-sample", type=int, help="[render] qc_sample_takes (default: the project default)")
+    parser.add_argument(
+        "--qc-sample", type=int, help="[render] qc_sample_takes (default: the project default)"
+    )
     parser.add_argument("--skip-no-qc", action="store_true", help="only the QC render (no QC share)")
     opts = parser.parse_args(argv)
     hours = 0.5 if opts.quick else opts.hours
@@ -248,26 +283,52 @@ def run_bench(work: Path, hours: float, opts) -> int:
     with_qc, no_qc = runs[-1], (runs[0] if len(runs) == 2 else None)
     share = (with_qc.cpu_s - no_qc.cpu_s) / no_qc.cpu_s if no_qc and not failed else None
     per_hour = with_qc.build_bytes["total"] / 1e6 / hours_done if hours_done else None
-    note = (f"{chapters} chapters, {sentences} sentences, espeak-draft, thread runner, 2 clean renders, "
-            f"qc_sample_takes={'default' if opts.qc_sample is None else opts.qc_sample}")
+    note = (
+        f"{chapters} chapters, {sentences} sentences, espeak-draft, thread runner, 2 clean renders, "
+        f"qc_sample_takes={'default' if opts.qc_sample is None else opts.qc_sample}"
+    )
     metrics = [
         metric("audio_hours", hours_done, "h", note=note, digits=2),
-        metric("peak_rss_render_mb", no_qc.exact_peak_child_mb if no_qc else None, "MiB", RSS_TARGET,
-               note="largest single process of the --no-qc render (getrusage RUSAGE_CHILDREN)"),
-        metric("peak_rss_render_qc_mb", with_qc.exact_peak_child_mb, "MiB", RSS_TARGET,
-               note="largest single process of the render with QC"),
+        metric(
+            "peak_rss_render_mb",
+            no_qc.exact_peak_child_mb if no_qc else None,
+            "MiB",
+            RSS_TARGET,
+            note="largest single process of the --no-qc render (getrusage RUSAGE_CHILDREN)",
+        ),
+        metric(
+            "peak_rss_render_qc_mb",
+            with_qc.exact_peak_child_mb,
+            "MiB",
+            RSS_TARGET,
+            note="largest single process of the render with QC",
+        ),
         metric("peak_rss_ffmpeg_mb", with_qc.ffmpeg_peak_mb, "MiB", note="largest ffmpeg child (sampled)"),
-        metric("qc_cpu_share", share, "x", QC_TARGET,
-               note="(CPU with QC - CPU without) / CPU without, whole process tree"),
+        metric(
+            "qc_cpu_share",
+            share,
+            "x",
+            QC_TARGET,
+            note="(CPU with QC - CPU without) / CPU without, whole process tree",
+        ),
         metric("render_cpu_s_no_qc", no_qc.cpu_s if no_qc else None, "s"),
         metric("render_cpu_s_qc", with_qc.cpu_s, "s"),
         metric("render_wall_s_no_qc", no_qc.wall_s if no_qc else None, "s"),
         metric("render_wall_s_qc", with_qc.wall_s, "s"),
-        metric("build_mb_per_audio_hour", per_hour, "MB/h", DISK_TARGET,
-               note="build/ after the QC render, 10**6 bytes per hour of audio"),
+        metric(
+            "build_mb_per_audio_hour",
+            per_hour,
+            "MB/h",
+            DISK_TARGET,
+            note="build/ after the QC render, 10**6 bytes per hour of audio",
+        ),
     ]
-    details = {"hours_requested": hours, "chapter_minutes": CHAPTER_MINUTES, "poll_s": POLL_S,
-               "runs": [asdict(r) for r in runs]}
+    details = {
+        "hours_requested": hours,
+        "chapter_minutes": CHAPTER_MINUTES,
+        "poll_s": POLL_S,
+        "runs": [asdict(r) for r in runs],
+    }
     path = write_result("longbook", metrics, details=details, quick=opts.quick)
     print(path)
     return 1 if failed else 0

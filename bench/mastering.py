@@ -13,6 +13,7 @@ machine's load, so each stage is then re-run alone to record its CPU seconds
 the slowest export's CPU), the wall time on an idle machine with >= 3 cores.
 Targets: >= 60x real time, <= 1.5 GB peak RSS.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,8 @@ def _parallel(jobs: dict) -> float:
 def child(minutes: float, workdir: Path) -> dict:
     """Do the work in this process; return timings (s) and peak RSS (MB)."""
     from bench.speech import speech_like
-    from tts_engine.audio.export import Id3Tags, M4bChapter, export_flac, export_m4b, export_mp3
-    from tts_engine.audio.master import master_chapter
+    from lector.core.audio.export import Id3Tags, M4bChapter, export_flac, export_m4b, export_mp3
+    from lector.core.audio.master import master_chapter
 
     audio = speech_like(minutes * 60.0, SR, seed=2026)
     rss_input_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -95,9 +96,13 @@ def child(minutes: float, workdir: Path) -> dict:
 
 def run(minutes: float, out: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="lector-bench-") as tmp:
-        proc = subprocess.run([sys.executable, "-m", "bench.mastering", "--child", "--minutes", str(minutes),
-                               "--workdir", tmp], capture_output=True, text=True, check=True,
-                              cwd=Path(__file__).resolve().parents[1])
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.mastering", "--child", "--minutes", str(minutes), "--workdir", tmp],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     audio_s = minutes * 60.0
     res["audio_s"] = audio_s
@@ -108,10 +113,16 @@ def run(minutes: float, out: Path) -> dict:
     res["critical_path_cpu_s"] = round(cpu["master"] + max(cpu["flac"], cpu["mp3"], cpu["m4b"]), 3)
     res["x_realtime_idle_estimate"] = round(audio_s / res["critical_path_cpu_s"], 1)
     res["targets"] = {"x_realtime": TARGET_X_REALTIME, "peak_rss_mb": TARGET_RSS_MB}
-    res["meets_targets"] = {"x_realtime": res["x_realtime"] >= TARGET_X_REALTIME,
-                            "peak_rss_mb": res["peak_rss_mb"] <= TARGET_RSS_MB}
-    res["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                      "platform": platform.platform(), "load_avg_1m": round(os.getloadavg()[0], 2)}
+    res["meets_targets"] = {
+        "x_realtime": res["x_realtime"] >= TARGET_X_REALTIME,
+        "peak_rss_mb": res["peak_rss_mb"] <= TARGET_RSS_MB,
+    }
+    res["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
     res["bench"] = "mastering"
     res["quick"] = minutes < 60
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ still busy recording the last run's task events for a moment, and a flow created
 is locked" (503), which Prefect's client retries after a 2 s sleep — a stall of the benchmark's own
 back-to-back runs, not of a render (a studio server runs on Postgres, infra/).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,10 +37,10 @@ import resource
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -47,14 +48,13 @@ from bench.common import Metric, is_quick, metric, stopwatch, write_result
 
 REPO = Path(__file__).resolve().parents[1]
 OVERHEAD_TARGET = "<= 1.10"
-SETTLE_S = 3.0     # before each timed flow: let the server record the last run's task events (see below)
+SETTLE_S = 3.0  # before each timed flow: let the server record the last run's task events (see below)
 INCREMENTAL_TARGET = "<= 0.05"
-WORDS = ("the keeper climbed the narrow stairs before dawn and counted every step twice while the sea "
-         "kept its slow grey rhythm against the rocks below the old tower where gulls waited for bread "
-         "and the lamp turned its patient light over ships that never stopped to say thank you").split()
+WORDS = ["the", "keeper", "climbed", "the", "narrow", "stairs", "before", "dawn", "and", "counted", "every", "step", "twice", "while", "the", "sea", "kept", "its", "slow", "grey", "rhythm", "against", "the", "rocks", "below", "the", "old", "tower", "where", "gulls", "waited", "for", "bread", "and", "the", "lamp", "turned", "its", "patient", "light", "over", "ships", "that", "never", "stopped", "to", "say", "thank", "you"]
 
 
 # -- pure engine time -------------------------------------------------------------------------------
+
 
 @dataclass
 class EngineClock:
@@ -96,7 +96,7 @@ class DiscardStore:
         return None
 
     def read(self, key: str):
-        from tts_engine.errors import CacheError
+        from lector.core.errors import CacheError
 
         raise CacheError(f"no cache entry {key}", fix="benchmark store keeps nothing")
 
@@ -109,28 +109,32 @@ class DiscardStore:
 
 def pure_synthesis(root: Path) -> EngineClock:
     """Engine time for every sentence of the plan, in the flow's batches, models loaded first."""
-    from tts_engine.planner import build_plan
-    from tts_engine.project import load_project
-    from tts_engine.render import VoiceResolver, render_sentences
+    from lector.core.planner import build_plan
+    from lector.core.project import load_project
+    from lector.core.render import VoiceResolver, render_sentences
 
     project = load_project(root)
     plan = build_plan(project)
     base = VoiceResolver.from_project(project)
     clock = EngineClock()
     engine_ids = {rv.engine_id for rv in base.voices.values()}
-    timed = VoiceResolver(base.voices, lambda eid: TimedEngine(base.engine(eid), clock),
-                          params={eid: base.params(eid) for eid in engine_ids})
+    timed = VoiceResolver(
+        base.voices,
+        lambda eid: TimedEngine(base.engine(eid), clock),
+        params={eid: base.params(eid) for eid in engine_ids},
+    )
     size = project.config.render.batch_size
     first = plan.chapters[0].sentences[:1]
-    render_sentences(first, base, DiscardStore(), batch_size=size)          # warm-up, not timed
+    render_sentences(first, base, DiscardStore(), batch_size=size)  # warm-up, not timed
     for chapter in plan.chapters:
         sents = chapter.sentences
         for i in range(0, len(sents), size):
-            render_sentences(sents[i:i + size], timed, DiscardStore(), batch_size=size)
+            render_sentences(sents[i : i + size], timed, DiscardStore(), batch_size=size)
     return clock
 
 
 # -- flows ------------------------------------------------------------------------------------------
+
 
 @contextmanager
 def prefect_api() -> Iterator[None]:
@@ -156,22 +160,22 @@ def cpu_seconds() -> float:
 @dataclass(frozen=True)
 class FlowRun:
     wall_s: float
-    cpu_s: float              # see cpu_seconds
+    cpu_s: float  # see cpu_seconds
     summary: dict
-    task_s: dict              # run seconds per task name
+    task_s: dict  # run seconds per task name
 
 
 def flow_render(root: Path, *, clean: bool, qc: bool | None = None) -> FlowRun:
     """One ``produce_book`` run (default task runner, publish off; ``qc`` None = the project's
     setting, on by default)."""
-    from flows.produce import produce_book
-    from flows.runners import in_process_run
+    from lector.flows.produce import produce_book
+    from lector.flows.runners import in_process_run
 
     if clean:
         shutil.rmtree(root / "build", ignore_errors=True)
     time.sleep(SETTLE_S)
     cpu_before = cpu_seconds()
-    with stopwatch() as watch, in_process_run():      # as `lector render` runs it
+    with stopwatch() as watch, in_process_run():  # as `lector render` runs it
         state = produce_book(project_path=str(root.resolve()), publish=False, qc=qc, return_state=True)
     cpu = cpu_seconds() - cpu_before
     return FlowRun(watch.seconds, cpu, state.result(), task_seconds(state.state_details.flow_run_id))
@@ -183,12 +187,15 @@ def task_seconds(flow_run_id) -> dict[str, float]:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.client.schemas.sorting import TaskRunSort
 
-    runs, page = [], 200                     # the API serves at most 200 per request
+    runs, page = [], 200  # the API serves at most 200 per request
     with get_client(sync_client=True) as client:
         while len(runs) % page == 0:
-            batch = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
-                                          sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=page,
-                                          offset=len(runs))
+            batch = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                sort=TaskRunSort.EXPECTED_START_TIME_ASC,
+                limit=page,
+                offset=len(runs),
+            )
             runs += batch
             if not batch:
                 break
@@ -201,7 +208,9 @@ def task_seconds(flow_run_id) -> dict[str, float]:
 
 def master_hashes(root: Path) -> dict[str, str]:
     masters = root / "build" / "masters"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(masters.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(masters.iterdir()) if p.is_file()
+    }
 
 
 @dataclass
@@ -209,11 +218,11 @@ class ProjectRun:
     name: str
     synth: EngineClock
     flow_s: list[float] = field(default_factory=list)
-    flow_cpu_s: float = 0.0                                  # CPU of the faster clean render
+    flow_cpu_s: float = 0.0  # CPU of the faster clean render
     identical: list[str] = field(default_factory=list)
     differing: list[str] = field(default_factory=list)
-    tasks: dict[str, float] = field(default_factory=dict)    # task seconds, first render
-    no_qc_s: float = 0.0                                     # a clean render with QC off
+    tasks: dict[str, float] = field(default_factory=dict)  # task seconds, first render
+    no_qc_s: float = 0.0  # a clean render with QC off
 
 
 def bench_project(src: Path, work: Path) -> ProjectRun:
@@ -238,33 +247,59 @@ def project_metrics(run: ProjectRun) -> list[Metric]:
     synth_s = run.synth.seconds
     overhead = min(run.flow_s) / synth_s if synth_s > 0 else None
     total = len(run.identical) + len(run.differing)
-    note = (f"flow {min(run.flow_s):.1f} s vs engines {synth_s:.1f} s for {run.synth.audio_s:.0f} s of audio "
-            f"({run.synth.calls} calls)")
+    note = (
+        f"flow {min(run.flow_s):.1f} s vs engines {synth_s:.1f} s for {run.synth.audio_s:.0f} s of audio "
+        f"({run.synth.calls} calls)"
+    )
     diff = f"; differ: {', '.join(run.differing)}" if run.differing else ""
     no_qc = run.no_qc_s / synth_s if synth_s > 0 and run.no_qc_s else None
     return [
         metric(f"pipeline_overhead_{run.name}", overhead, "x", OVERHEAD_TARGET, note + ", QC on", digits=3),
-        cpu_floor_metric(f"pipeline_cpu_floor_{run.name}", run.flow_cpu_s, min(run.flow_s), run.synth.seconds),
-        metric(f"pipeline_overhead_{run.name}_no_qc", no_qc, "x", OVERHEAD_TARGET,
-               f"flow with QC off {run.no_qc_s:.1f} s", digits=3),
-        metric(f"determinism_{run.name}", len(run.identical) / total if total else None, "share identical",
-               "== 1", f"{len(run.identical)}/{total} master files identical across two clean renders{diff}"),
+        cpu_floor_metric(
+            f"pipeline_cpu_floor_{run.name}", run.flow_cpu_s, min(run.flow_s), run.synth.seconds
+        ),
+        metric(
+            f"pipeline_overhead_{run.name}_no_qc",
+            no_qc,
+            "x",
+            OVERHEAD_TARGET,
+            f"flow with QC off {run.no_qc_s:.1f} s",
+            digits=3,
+        ),
+        metric(
+            f"determinism_{run.name}",
+            len(run.identical) / total if total else None,
+            "share identical",
+            "== 1",
+            f"{len(run.identical)}/{total} master files identical across two clean renders{diff}",
+        ),
     ]
 
 
-def cpu_floor_metric(name: str, flow_cpu_s: float, flow_wall_s: float, engine_s: float,
-                     cores: int | None = None) -> Metric:
+def cpu_floor_metric(
+    name: str, flow_cpu_s: float, flow_wall_s: float, engine_s: float, cores: int | None = None
+) -> Metric:
     """The lowest pipeline overhead any schedule could reach here for the work the flow did: its CPU
     seconds spread over every core, / the pure engine time. When the measured overhead sits near
     it, the time goes to work (synthesis, encoding, QC models), not to waiting; no target."""
-    cores = cores or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    cores = cores or (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
     floor = flow_cpu_s / cores / engine_s if engine_s > 0 and flow_cpu_s > 0 else None
     busy = flow_cpu_s / cores / flow_wall_s if flow_wall_s > 0 else 0.0
-    return metric(name, floor, "x", "", f"flow CPU {flow_cpu_s:.1f} s on {cores} cores vs engines "
-                  f"{engine_s:.1f} s; cores busy {100 * busy:.0f}% of the flow's wall time", digits=3)
+    return metric(
+        name,
+        floor,
+        "x",
+        "",
+        f"flow CPU {flow_cpu_s:.1f} s on {cores} cores vs engines "
+        f"{engine_s:.1f} s; cores busy {100 * busy:.0f}% of the flow's wall time",
+        digits=3,
+    )
 
 
 # -- incremental re-render --------------------------------------------------------------------------
+
 
 def chapter_sentences(count: int) -> list[str]:
     """``count`` distinct generated English sentences (deterministic; no digits, which the
@@ -282,33 +317,36 @@ def chapter_sentences(count: int) -> list[str]:
 def write_chapter_project(root: Path, *, engine: str, sentences: int) -> Path:
     """One chapter of ``sentences`` generated English sentences, five per paragraph."""
     lines = chapter_sentences(sentences)
-    paragraphs = [" ".join(lines[i:i + 5]) for i in range(0, len(lines), 5)]
+    paragraphs = [" ".join(lines[i : i + 5]) for i in range(0, len(lines), 5)]
     (root / "manuscript").mkdir(parents=True)
-    (root / "manuscript" / "01.md").write_text("# The Long Chapter\n\n" + "\n\n".join(paragraphs) + "\n",
-                                               encoding="utf-8")
+    (root / "manuscript" / "01.md").write_text(
+        "# The Long Chapter\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8"
+    )
     voice = {"fake": "tone-en", "piper-en": "joe"}.get(engine, "default")
     (root / "project.toml").write_text(
         '[book]\ntitle = "Hundred Sentences"\nauthor = "Lector Bench"\nlanguage = "en"\nseed = 7\n\n'
         f'[voices.narrator]\nengine = "{engine}"\nvoice = "{voice}"\nlang = "en"\n\n'
-        '[output]\nprofile = "acx"\nformats = ["flac", "mp3", "m4b", "vtt"]\n', encoding="utf-8")
+        '[output]\nprofile = "acx"\nformats = ["flac", "mp3", "m4b", "vtt"]\n',
+        encoding="utf-8",
+    )
     return root
 
 
-EDITS = 5          # one-sentence edits timed after the full render; the median is reported
+EDITS = 5  # one-sentence edits timed after the full render; the median is reported
 
 
 @dataclass(frozen=True)
 class EditCycle:
     full_s: float
-    edit_s: float                     # median of the EDITS edit renders
-    full_counts: tuple[int, int]      # (synthesized, cached)
-    edit_counts: tuple[int, int]      # of the median edit
+    edit_s: float  # median of the EDITS edit renders
+    full_counts: tuple[int, int]  # (synthesized, cached)
+    edit_counts: tuple[int, int]  # of the median edit
     full_task_s: dict
-    edit_task_s: dict                 # of the median edit
-    edit_qc_model_calls: dict = field(default_factory=dict)   # ASR / speaker-embedding calls, median edit
-    edits_s: tuple[float, ...] = ()   # every edit, in order
-    full_cpu_s: float = 0.0           # CPU seconds (cpu_seconds) of the full render
-    edit_cpu_s: float = 0.0           # ... and of the median edit
+    edit_task_s: dict  # of the median edit
+    edit_qc_model_calls: dict = field(default_factory=dict)  # ASR / speaker-embedding calls, median edit
+    edits_s: tuple[float, ...] = ()  # every edit, in order
+    full_cpu_s: float = 0.0  # CPU seconds (cpu_seconds) of the full render
+    edit_cpu_s: float = 0.0  # ... and of the median edit
 
     @property
     def ratio(self) -> float | None:
@@ -322,7 +360,7 @@ def edit_cycle(root: Path, sentences: Sequence[str], qc: bool | None) -> EditCyc
     full_run = flow_render(root, clean=True, qc=qc)
     full_s, full, full_tasks = full_run.wall_s, full_run.summary, full_run.task_s
     md = root / "manuscript" / "01.md"
-    from tts_engine.qc.cache import CALLS
+    from lector.core.qc.cache import CALLS
 
     runs = []
     for sentence in sentences:
@@ -334,10 +372,18 @@ def edit_cycle(root: Path, sentences: Sequence[str], qc: bool | None) -> EditCyc
         edit = flow_render(root, clean=False, qc=qc)
         runs.append((edit, {k: CALLS[k] - before.get(k, 0) for k in ("asr", "embed")}))
     edit, qc_calls = sorted(runs, key=lambda r: r[0].wall_s)[len(runs) // 2]
-    return EditCycle(round(full_s, 3), round(edit.wall_s, 3), (full["synthesized"], full["cached"]),
-                     (edit.summary["synthesized"], edit.summary["cached"]), full_tasks, edit.task_s, qc_calls,
-                     tuple(round(r.wall_s, 3) for r, _ in runs), round(full_run.cpu_s, 3),
-                     round(edit.cpu_s, 3))
+    return EditCycle(
+        round(full_s, 3),
+        round(edit.wall_s, 3),
+        (full["synthesized"], full["cached"]),
+        (edit.summary["synthesized"], edit.summary["cached"]),
+        full_tasks,
+        edit.task_s,
+        qc_calls,
+        tuple(round(r.wall_s, 3) for r, _ in runs),
+        round(full_run.cpu_s, 3),
+        round(edit.cpu_s, 3),
+    )
 
 
 def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[Metric], dict]:
@@ -346,46 +392,85 @@ def bench_incremental(work: Path, *, engine: str, sentences: int) -> tuple[list[
     synth = pure_synthesis(root)
     lines = chapter_sentences(sentences)
     mid = sentences // 2
-    with_qc = edit_cycle(root, lines[mid:mid + EDITS], None)
-    no_qc = edit_cycle(root, lines[mid + EDITS:mid + 2 * EDITS], False)
-    details = {"engine": engine, "sentences": sentences, "engine_s": round(synth.seconds, 3),
-               "audio_s": round(synth.audio_s, 1), "qc_on": asdict(with_qc), "qc_off": asdict(no_qc)}
+    with_qc = edit_cycle(root, lines[mid : mid + EDITS], None)
+    no_qc = edit_cycle(root, lines[mid + EDITS : mid + 2 * EDITS], False)
+    details = {
+        "engine": engine,
+        "sentences": sentences,
+        "engine_s": round(synth.seconds, 3),
+        "audio_s": round(synth.audio_s, 1),
+        "qc_on": asdict(with_qc),
+        "qc_off": asdict(no_qc),
+    }
 
     def note(c: EditCycle, qc: str) -> str:
-        calls = (f"; QC re-ran ASR {c.edit_qc_model_calls.get('asr', 0)}x, embedding "
-                 f"{c.edit_qc_model_calls.get('embed', 0)}x" if qc == "on" else "")
+        calls = (
+            f"; QC re-ran ASR {c.edit_qc_model_calls.get('asr', 0)}x, embedding "
+            f"{c.edit_qc_model_calls.get('embed', 0)}x"
+            if qc == "on"
+            else ""
+        )
         edits = ", ".join(f"{e:.2f}" for e in c.edits_s)
-        return (f"{engine}, QC {qc}: full {c.full_s:.1f} s ({c.full_counts[0]} synthesized), "
-                f"edit {c.edit_s:.2f} s, {c.edit_cpu_s:.2f} s CPU (median of {len(c.edits_s)}: {edits}; "
-                f"{c.edit_counts[0]} synthesized, {c.edit_counts[1]} cached){calls}")
+        return (
+            f"{engine}, QC {qc}: full {c.full_s:.1f} s ({c.full_counts[0]} synthesized), "
+            f"edit {c.edit_s:.2f} s, {c.edit_cpu_s:.2f} s CPU (median of {len(c.edits_s)}: {edits}; "
+            f"{c.edit_counts[0]} synthesized, {c.edit_counts[1]} cached){calls}"
+        )
 
-    metrics = [metric("incremental_ratio", with_qc.ratio, "x", INCREMENTAL_TARGET, note(with_qc, "on"), digits=3),
-               metric("incremental_ratio_no_qc", no_qc.ratio, "x", INCREMENTAL_TARGET, note(no_qc, "off"), digits=3),
-               metric("incremental_synthesized", with_qc.edit_counts[0], "sentences", "== 1",
-                      "sentences synthesized again after the one-sentence edit")]
+    metrics = [
+        metric("incremental_ratio", with_qc.ratio, "x", INCREMENTAL_TARGET, note(with_qc, "on"), digits=3),
+        metric("incremental_ratio_no_qc", no_qc.ratio, "x", INCREMENTAL_TARGET, note(no_qc, "off"), digits=3),
+        metric(
+            "incremental_synthesized",
+            with_qc.edit_counts[0],
+            "sentences",
+            "== 1",
+            "sentences synthesized again after the one-sentence edit",
+        ),
+    ]
     if engine != "fake":
-        for name, cycle in (("pipeline_overhead_chapter100", with_qc), ("pipeline_overhead_chapter100_no_qc", no_qc)):
-            metrics.append(metric(name, cycle.full_s / synth.seconds if synth.seconds > 0 else None, "x",
-                                  OVERHEAD_TARGET, f"one 100-sentence chapter: flow {cycle.full_s:.1f} s vs "
-                                  f"engines {synth.seconds:.1f} s for {synth.audio_s:.0f} s of audio", digits=3))
-            metrics.append(cpu_floor_metric(name.replace("overhead", "cpu_floor"), cycle.full_cpu_s, cycle.full_s,
-                                            synth.seconds))
+        for name, cycle in (
+            ("pipeline_overhead_chapter100", with_qc),
+            ("pipeline_overhead_chapter100_no_qc", no_qc),
+        ):
+            metrics.append(
+                metric(
+                    name,
+                    cycle.full_s / synth.seconds if synth.seconds > 0 else None,
+                    "x",
+                    OVERHEAD_TARGET,
+                    f"one 100-sentence chapter: flow {cycle.full_s:.1f} s vs "
+                    f"engines {synth.seconds:.1f} s for {synth.audio_s:.0f} s of audio",
+                    digits=3,
+                )
+            )
+            metrics.append(
+                cpu_floor_metric(
+                    name.replace("overhead", "cpu_floor"), cycle.full_cpu_s, cycle.full_s, synth.seconds
+                )
+            )
     return metrics, details
 
 
 # -- main -------------------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="demo-en and a fake-engine chapter only")
-    ap.add_argument("--projects", default="", help="comma-separated demo projects (default: demo-en,demo-zh; none: skip)")
+    ap.add_argument(
+        "--projects", default="", help="comma-separated demo projects (default: demo-en,demo-zh; none: skip)"
+    )
     ap.add_argument("--sentences", type=int, default=100)
     args = ap.parse_args(argv)
     for var in ("LECTOR_CACHE_URL", "LECTOR_TASK_RUNNER", "LECTOR_DASK_ADDRESS"):
-        os.environ.pop(var, None)          # measure the default set-up: local cache, thread runner
+        os.environ.pop(var, None)  # measure the default set-up: local cache, thread runner
     quick = args.quick or is_quick([])
-    names = [n for n in (args.projects or ("demo-en" if quick else "demo-en,demo-zh")).split(",")
-             if n and n != "none"]
+    names = [
+        n
+        for n in (args.projects or ("demo-en" if quick else "demo-en,demo-zh")).split(",")
+        if n and n != "none"
+    ]
     metrics: list[Metric] = []
     details: dict = {"projects": {}}
     work = Path(tempfile.mkdtemp(prefix="lector-bench-pipeline-"))
@@ -394,12 +479,18 @@ def main(argv: list[str] | None = None) -> int:
             for name in names:
                 run = bench_project(REPO / "projects" / name, work)
                 metrics += project_metrics(run)
-                details["projects"][name] = {"engine_s": round(run.synth.seconds, 3), "flow_s": run.flow_s,
-                                             "audio_s": round(run.synth.audio_s, 1), "differing": run.differing,
-                                             "no_qc_s": run.no_qc_s, "task_s": run.tasks}
+                details["projects"][name] = {
+                    "engine_s": round(run.synth.seconds, 3),
+                    "flow_s": run.flow_s,
+                    "audio_s": round(run.synth.audio_s, 1),
+                    "differing": run.differing,
+                    "no_qc_s": run.no_qc_s,
+                    "task_s": run.tasks,
+                }
                 print(name, details["projects"][name], flush=True)
             inc_metrics, details["incremental"] = bench_incremental(
-                work, engine="fake" if quick else "piper-en", sentences=args.sentences)
+                work, engine="fake" if quick else "piper-en", sentences=args.sentences
+            )
             metrics += inc_metrics
     finally:
         shutil.rmtree(work, ignore_errors=True)

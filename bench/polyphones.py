@@ -8,6 +8,7 @@ Accuracy = correct / total on the marked character. CPP is also split into its e
 (tuning half) and odd lines (check half); the literary set (bench/data/literary_polyphones.tsv)
 into ``dev`` (rules were tuned on it) and ``heldout`` (never looked at while tuning).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RESULTS_DIR, metric, write_result  # noqa: E402
+from bench.common import RESULTS_DIR, metric, write_result
 
 DEFAULT_DATA = Path("/work/shared/data/polyphones")
 LITERARY = Path(__file__).resolve().parent / "data" / "literary_polyphones.tsv"
@@ -55,26 +56,27 @@ def test_slice(items: list, n: int = 300) -> list:
 def predict_pypinyin(text: str, i: int) -> str:
     from pypinyin import Style, lazy_pinyin
 
-    prons = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True,
-                        errors=lambda chunk: list(chunk))
+    prons = lazy_pinyin(
+        text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chunk: list(chunk)
+    )
     return prons[i] if len(prons) == len(text) else ""
 
 
 def predict_g2pm(text: str, i: int) -> str:
-    from tts_engine.text.g2p_zh import _g2pm
+    from lector.core.text.g2p_zh import _g2pm
 
     model, _ = _g2pm()
     return model(text, char_split=True)[i].replace("u:", "v")
 
 
 def predict_ours(text: str, i: int) -> str:
-    from tts_engine.text.g2p_zh import pinyin
+    from lector.core.text.g2p_zh import pinyin
 
     return pinyin(text)[i]
 
 
 def predict_no_rules(text: str, i: int) -> str:
-    from tts_engine.text.g2p_zh import pinyin
+    from lector.core.text.g2p_zh import pinyin
 
     return pinyin(text, rules=False)[i]
 
@@ -98,17 +100,28 @@ def main(argv: list[str] | None = None) -> int:
     cpp, literary = load_dev(args.data), load_literary()
     systems = {"ours": predict_ours}
     if not args.skip_baselines:
-        systems = {"pypinyin": predict_pypinyin, "g2pM": predict_g2pm,
-                   "ours_without_context_rules": predict_no_rules, **systems}
-    details: dict = {"cpp_dataset": str(args.data / "cpp-dev.sent"), "cpp_total": len(cpp),
-                     "literary_dataset": "bench/data/literary_polyphones.tsv",
-                     "literary_total": {k: len(v) for k, v in literary.items()}, "systems": {}}
+        systems = {
+            "pypinyin": predict_pypinyin,
+            "g2pM": predict_g2pm,
+            "ours_without_context_rules": predict_no_rules,
+            **systems,
+        }
+    details: dict = {
+        "cpp_dataset": str(args.data / "cpp-dev.sent"),
+        "cpp_total": len(cpp),
+        "literary_dataset": "bench/data/literary_polyphones.tsv",
+        "literary_total": {k: len(v) for k, v in literary.items()},
+        "systems": {},
+    }
     for name, fn in systems.items():
         hits, seconds = _score(cpp, fn)
-        row = {"cpp_dev": round(sum(hits) / len(hits), 4), "cpp_correct": sum(hits),
-               "cpp_tuning_half_even_lines": round(sum(hits[0::2]) / len(hits[0::2]), 4),
-               "cpp_check_half_odd_lines": round(sum(hits[1::2]) / len(hits[1::2]), 4),
-               "cpp_seconds": round(seconds, 1)}
+        row = {
+            "cpp_dev": round(sum(hits) / len(hits), 4),
+            "cpp_correct": sum(hits),
+            "cpp_tuning_half_even_lines": round(sum(hits[0::2]) / len(hits[0::2]), 4),
+            "cpp_check_half_odd_lines": round(sum(hits[1::2]) / len(hits[1::2]), 4),
+            "cpp_seconds": round(seconds, 1),
+        }
         for split, items in literary.items():
             lit, _ = _score(items, fn)
             row[f"literary_{split}"] = round(sum(lit) / len(lit), 4)
@@ -119,13 +132,24 @@ def main(argv: list[str] | None = None) -> int:
     details["test_slice_300_ours"] = round(accuracy(test_slice(cpp), predict_ours), 4)
     metrics = [
         metric("cpp_dev_accuracy", ours["cpp_dev"], "", ">= 0.985", f"{len(cpp)} CPP dev sentences"),
-        metric("literary_dev_accuracy", ours["literary_dev"], "", ">= 0.95",
-               f"{len(literary['dev'])} hand-labelled occurrences (rules tuned on these)"),
-        metric("literary_heldout_accuracy", ours["literary_heldout"], "", ">= 0.95",
-               f"{len(literary['heldout'])} hand-labelled occurrences never tuned on"),
+        metric(
+            "literary_dev_accuracy",
+            ours["literary_dev"],
+            "",
+            ">= 0.95",
+            f"{len(literary['dev'])} hand-labelled occurrences (rules tuned on these)",
+        ),
+        metric(
+            "literary_heldout_accuracy",
+            ours["literary_heldout"],
+            "",
+            ">= 0.95",
+            f"{len(literary['heldout'])} hand-labelled occurrences never tuned on",
+        ),
     ]
-    path = write_result("polyphones", metrics, details=details, quick=args.skip_baselines,
-                        results_dir=args.out.parent)
+    path = write_result(
+        "polyphones", metrics, details=details, quick=args.skip_baselines, results_dir=args.out.parent
+    )
     if path != args.out:
         path.replace(args.out)
     print("wrote", args.out)

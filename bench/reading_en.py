@@ -15,6 +15,7 @@ Per book (Sherlock Holmes, Huckleberry Finn from /work/shared/data/books/):
 - symbols_unread: spoken texts that still hold ° ′ ″ ℔ £ § ½ ¼ ¾ &c or old money (10s. 6d.).
 Writes bench/results/reading_en.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,12 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import metric, stopwatch, write_result  # noqa: E402
-from tts_engine.text.segment import SPEECH_VERBS  # noqa: E402
+from bench.common import metric, stopwatch, write_result
+from lector.core.text.segment import SPEECH_VERBS
 
 BOOKS = Path("/work/shared/data/books")
-SHARED = {"sherlock": "arthur-conan-doyle_the-adventures-of-sherlock-holmes.epub",
-          "huck": "mark-twain_the-adventures-of-huckleberry-finn.epub"}
+SHARED = {
+    "sherlock": "arthur-conan-doyle_the-adventures-of-sherlock-holmes.epub",
+    "huck": "mark-twain_the-adventures-of-huckleberry-finn.epub",
+}
 _ROMAN = re.compile(r"\b(?:[IVX]{2,}|[IVXLCDM]{4,})\b")
 _TITLE_END = re.compile(r"(?<![\w.])(?:Mr|Mrs|Messrs|Dr|St|Rev|Col|Capt|Gen|Prof|Hon|Lieut)\.$")
 _NUMBER_END = re.compile(r"(?:(?<![\w.])(?:No|vol|Vol|p|pp|ch|chap)|\d\s?[lsd])\.$")
@@ -60,9 +63,15 @@ def measure(plan: dict) -> dict[str, float | int]:
             if nxt and nxt["paragraph"] == s["paragraph"]:
                 left, right = s["text"].rstrip(), nxt["text"].lstrip()
                 splits += _wrong_cut(left, right)
-    return {"sentences": sentences, "a_tokens": a_total, "a_letter": a_letter,
-            "a_letter_share": round(a_letter / max(1, a_total), 4), "roman_misread": roman,
-            "abbreviation_splits": splits, "symbols_unread": symbols}
+    return {
+        "sentences": sentences,
+        "a_tokens": a_total,
+        "a_letter": a_letter,
+        "a_letter_share": round(a_letter / max(1, a_total), 4),
+        "roman_misread": roman,
+        "abbreviation_splits": splits,
+        "symbols_unread": symbols,
+    }
 
 
 def _wrong_cut(left: str, right: str) -> bool:
@@ -75,28 +84,35 @@ def _wrong_cut(left: str, right: str) -> bool:
     if _INITIAL_END.search(left) and right[:1].isupper():
         return True
     if re.search(r"[?!][’”\"']+$", left) and _TAG.match(right):
-        return True                           # “Is it?” | I asked.
+        return True  # “Is it?” | I asked.
     return bool(_STOP_END.search(left)) and right[:1].islower()
 
 
 def plan_book(epub: Path, work: Path) -> dict:
-    from tts_engine.planner import build_plan, plan_to_json
-    from tts_engine.project import load_project
+    from lector.core.planner import build_plan, plan_to_json
+    from lector.core.project import load_project
 
     root = work / epub.stem
     (root / "manuscript").mkdir(parents=True)
     (root / "manuscript" / epub.name).symlink_to(epub)
     (root / "project.toml").write_text(
         '[book]\ntitle = "bench"\nauthor = "bench"\nlanguage = "en"\nnarrator = "narrator"\n\n'
-        '[voices.narrator]\nengine = "espeak-draft"\nvoice = "en-us"\nlang = "en"\n', encoding="utf-8")
+        '[voices.narrator]\nengine = "espeak-draft"\nvoice = "en-us"\nlang = "en"\n',
+        encoding="utf-8",
+    )
     return json.loads(plan_to_json(build_plan(load_project(root)), indent=None))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--plans", nargs="*", type=Path, help="saved plan JSON files to measure instead")
-    ap.add_argument("--before", nargs="*", type=Path, default=[],
-                    help="saved plans of an earlier version, measured into details.before for comparison")
+    ap.add_argument(
+        "--before",
+        nargs="*",
+        type=Path,
+        default=[],
+        help="saved plans of an earlier version, measured into details.before for comparison",
+    )
     args = ap.parse_args(argv)
     before = {p.stem: measure(json.loads(p.read_text(encoding="utf-8"))) for p in args.before}
     books, seconds = {}, {}
@@ -111,11 +127,18 @@ def main(argv: list[str] | None = None) -> int:
                 seconds[name] = round(watch.seconds, 1)
     metrics = []
     for name, m in books.items():
-        metrics += [metric(f"{name}_a_letter_share", m["a_letter_share"], "", "<= 0.01", note=f"{m['a_tokens']} a"),
-                    metric(f"{name}_roman_misread", m["roman_misread"], "", "<= 0"),
-                    metric(f"{name}_abbreviation_splits", m["abbreviation_splits"], "", "<= 2",
-                           note=f"{m['sentences']} sentences"),
-                    metric(f"{name}_symbols_unread", m["symbols_unread"], "", "<= 0")]
+        metrics += [
+            metric(f"{name}_a_letter_share", m["a_letter_share"], "", "<= 0.01", note=f"{m['a_tokens']} a"),
+            metric(f"{name}_roman_misread", m["roman_misread"], "", "<= 0"),
+            metric(
+                f"{name}_abbreviation_splits",
+                m["abbreviation_splits"],
+                "",
+                "<= 2",
+                note=f"{m['sentences']} sentences",
+            ),
+            metric(f"{name}_symbols_unread", m["symbols_unread"], "", "<= 0"),
+        ]
     path = write_result("reading_en", metrics, details={"books": books, "plan_s": seconds, "before": before})
     print(json.dumps(books, indent=2))
     print(path)

@@ -9,6 +9,7 @@ be edited in place, so re-rolls) under ``--workdir``, renders chapter 1 of each 
 for the sentence nearest 30 Han characters / 20 English words, and one "Accept" (master,
 chapter.flac, exports). Writes bench/results/review.json. Target: median edit-to-hear <= 3 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,14 +55,19 @@ def render_first_chapter(project: Path) -> None:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "bench.review", "--build", str(project)], check=True, cwd=REPO,
-                   timeout=900, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.review", "--build", str(project)],
+        check=True,
+        cwd=REPO,
+        timeout=900,
+        capture_output=True,
+    )
 
 
 def build(project: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from review.app import create_app
+    from lector.review.app import create_app
 
     app = create_app(project)
     with TestClient(app, base_url=BASE):
@@ -72,7 +78,11 @@ def build(project: Path) -> None:
 
 
 def _target(rows: list[dict], lang: str) -> dict:
-    size = (lambda t: sum(1 for ch in t if "\u4e00" <= ch <= "\u9fff")) if lang == "zh" else (lambda t: len(t.split()))
+    size = (
+        (lambda t: sum(1 for ch in t if "\u4e00" <= ch <= "\u9fff"))
+        if lang == "zh"
+        else (lambda t: len(t.split()))
+    )
     goal = 30 if lang == "zh" else 20
     return min(rows, key=lambda r: abs(size(r["text"]) - goal))
 
@@ -93,7 +103,7 @@ def measure(project: Path, lang: str, edits: int) -> dict:
 
     from fastapi.testclient import TestClient
 
-    from review.app import create_app
+    from lector.review.app import create_app
 
     app = create_app(project)
     with TestClient(app, base_url=BASE) as client:
@@ -110,8 +120,11 @@ def measure(project: Path, lang: str, edits: int) -> dict:
         for i in range(edits):
             change = {"text": _edit(row["text"], i)} if lang == "zh" else {"reroll": "1"}
             t0 = time.perf_counter()
-            r = client.post(f"/sentences/{row['id']}/preview", data={**change, "csrf_token": token},
-                            headers={"X-Requested-With": "fetch"})
+            r = client.post(
+                f"/sentences/{row['id']}/preview",
+                data={**change, "csrf_token": token},
+                headers={"X-Requested-With": "fetch"},
+            )
             r.raise_for_status()
             audio = client.get(r.json()["take"]["url"])
             audio.raise_for_status()
@@ -119,16 +132,27 @@ def measure(project: Path, lang: str, edits: int) -> dict:
             synthesized += int(r.json()["synthesized"])
         rss_edits = rss_mb()
         t0 = time.perf_counter()
-        client.post(f"/sentences/{row['id']}/accept", data={"csrf_token": token},
-                    headers={"X-Requested-With": "fetch"}).raise_for_status()
+        client.post(
+            f"/sentences/{row['id']}/accept",
+            data={"csrf_token": token},
+            headers={"X-Requested-With": "fetch"},
+        ).raise_for_status()
         accept_s = time.perf_counter() - t0
         if service.last_check is not None:
             service.last_check.result()
-        return {"sentence": row["text"], "edit_kind": "text edit" if lang == "zh" else "re-roll",
-                "edit_to_hear_s": [round(t, 3) for t in times], "median_s": round(statistics.median(times), 3),
-                "synthesized": synthesized, "accept_s": round(accept_s, 3), "size": han(_edit(row["text"], 0)) if lang == "zh" else len(row["text"].split()),
-                "warm_s": round(warm_s, 2), "rss_mb_open": rss_open, "rss_mb_after_edits": rss_edits,
-                "rss_mb_after_qc": rss_mb()}
+        return {
+            "sentence": row["text"],
+            "edit_kind": "text edit" if lang == "zh" else "re-roll",
+            "edit_to_hear_s": [round(t, 3) for t in times],
+            "median_s": round(statistics.median(times), 3),
+            "synthesized": synthesized,
+            "accept_s": round(accept_s, 3),
+            "size": han(_edit(row["text"], 0)) if lang == "zh" else len(row["text"].split()),
+            "warm_s": round(warm_s, 2),
+            "rss_mb_open": rss_open,
+            "rss_mb_after_edits": rss_edits,
+            "rss_mb_after_qc": rss_mb(),
+        }
 
 
 def in_child(name: str, lang: str, args) -> dict:
@@ -137,8 +161,19 @@ def in_child(name: str, lang: str, args) -> dict:
     import subprocess
     import sys
 
-    cmd = [sys.executable, "-m", "bench.review", "--child", name, "--lang", lang, "--edits", str(args.edits),
-           "--workdir", str(args.workdir)] + (["--fresh"] if args.fresh else [])
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.review",
+        "--child",
+        name,
+        "--lang",
+        lang,
+        "--edits",
+        str(args.edits),
+        "--workdir",
+        str(args.workdir),
+    ] + (["--fresh"] if args.fresh else [])
     done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=REPO, timeout=900)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -156,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.build:
         build(args.build)
         return 0
-    os.environ.setdefault("LECTOR_REVIEW_WARM", "0")     # warmed explicitly, timed apart
+    os.environ.setdefault("LECTOR_REVIEW_WARM", "0")  # warmed explicitly, timed apart
     if args.quick:
         args.edits = 3
     if args.child:
@@ -173,14 +208,26 @@ def main(argv: list[str] | None = None) -> int:
         metric("edit_to_hear_en_s", en["median_s"], "s", "<= 3", note=f"demo-en re-roll, {note}"),
         metric("accept_zh_s", zh["accept_s"], "s", note="master + chapter.flac + MP3/VTT/AAC of chapter 1"),
         metric("accept_en_s", en["accept_s"], "s", note="master + chapter.flac + MP3/VTT/AAC of chapter 1"),
-        metric("app_rss_mb_edits", max(zh["rss_mb_after_edits"], en["rss_mb_after_edits"]), "MB", "<= 400",
-               note="one app per process (the larger of zh, en): planner + engine loaded, after the edits"),
-        metric("app_rss_mb_after_qc", max(zh["rss_mb_after_qc"], en["rss_mb_after_qc"]), "MB", "<= 400",
-               note="the same after accept and the chapter's QC (ASR + speaker models loaded in the app)"),
+        metric(
+            "app_rss_mb_edits",
+            max(zh["rss_mb_after_edits"], en["rss_mb_after_edits"]),
+            "MB",
+            "<= 400",
+            note="one app per process (the larger of zh, en): planner + engine loaded, after the edits",
+        ),
+        metric(
+            "app_rss_mb_after_qc",
+            max(zh["rss_mb_after_qc"], en["rss_mb_after_qc"]),
+            "MB",
+            "<= 400",
+            note="the same after accept and the chapter's QC (ASR + speaker models loaded in the app)",
+        ),
     ]
     write_result("review", metrics, details={"zh": zh, "en": en}, quick=args.quick)
     for m in metrics:
-        print(f"{m.name}: {m.value} {m.unit} {m.target} {'' if m.ok is None else ('ok' if m.ok else 'MISSED')}")
+        print(
+            f"{m.name}: {m.value} {m.unit} {m.target} {'' if m.ok is None else ('ok' if m.ok else 'MISSED')}"
+        )
     return 0
 
 

@@ -16,6 +16,7 @@ pinned to one CPU:
 Both are CPU seconds of this process (``time.process_time``): on a shared machine the wall time
 (also reported for build_plan) counts the time other processes held the core.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,11 +33,14 @@ if hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RESULTS_DIR, is_quick, metric, write_result  # noqa: E402
-from bench.polyphones import LITERARY, MARK  # noqa: E402
+from bench.common import RESULTS_DIR, is_quick, metric, write_result
+from bench.polyphones import LITERARY, MARK
 
-EXTRA = ("1907年，他用iPhone 15拍下了GDP增长3.5%的新闻。", "比分3:2，早上8:30出发，气温-3℃。",
-         "电话13812345678，票价￥25.5。")
+EXTRA = (
+    "1907年，他用iPhone 15拍下了GDP增长3.5%的新闻。",
+    "比分3:2，早上8:30出发，气温-3℃。",
+    "电话13812345678，票价￥25.5。",
+)
 
 
 def sentences() -> list[str]:
@@ -63,11 +67,11 @@ def novel(chars: int) -> list[str]:
 
 
 def time_frontend(paras: list[str]) -> tuple[float, float]:
-    from tts_engine.text.normalize_zh import normalize_zh
-    from tts_engine.text.pronounce import Pronouncer
+    from lector.core.text.normalize_zh import normalize_zh
+    from lector.core.text.pronounce import Pronouncer
 
     p = Pronouncer.for_project(None)
-    p.tokens("预热模型。", "zh")            # load g2pM / jieba outside the timing
+    p.tokens("预热模型。", "zh")  # load g2pM / jieba outside the timing
     t0, c0 = time.perf_counter(), time.process_time()
     for para in paras:
         spoken = p.substitute(normalize_zh(para), "zh")
@@ -76,17 +80,21 @@ def time_frontend(paras: list[str]) -> tuple[float, float]:
 
 
 def time_build_plan(paras: list[str]) -> tuple[float, float, str]:
-    from tts_engine.planner import build_plan
-    from tts_engine.project import load_project
+    from lector.core.planner import build_plan
+    from lector.core.project import load_project
 
     root = Path(tempfile.mkdtemp(prefix="lector-zh-bench-"))
     try:
         (root / "manuscript").mkdir()
         for c in range(0, len(paras), 20):
-            body = "\n\n".join(paras[c:c + 20])
-            (root / "manuscript" / f"{c // 20:04d}.md").write_text(f"# 第{c // 20 + 1}章\n\n{body}\n", encoding="utf-8")
-        (root / "project.toml").write_text('[book]\ntitle = "长篇"\nlanguage = "zh"\n\n'
-                                           '[voices.narrator]\nengine = "fastspeech2-zh"\n', encoding="utf-8")
+            body = "\n\n".join(paras[c : c + 20])
+            (root / "manuscript" / f"{c // 20:04d}.md").write_text(
+                f"# 第{c // 20 + 1}章\n\n{body}\n", encoding="utf-8"
+            )
+        (root / "project.toml").write_text(
+            '[book]\ntitle = "长篇"\nlanguage = "zh"\n\n[voices.narrator]\nengine = "fastspeech2-zh"\n',
+            encoding="utf-8",
+        )
         t0, c0 = time.perf_counter(), time.process_time()
         plan = build_plan(load_project(root))
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -111,17 +119,37 @@ def main(argv: list[str] | None = None) -> int:
     plan_wall, plan_cpu, note = time_build_plan(paras)
     load = f"1 core; load avg {os.getloadavg()[0]:.1f}"
     metrics = [
-        metric("zh_frontend_300k_cpu_s", fe_cpu * scale, "s", "<= 60",
-               f"CPU seconds; {n_chars} chars, scaled to 300k; {load}"),
-        metric("zh_build_plan_300k_cpu_s", plan_cpu * scale, "s", "<= 60",
-               f"CPU seconds; {note}; cold token cache; {load}"),
-        metric("zh_build_plan_300k_wall_s", plan_wall * scale, "s", "",
-               f"wall seconds (inflated when other work shares the core); {load}"),
+        metric(
+            "zh_frontend_300k_cpu_s",
+            fe_cpu * scale,
+            "s",
+            "<= 60",
+            f"CPU seconds; {n_chars} chars, scaled to 300k; {load}",
+        ),
+        metric(
+            "zh_build_plan_300k_cpu_s",
+            plan_cpu * scale,
+            "s",
+            "<= 60",
+            f"CPU seconds; {note}; cold token cache; {load}",
+        ),
+        metric(
+            "zh_build_plan_300k_wall_s",
+            plan_wall * scale,
+            "s",
+            "",
+            f"wall seconds (inflated when other work shares the core); {load}",
+        ),
     ]
     for m in metrics:
         print(m.name, m.value, m.note, flush=True)
-    path = write_result("zh_planning", metrics, details={"chars": n_chars, "paragraphs": len(paras)},
-                        quick=quick, results_dir=args.out.parent)
+    path = write_result(
+        "zh_planning",
+        metrics,
+        details={"chars": n_chars, "paragraphs": len(paras)},
+        quick=quick,
+        results_dir=args.out.parent,
+    )
     if path != args.out:
         path.replace(args.out)
     return 0

@@ -1,4 +1,5 @@
 """Shared fixtures: a Prefect test server, a moto S3 server over HTTP, tiny projects."""
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ PROJECTS = REPO / "projects"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("LECTOR_REVIEW_WARM", "0")      # review apps in tests load engines on first use
+os.environ.setdefault("LECTOR_REVIEW_WARM", "0")  # review apps in tests load engines on first use
 
 
 def free_port() -> int:
@@ -80,6 +81,7 @@ def copy_project(name: str, dest: Path, *, chapters: int | None = None) -> Path:
 @pytest.fixture()
 def make_project(tmp_path):
     """Factory: ``make_project("demo-en", chapters=2)`` copies a demo project into tmp_path."""
+
     def factory(name: str = "demo-en", *, chapters: int | None = None) -> Path:
         return copy_project(name, tmp_path, chapters=chapters)
 
@@ -87,8 +89,10 @@ def make_project(tmp_path):
 
 
 TINY_TEXT = {
-    "en": ("# One\n\nThe first sentence is here. The second one follows.\n",
-           "# Two\n\nChapter two begins. It ends soon.\n"),
+    "en": (
+        "# One\n\nThe first sentence is here. The second one follows.\n",
+        "# Two\n\nChapter two begins. It ends soon.\n",
+    ),
     "zh": ("# 第一章\n\n今天天气很好。我们去银行。\n", "# 第二章\n\n他笑了。故事结束了。\n"),
 }
 TINY_VOICE = {"fake": "tone-en", "fake-gpu": "tone-en", "piper-en": "default", "fastspeech2-zh": "default"}
@@ -100,16 +104,38 @@ def make_cover(path: Path) -> Path:
 
     import imageio_ffmpeg
 
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-                    "color=c=0x336699:s=64x64", "-frames:v", "1", "-y", str(path)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x336699:s=64x64",
+            "-frames:v",
+            "1",
+            "-y",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
-FLOW_MECHANICS_ENGINES = ("fake", "fake-gpu")     # their tones are meaningless to QC (ASR, voice)
+FLOW_MECHANICS_ENGINES = ("fake", "fake-gpu")  # their tones are meaningless to QC (ASR, voice)
 
 
-def write_tiny_project(root: Path, *, engine: str = "fake", lang: str = "en", cover: bool = True,
-                       extra_toml: str = "", batch_size: int = 2, qc: bool | None = None) -> Path:
+def write_tiny_project(
+    root: Path,
+    *,
+    engine: str = "fake",
+    lang: str = "en",
+    cover: bool = True,
+    extra_toml: str = "",
+    batch_size: int = 2,
+    qc: bool | None = None,
+) -> Path:
     """Two chapters x two sentences (each chapter also speaks its title). ``qc``: [render] qc;
     None = off for the flow-mechanics fake engines (keeps those tests fast), on for real engines."""
     (root / "manuscript").mkdir(parents=True)
@@ -118,7 +144,8 @@ def write_tiny_project(root: Path, *, engine: str = "fake", lang: str = "en", co
         f'[book]\ntitle = "Tiny Book"\nauthor = "Test Author"\nlanguage = "{lang}"\n\n'
         f'[voices.narrator]\nengine = "{engine}"\nvoice = "{TINY_VOICE.get(engine, "default")}"\n'
         f'lang = "{lang}"\n\n[render]\nbatch_size = {batch_size}\nqc = {str(qc).lower()}\n{extra_toml}',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     for i, text in enumerate(TINY_TEXT[lang], 1):
         (root / "manuscript" / f"0{i}.md").write_text(text, encoding="utf-8")
     if cover:
@@ -129,6 +156,7 @@ def write_tiny_project(root: Path, *, engine: str = "fake", lang: str = "en", co
 @pytest.fixture()
 def tiny_project(tmp_path):
     """Factory: ``tiny_project(engine="fake", lang="en", extra_toml=...)`` -> project folder."""
+
     def factory(name: str = "tiny", **kwargs) -> Path:
         return write_tiny_project(tmp_path / name, **kwargs)
 

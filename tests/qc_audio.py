@@ -1,10 +1,11 @@
 """Real piper-en takes of a few English sentences, shared by the QC tests (synthesized once per session
 through the ``piper_takes`` fixture in conftest.py)."""
+
 from __future__ import annotations
 
 import numpy as np
 
-from tts_engine.errors import LectorError
+from lector.core.errors import LectorError
 
 TEXTS = (
     "The old lighthouse keeper climbed the stairs every evening.",
@@ -17,9 +18,9 @@ TEXTS = (
 
 
 def _synth_registry(texts):
-    from tts_engine.engines.base import SynthRequest
-    from tts_engine.engines.registry import get_engine
-    from tts_engine.model import Span
+    from lector.core.engines.base import SynthRequest
+    from lector.core.engines.registry import get_engine
+    from lector.core.model import Span
 
     engine = get_engine("piper-en")
     reqs = [SynthRequest(sentence_id=f"s{i}", spans=(Span(t, t, "en"),), seed=7) for i, t in enumerate(texts)]
@@ -31,7 +32,9 @@ def _synth_piper(texts):
     from piper import PiperVoice
 
     voice = PiperVoice.load(jv.model_path(), jv.config_path())
-    audio = [np.concatenate([c.audio_float_array for c in voice.synthesize(t)]).astype(np.float32) for t in texts]
+    audio = [
+        np.concatenate([c.audio_float_array for c in voice.synthesize(t)]).astype(np.float32) for t in texts
+    ]
     return audio, voice.config.sample_rate
 
 

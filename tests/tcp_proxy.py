@@ -5,6 +5,7 @@
 connection carrying byte ``n`` is reset (RST, like a dropped link) and, with ``outage``, every
 later connection too until ``restore()``; without it only that one connection is cut.
 """
+
 from __future__ import annotations
 
 import socket
@@ -31,9 +32,9 @@ class CutProxy:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self._lock = threading.Lock()
-        self._budget: int | None = None     # client->server bytes left before the cut
+        self._budget: int | None = None  # client->server bytes left before the cut
         self._outage = False
-        self._flip_at: int | None = None    # client->server byte offset to corrupt
+        self._flip_at: int | None = None  # client->server byte offset to corrupt
         self.down = False
         self.cuts = 0
         self.bytes_up = 0
@@ -99,7 +100,7 @@ class CutProxy:
             if self._flip_at is None or not start <= self._flip_at < self.bytes_up:
                 return data
             k, self._flip_at = self._flip_at - start, None
-        return data[:k] + bytes([data[k] ^ 0xFF]) + data[k + 1:]
+        return data[:k] + bytes([data[k] ^ 0xFF]) + data[k + 1 :]
 
     def _pipe(self, src: socket.socket, dst: socket.socket, up: bool, pair) -> None:
         try:

@@ -1,21 +1,31 @@
 """assemble_chapter: block-wise masters, the kept recipe after an edit, stored blocks."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tts_engine.audio.assemble import (_BLOCKS, assemble_chapter, block_path, chapter_audio, encode_chapter_blocks,
-                                       encoded_path, quantize24, read_master_flac, write_chapter_flac,
-                                       write_master_flac)
-from tts_engine.audio.blockcodec import split_adts_frames, split_mp3_frames
-from tts_engine.audio.master import check_profile, master_chapter, replay
-from tts_engine.audio.measure import measure
-from tts_engine.audio.stitch import GRID, stitch_chapter
-from tts_engine.cache import LocalStore
-from tts_engine.errors import AudioError
-from tts_engine.model import Chapter, Sentence, Span, Token
-from tts_engine.project import PauseSettings
-from tts_engine.render import RenderResult
+from lector.core.audio.assemble import (
+    _BLOCKS,
+    assemble_chapter,
+    block_path,
+    chapter_audio,
+    encode_chapter_blocks,
+    encoded_path,
+    quantize24,
+    read_master_flac,
+    write_chapter_flac,
+    write_master_flac,
+)
+from lector.core.audio.blockcodec import split_adts_frames, split_mp3_frames
+from lector.core.audio.master import check_profile, master_chapter, replay
+from lector.core.audio.measure import measure
+from lector.core.audio.stitch import GRID, stitch_chapter
+from lector.core.cache import LocalStore
+from lector.core.errors import AudioError
+from lector.core.model import Chapter, Sentence, Span, Token
+from lector.core.project import PauseSettings
+from lector.core.render import RenderResult
 
 PAUSES = PauseSettings()
 SPLIT = {"mp3": split_mp3_frames, "aac": split_adts_frames}
@@ -38,8 +48,18 @@ def _book(tmp_path, amps: list[float]):
         audio = _speech(i, 1.0 + 0.1 * i, amp)
         store.write(key, audio, SR)
         span = Span(f"Line {i}.", f"line {i}.", "en", (Token("line", "lˈaɪn"),))
-        sentences.append(Sentence(id=f"s{i}", text=f"Line {i}.", spans=(span,), lang="en", voice="narrator",
-                                  seed=i, pause_after_ms=900 if i % 2 else 450, paragraph=i // 2))
+        sentences.append(
+            Sentence(
+                id=f"s{i}",
+                text=f"Line {i}.",
+                spans=(span,),
+                lang="en",
+                voice="narrator",
+                seed=i,
+                pause_after_ms=900 if i % 2 else 450,
+                paragraph=i // 2,
+            )
+        )
         results.append(RenderResult(f"s{i}", key, "fake", "1", "tone-en", SR, audio.size / SR, True))
     return Chapter(1, "One", tuple(sentences)), results, store
 
@@ -49,8 +69,16 @@ def _audio(tmp_path, built) -> np.ndarray:
 
 
 def _assemble(tmp_path, chapter, results, store, previous=None):
-    return assemble_chapter(chapter, results, store, pauses=PAUSES, sample_rate=44100, profile="acx",
-                            block_dir=tmp_path / "blocks", previous=previous)
+    return assemble_chapter(
+        chapter,
+        results,
+        store,
+        pauses=PAUSES,
+        sample_rate=44100,
+        profile="acx",
+        block_dir=tmp_path / "blocks",
+        previous=previous,
+    )
 
 
 def _edit(store, results, i: int, amp: float = 0.2):
@@ -71,17 +99,26 @@ def test_fresh_master_is_the_stitched_chapter_mastered_block_by_block(tmp_path):
     assert all(b.length % GRID == 0 for b in built.blocks)
     assert built.timeline == stitched.timeline
     assert check_profile(built.measurements, "acx") == ()
-    whole = master_chapter(stitched.audio.copy(), 44100, "acx", bounds=[b.start_sample for b in stitched.blocks])
+    whole = master_chapter(
+        stitched.audio.copy(), 44100, "acx", bounds=[b.start_sample for b in stitched.blocks]
+    )
     assert whole.recipe == built.recipe
     assert _audio(tmp_path, built).tobytes() == quantize24(whole.audio).tobytes()
     for block, span in zip(built.blocks, stitched.blocks):
-        piece = stitched.audio[span.start_sample:span.start_sample + span.length]
+        piece = stitched.audio[span.start_sample : span.start_sample + span.length]
         want = quantize24(replay(built.recipe, piece, 44100))
-        assert read_master_flac(block_path(tmp_path / "blocks", block.key, block.recipe)).tobytes() == want.tobytes()
+        assert (
+            read_master_flac(block_path(tmp_path / "blocks", block.key, block.recipe)).tobytes()
+            == want.tobytes()
+        )
     # measurements combined from the blocks agree with measuring the whole master
     m, whole_m = built.measurements, measure(quantize24(whole.audio), 44100)
     assert (m.rms_dbfs, m.peak_dbfs, m.true_peak_dbfs, m.duration_s) == (
-        whole_m.rms_dbfs, whole_m.peak_dbfs, whole_m.true_peak_dbfs, whole_m.duration_s)
+        whole_m.rms_dbfs,
+        whole_m.peak_dbfs,
+        whole_m.true_peak_dbfs,
+        whole_m.duration_s,
+    )
     assert abs(m.lufs_integrated - whole_m.lufs_integrated) < 0.05
     assert abs(m.noise_floor_dbfs - whole_m.noise_floor_dbfs) < 0.5
     assert (abs(m.head_s - whole_m.head_s), abs(m.tail_s - whole_m.tail_s)) < (0.011, 0.011)
@@ -108,8 +145,10 @@ def test_an_edit_remasters_one_block_and_keeps_the_others_byte_for_byte(tmp_path
     for i in (0, 2):
         old, new = first.blocks[i], again.blocks[i]
         assert old.id == new.id
-        assert before[old.start_sample:old.start_sample + old.length].tobytes() == \
-            after[new.start_sample:new.start_sample + new.length].tobytes()
+        assert (
+            before[old.start_sample : old.start_sample + old.length].tobytes()
+            == after[new.start_sample : new.start_sample + new.length].tobytes()
+        )
     assert again.blocks[1].id != first.blocks[1].id
     assert again.timeline[2].sentence_id == "s2"
 
@@ -119,7 +158,7 @@ def test_an_edit_that_moves_the_level_out_of_the_window_masters_afresh(tmp_path)
     first = _assemble(tmp_path, chapter, results, store)
     loud = _edit(store, results, 2, amp=0.9)
     loud = list(loud)
-    for i in (0, 1, 3, 4, 5):           # every take much louder: the old gain would overshoot
+    for i in (0, 1, 3, 4, 5):  # every take much louder: the old gain would overshoot
         key = f"{i:02d}" + "ef" * 31
         audio = _speech(i, 1.0 + 0.1 * i, 0.9)
         store.write(key, audio, SR)
@@ -134,7 +173,7 @@ def test_a_damaged_stored_block_is_reported_then_made_again(tmp_path):
     chapter, results, store = _book(tmp_path, [0.2] * 6)
     first = _assemble(tmp_path, chapter, results, store)
     want = _audio(tmp_path, first)
-    _BLOCKS.items.clear()                            # a fresh process: nothing in memory
+    _BLOCKS.items.clear()  # a fresh process: nothing in memory
     _BLOCKS.size = 0
     path = block_path(tmp_path / "blocks", first.blocks[0].key, first.blocks[0].recipe)
     path.write_bytes(path.read_bytes()[:100])

@@ -1,5 +1,6 @@
 """Block-wise MP3/AAC: exact frame counts, no reservoir, per-block determinism, sample-aligned
 decoding of concatenated blocks with room-tone-level junctions, ID3, m4b marks, on-disk cache."""
+
 from __future__ import annotations
 
 import re
@@ -12,14 +13,25 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from tts_engine.audio.blockcodec import (AAC_FRAME, GRID, MP3_FRAME, encode_aac_block, encode_block,
-                                         encode_mp3_block, holds_frames, parse_mp3_header, split_adts_frames,
-                                         split_mp3_frames, write_adts, write_mp3)
-from tts_engine.audio.export import Id3Tags, ffmpeg_exe, mux_m4b
-from tts_engine.errors import AudioError
+from lector.core.audio.blockcodec import (
+    AAC_FRAME,
+    GRID,
+    MP3_FRAME,
+    encode_aac_block,
+    encode_block,
+    encode_mp3_block,
+    holds_frames,
+    parse_mp3_header,
+    split_adts_frames,
+    split_mp3_frames,
+    write_adts,
+    write_mp3,
+)
+from lector.core.audio.export import Id3Tags, ffmpeg_exe, mux_m4b
+from lector.core.errors import AudioError
 
 SR = 44100
-EDGE = 9000                                   # room-tone edges of every block (> 200 ms)
+EDGE = 9000  # room-tone edges of every block (> 200 ms)
 KBPS = {"mp3": 192, "aac": 64}
 FRAME = {"mp3": MP3_FRAME, "aac": AAC_FRAME}
 SPLIT = {"mp3": split_mp3_frames, "aac": split_adts_frames}
@@ -39,7 +51,7 @@ def speechy_block(n_grid: int, seed: int) -> np.ndarray:
     gate = np.sin(2 * np.pi * 3 * t) > 0.6
     bursts = np.convolve(rng.standard_normal(t.size), np.hanning(9) / 4.5, "same") * gate
     mid = (voiced + 0.5 * bursts) * np.sin(np.pi * np.arange(t.size) / t.size) ** 0.5
-    x[EDGE:n - EDGE] += mid * (10 ** (-20 / 20) / np.sqrt(np.mean(mid ** 2)))
+    x[EDGE : n - EDGE] += mid * (10 ** (-20 / 20) / np.sqrt(np.mean(mid**2)))
     return x.astype(np.float32)
 
 
@@ -48,7 +60,7 @@ SIGNAL = np.concatenate(BLOCKS)
 JUNCTIONS = [3 * GRID, 8 * GRID]
 LOUD = np.zeros(SIGNAL.size, bool)
 for _a, _b in ((0, 3 * GRID), (3 * GRID, 8 * GRID), (8 * GRID, 10 * GRID)):
-    LOUD[_a + EDGE:_b - EDGE] = True
+    LOUD[_a + EDGE : _b - EDGE] = True
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +69,28 @@ def encoded() -> dict[str, tuple[bytes, ...]]:
 
 
 def decode(data: bytes, fmt: str) -> np.ndarray:
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", fmt, "-i", "pipe:0",
-                          "-f", "f32le", "-ac", "1", "-ar", str(SR), "pipe:1"],
-                         input=data, capture_output=True, check=True).stdout
+    out = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            fmt,
+            "-i",
+            "pipe:0",
+            "-f",
+            "f32le",
+            "-ac",
+            "1",
+            "-ar",
+            str(SR),
+            "pipe:1",
+        ],
+        input=data,
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(out, "<f4")
 
 
@@ -82,7 +113,9 @@ def test_adts_frames_lc_mono_44k(encoded):
         frames = split_adts_frames(data)
         assert len(frames) == block.size // AAC_FRAME
         # profile (2 bits) 1 = AAC-LC, sampling index 4 = 44100 Hz, channel configuration 1 = mono
-        assert {(f[2] >> 6, (f[2] >> 2) & 0xF, ((f[2] & 1) << 2) | (f[3] >> 6)) for f in frames} == {(1, 4, 1)}
+        assert {(f[2] >> 6, (f[2] >> 2) & 0xF, ((f[2] & 1) << 2) | (f[3] >> 6)) for f in frames} == {
+            (1, 4, 1)
+        }
 
 
 @pytest.mark.parametrize("codec", ["mp3", "aac"])
@@ -105,9 +138,9 @@ def test_concatenated_blocks_decode_sample_aligned(encoded, codec):
     assert lags[int(np.argmax(corr))] == 0
     err = out - x
     snr = 10 * np.log10(np.sum(x[loud] ** 2) / np.sum(err[loud] ** 2))
-    assert snr >= 15.0, snr                    # measured: MP3 192k 29.4 dB, AAC 64k 20.0 dB
+    assert snr >= 15.0, snr  # measured: MP3 192k 29.4 dB, AAC 64k 20.0 dB
     for j in JUNCTIONS:
-        assert dbfs(float(np.abs(err[j - 2048:j + 2048]).max())) < -50.0   # measured about -58 to -60
+        assert dbfs(float(np.abs(err[j - 2048 : j + 2048]).max())) < -50.0  # measured about -58 to -60
 
 
 @pytest.mark.parametrize("codec", ["mp3", "aac"])
@@ -130,31 +163,48 @@ def test_block_length_must_be_whole_frames():
 
 
 def test_write_mp3_tags_and_decodes(tmp_path, encoded):
-    path = write_mp3(tmp_path / "01.mp3", encoded["mp3"],
-                     Id3Tags("Chapter One", "Ann Author", "The Book", 1, 12, year="2024"))
+    path = write_mp3(
+        tmp_path / "01.mp3",
+        encoded["mp3"],
+        Id3Tags("Chapter One", "Ann Author", "The Book", 1, 12, year="2024"),
+    )
     tags = ID3(path)
     assert tags.version == (2, 3, 0)
     assert {k: str(tags[k]) for k in ("TIT2", "TPE1", "TPE2", "TALB", "TCON", "TRCK", "TDRC")} == {
-        "TIT2": "Chapter One", "TPE1": "Ann Author", "TPE2": "Ann Author", "TALB": "The Book",
-        "TCON": "Audiobook", "TRCK": "1/12", "TDRC": "2024"}
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(path), "-f", "f32le",
-                          "pipe:1"], capture_output=True, check=True).stdout
+        "TIT2": "Chapter One",
+        "TPE1": "Ann Author",
+        "TPE2": "Ann Author",
+        "TALB": "The Book",
+        "TCON": "Audiobook",
+        "TRCK": "1/12",
+        "TDRC": "2024",
+    }
+    out = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(path), "-f", "f32le", "pipe:1"],
+        capture_output=True,
+        check=True,
+    ).stdout
     assert len(out) // 4 == SIGNAL.size
     plain = write_mp3(tmp_path / "02.mp3", encoded["mp3"], None).read_bytes()
     audio = b"".join(encoded["mp3"])
     # an "Info" frame (what LAME writes for CBR: frame and byte counts), then the frames unchanged
     info = parse_mp3_header(plain)
-    assert plain[info.length:] == audio
+    assert plain[info.length :] == audio
     assert plain[21:25] == b"Info"
-    assert [int.from_bytes(plain[i:i + 4], "big") for i in (25, 29, 33)] == [
-        3, len(split_mp3_frames(audio)), info.length + len(audio)]
+    assert [int.from_bytes(plain[i : i + 4], "big") for i in (25, 29, 33)] == [
+        3,
+        len(split_mp3_frames(audio)),
+        info.length + len(audio),
+    ]
     mp3 = MP3(tmp_path / "02.mp3")
     assert (mp3.info.bitrate_mode, mp3.info.length) == (BitrateMode.CBR, SIGNAL.size / SR)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["01.mp3", "02.mp3"]
 
 
 def _chapters(path: Path) -> list[tuple[float, float, str]]:
-    err = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    err = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True
+    ).stderr
     found = re.findall(r"Chapter #\d+:\d+: start ([\d.]+), end ([\d.]+)\s+Metadata:\s+title\s+: (.*)", err)
     return [(float(a), float(b), t.strip()) for a, b, t in found]
 
@@ -173,8 +223,11 @@ def test_mux_m4b_marks_equal_block_samples(tmp_path, encoded):
     flat = [v for a, b, _ in marks for v in (a, b)]
     assert flat == pytest.approx([0.0, n1 / SR, n1 / SR, (n1 + n2) / SR], abs=0.001)
     assert mutagen.mp4.MP4(book).chapters[1].start == pytest.approx(n1 / SR, abs=0.001)
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(book), "-f", "f32le",
-                          "pipe:1"], capture_output=True, check=True).stdout
+    out = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(book), "-f", "f32le", "pipe:1"],
+        capture_output=True,
+        check=True,
+    ).stdout
     assert len(out) // 4 == n1 + n2
 
 
@@ -187,7 +240,7 @@ def test_holds_frames_accepts_whole_blocks_only(encoded):
     for codec, frame in (("mp3", MP3_FRAME), ("aac", AAC_FRAME)):
         data, frames = encoded[codec][1], BLOCKS[1].size // frame
         assert holds_frames(codec, data, frames, KBPS[codec])
-        assert not holds_frames(codec, data[:-5], frames, KBPS[codec])                   # cut
+        assert not holds_frames(codec, data[:-5], frames, KBPS[codec])  # cut
         split = split_mp3_frames if codec == "mp3" else split_adts_frames
         assert not holds_frames(codec, b"".join(split(data)[:-1]), frames, KBPS[codec])  # a frame short
         assert not holds_frames(codec, b"junk" + data, frames, KBPS[codec])

@@ -1,4 +1,5 @@
 """The review app in a real headless Chromium (Selenium + /usr/bin/chromedriver)."""
+
 from __future__ import annotations
 
 import os
@@ -31,7 +32,9 @@ class _Server:
         import uvicorn
 
         self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -57,9 +60,15 @@ def browser(tmp_path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--autoplay-policy=no-user-gesture-required", "--window-size=1280,1000",
-                f"--user-data-dir={tmp_path / 'chrome-profile'}"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--autoplay-policy=no-user-gesture-required",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path / 'chrome-profile'}",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
@@ -82,8 +91,8 @@ def _wait(predicate, timeout: float = 15.0, what: str = "condition"):
 def test_review_chapter_in_chromium(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    from review.app import create_app
-    from tts_engine.overrides import load_overrides
+    from lector.core.overrides import load_overrides
+    from lector.review.app import create_app
 
     project = make_review_project(tmp_path)
     ids = [f"{n:012x}" for n in range(3)]
@@ -92,18 +101,32 @@ def test_review_chapter_in_chromium(browser, tmp_path):
         assert "One" in browser.title
         # play: time advances and the sentence under the play head is highlighted
         browser.execute_script("document.getElementById('chapter-audio').play();")
-        _wait(lambda: browser.execute_script("return document.getElementById('chapter-audio').currentTime") > 0.7,
-              what="audio currentTime to advance")
+        _wait(
+            lambda: (
+                browser.execute_script("return document.getElementById('chapter-audio').currentTime") > 0.7
+            ),
+            what="audio currentTime to advance",
+        )
         assert browser.execute_script("return document.getElementById('chapter-audio').paused") is False
-        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{ids[0]}.current"), what="highlight of sentence 1")
+        _wait(
+            lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{ids[0]}.current"),
+            what="highlight of sentence 1",
+        )
         # click a sentence: seek to its start
         browser.find_element(By.CSS_SELECTOR, f"#s-{ids[2]} .text").click()
         start = float(browser.find_element(By.ID, f"s-{ids[2]}").get_attribute("data-start"))
-        _wait(lambda: browser.execute_script("return document.getElementById('chapter-audio').currentTime") >= start,
-              what="seek to sentence 3")
-        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{ids[2]}.current"), what="highlight of sentence 3")
+        _wait(
+            lambda: (
+                browser.execute_script("return document.getElementById('chapter-audio').currentTime") >= start
+            ),
+            what="seek to sentence 3",
+        )
+        _wait(
+            lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{ids[2]}.current"),
+            what="highlight of sentence 3",
+        )
         browser.execute_script("document.getElementById('chapter-audio').pause();")
-        browser.find_element(By.TAG_NAME, "body").send_keys("k")       # keyboard: previous sentence
+        browser.find_element(By.TAG_NAME, "body").send_keys("k")  # keyboard: previous sentence
         _wait(lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{ids[1]}.current"), what="k to sentence 2")
         browser.execute_script("document.getElementById('chapter-audio').pause();")
         browser.save_screenshot(str(Path(os.environ.get("LECTOR_SCREENSHOT_DIR", tmp_path)) / "chapter.png"))
@@ -122,29 +145,38 @@ def test_review_chapter_in_chromium(browser, tmp_path):
         # re-roll sentence 1: a new seed override is written and the row shows it changed
         assert ids[0] not in load_overrides(project).seeds
         browser.find_element(By.CSS_SELECTOR, f"#s-{ids[0]} button.reroll").click()
-        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{ids[0]}.pending"), what="pending re-render")
+        _wait(
+            lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{ids[0]}.pending"), what="pending re-render"
+        )
         first = load_overrides(project).seeds[ids[0]]
         browser.find_element(By.CSS_SELECTOR, f"#s-{ids[0]} button.reroll").click()
         _wait(lambda: load_overrides(project).seeds[ids[0]] != first, what="a second new seed")
         assert "(2)" in browser.find_element(By.ID, "rerender-btn").text
         assert browser.get_log("browser") == [] or all(
-            "favicon" in e["message"] for e in browser.get_log("browser"))
+            "favicon" in e["message"] for e in browser.get_log("browser")
+        )
 
 
 def test_static_bundle_plays_offline(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    from review.bundle import export_bundle
+    from lector.review.bundle import export_bundle
 
     project = make_review_project(tmp_path)
     index = export_bundle(project)
     browser.get(index.as_uri())
     browser.find_element(By.LINK_TEXT, "One").click()
-    assert browser.execute_script("return document.getElementById('chapter-audio').src").endswith("/masters/01-one.flac")
+    assert browser.execute_script("return document.getElementById('chapter-audio').src").endswith(
+        "/masters/01-one.flac"
+    )
     third = browser.find_element(By.ID, f"s-{2:012x}")
     third.find_element(By.CSS_SELECTOR, ".text").click()
     start = float(third.get_attribute("data-start"))
-    _wait(lambda: browser.execute_script("return document.getElementById('chapter-audio').currentTime") >= start,
-          what="seek in the static bundle")
+    _wait(
+        lambda: (
+            browser.execute_script("return document.getElementById('chapter-audio').currentTime") >= start
+        ),
+        what="seek in the static bundle",
+    )
     _wait(lambda: "current" in third.get_attribute("class"), what="highlight in the static bundle")
-    assert browser.find_elements(By.CSS_SELECTOR, "form") == []       # read-only: no actions
+    assert browser.find_elements(By.CSS_SELECTOR, "form") == []  # read-only: no actions

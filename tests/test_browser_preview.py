@@ -1,5 +1,6 @@
 """In Chromium: edit a sentence -> hear the preview -> accept it into the master -> restore the
-earlier take (real piper-en book produced by the flow; review/preview.py, templates/_preview.html)."""
+earlier take (real piper-en book produced by the flow; lector/review/preview.py, templates/_preview.html)."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ def _take_seconds(book, key: str) -> float:  # noqa: F811
 def test_edit_preview_accept_restore_in_chromium(browser, book):  # noqa: F811
     from selenium.webdriver.common.by import By
 
-    from review.app import create_app
+    from lector.review.app import create_app
 
     rows = _rows(book)
     sid, old_key = rows[1]["id"], rows[1]["cache_key"]
@@ -40,29 +41,47 @@ def test_edit_preview_accept_restore_in_chromium(browser, book):  # noqa: F811
         field.clear()
         field.send_keys("The first sentence is right here.")
         row.find_element(By.CSS_SELECTOR, "button.pv-edit").click()
-        player = _wait(lambda: [a for a in browser.find_elements(By.CSS_SELECTOR, f"#s-{sid} .pv-audio")
-                                if (a.get_attribute("src") or "").startswith(f"{base}/audio/takes/")],
-                       timeout=60, what="the preview take")[0]
+        player = _wait(
+            lambda: [
+                a
+                for a in browser.find_elements(By.CSS_SELECTOR, f"#s-{sid} .pv-audio")
+                if (a.get_attribute("src") or "").startswith(f"{base}/audio/takes/")
+            ],
+            timeout=60,
+            what="the preview take",
+        )[0]
         new_key = player.get_attribute("src").rsplit("/", 1)[1]
         assert new_key != old_key
         # the page shows the new text without a reload; the book is unchanged until accepted
-        assert browser.find_element(By.CSS_SELECTOR, f"#s-{sid} .text").text == "The first sentence is right here."
+        assert (
+            browser.find_element(By.CSS_SELECTOR, f"#s-{sid} .text").text
+            == "The first sentence is right here."
+        )
         assert _rows(book)[1]["cache_key"] == old_key
-        duration = _wait(lambda: browser.execute_script("return arguments[0].duration || 0;", player),
-                         timeout=15, what="the preview take decoded by the browser")
+        duration = _wait(
+            lambda: browser.execute_script("return arguments[0].duration || 0;", player),
+            timeout=15,
+            what="the preview take decoded by the browser",
+        )
         assert abs(duration - _take_seconds(book, new_key)) < 0.05
 
         browser.find_element(By.CSS_SELECTOR, f"#s-{sid} button.pv-accept-btn").click()
-        new_row = _wait(lambda: [r for r in browser.find_elements(By.CSS_SELECTOR, "li.sentence.accepted")],
-                        timeout=60, what="the accepted row")[0]
+        new_row = _wait(
+            lambda: [r for r in browser.find_elements(By.CSS_SELECTOR, "li.sentence.accepted")],
+            timeout=60,
+            what="the accepted row",
+        )[0]
         new_id = new_row.get_attribute("data-id")
         assert (new_id != sid, _rows(book)[1]["cache_key"], _rows(book)[1]["id"]) == (True, new_key, new_id)
         assert master.read_bytes() != master_before
         assert new_row.find_element(By.CSS_SELECTOR, ".text").text == "The first sentence is right here."
 
         new_row.find_element(By.CSS_SELECTOR, ".take-history summary").click()
-        items = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{new_id} .take-item"), timeout=15,
-                      what="the take list")
+        items = _wait(
+            lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{new_id} .take-item"),
+            timeout=15,
+            what="the take list",
+        )
         assert [i.get_attribute("class") for i in items] == ["take-item chosen", "take-item"]
         # A/B: the two takes in the compare player
         items[0].find_element(By.CSS_SELECTOR, "button.set-a").click()
@@ -77,15 +96,16 @@ def test_edit_preview_accept_restore_in_chromium(browser, book):  # noqa: F811
         _wait(lambda: browser.find_elements(By.ID, f"s-{sid}"), timeout=60, what="the restored row")
         assert (_rows(book)[1]["id"], _rows(book)[1]["cache_key"]) == (sid, old_key)
         assert browser.find_element(By.CSS_SELECTOR, f"#s-{sid} .text").text == "The first sentence is here."
-        assert (book / "manuscript" / "01.md").read_text("utf-8") == \
-            "# One\n\nThe first sentence is here. The second one follows.\n"
+        assert (book / "manuscript" / "01.md").read_text(
+            "utf-8"
+        ) == "# One\n\nThe first sentence is here. The second one follows.\n"
 
 
 def test_queue_filters_and_chapter_approval_in_chromium(browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    from review.app import create_app
+    from lector.review.app import create_app
     from tests.test_review import make_review_project
 
     project = make_review_project(tmp_path)
@@ -102,5 +122,7 @@ def test_queue_filters_and_chapter_approval_in_chromium(browser, tmp_path):
         assert browser.find_element(By.CSS_SELECTOR, ".queue-count").text == "1 sentence(s) to look at"
         browser.find_element(By.CSS_SELECTOR, "#progress-1 input[name=editor]").send_keys("Ada")
         browser.find_element(By.CSS_SELECTOR, "#progress-1 .chapter-approve button").click()
-        badge = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#progress-1 .approval"), what="approval")[0]
+        badge = _wait(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#progress-1 .approval"), what="approval"
+        )[0]
         assert badge.text.startswith("approved by Ada · ")

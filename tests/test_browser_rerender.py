@@ -1,6 +1,7 @@
 """End to end in Chromium: a real chapter produced by the flow (piper-en), re-rolled in the
 review app and re-rendered through flows.produce.rerender_sentences; the new take appears
 beside the old one and QC ran on the build."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def _produce_first_chapter(project):
     try:
-        from flows.produce import produce_book
+        from lector.flows.produce import produce_book
     except ImportError as exc:
         pytest.skip(f"production flow not available: {exc}")
     produce_book(str(project), chapters=[1], draft=False, publish=False)
@@ -24,9 +25,9 @@ def _produce_first_chapter(project):
 def test_reroll_and_rerender_shows_new_take(browser, make_project, prefect_server):  # noqa: F811
     from selenium.webdriver.common.by import By
 
-    from review.app import create_app
-    from tts_engine.overrides import load_overrides
-    from tts_engine.qc import QCOptions, run_qc
+    from lector.core.overrides import load_overrides
+    from lector.core.qc import QCOptions, run_qc
+    from lector.review.app import create_app
 
     project = make_project("demo-en", chapters=None)
     timeline = _produce_first_chapter(project)
@@ -43,14 +44,23 @@ def test_reroll_and_rerender_shows_new_take(browser, make_project, prefect_serve
         _wait(lambda: button.is_enabled(), what="re-render button enabled")
         button.click()
         # the page polls the job and reloads when it is done
-        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{sid} .takes .prev audio"), timeout=240,
-              what="the previous take beside the new one")
-        new = json.loads((project / "build" / "chapters" / "01" / "timeline.json").read_text(encoding="utf-8"))
+        _wait(
+            lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{sid} .takes .prev audio"),
+            timeout=240,
+            what="the previous take beside the new one",
+        )
+        new = json.loads(
+            (project / "build" / "chapters" / "01" / "timeline.json").read_text(encoding="utf-8")
+        )
         new_key = next(s["cache_key"] for s in new["sentences"] if s["id"] == sid)
         assert new_key != old_key
-        srcs = [a.get_attribute("src") for a in browser.find_elements(By.CSS_SELECTOR, f"#s-{sid} .takes audio")]
+        srcs = [
+            a.get_attribute("src") for a in browser.find_elements(By.CSS_SELECTOR, f"#s-{sid} .takes audio")
+        ]
         assert srcs == [f"{base}/audio/takes/{new_key}", f"{base}/audio/takes/{old_key}"]
         ok = browser.execute_async_script(
             "const done = arguments[arguments.length - 1];"
-            "Promise.all(arguments[0].map(u => fetch(u).then(r => r.status))).then(done);", srcs)
+            "Promise.all(arguments[0].map(u => fetch(u).then(r => r.status))).then(done);",
+            srcs,
+        )
         assert ok == [200, 200]

@@ -1,4 +1,5 @@
 """Render cache: key identity, local store layout, atomic writes, corrupt entries as misses."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -6,18 +7,40 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from tts_engine.cache import BytesStore, LocalStore, Store, project_store, render_key, try_read
-from tts_engine.engines.base import Capabilities, SynthRequest
-from tts_engine.errors import CacheError
-from tts_engine.model import Prosody, Span, Token
+from lector.core.cache import BytesStore, LocalStore, Store, project_store, render_key, try_read
+from lector.core.engines.base import Capabilities, SynthRequest
+from lector.core.errors import CacheError
+from lector.core.model import Prosody, Span, Token
 
-CAPS = Capabilities(engine_id="eng", version="1", languages=("zh",), sample_rate=24000, max_chars=100,
-                    emotions=("neutral", "sad"), emotion_method="none", accepts_phonemes=True,
-                    seedable=True, batchable=True)
-SPAN = Span(text="银行。", spoken="银行。", lang="zh",
-            tokens=(Token("银", "yin2"), Token("行", "hang2"), Token("。", "")))
-REQ = SynthRequest(sentence_id="abc123", spans=(SPAN,), voice="v1", emotion="neutral", emotion_degree=1.0,
-                   seed=7, prosody=Prosody(), speed=1.0, pitch=1.0)
+CAPS = Capabilities(
+    engine_id="eng",
+    version="1",
+    languages=("zh",),
+    sample_rate=24000,
+    max_chars=100,
+    emotions=("neutral", "sad"),
+    emotion_method="none",
+    accepts_phonemes=True,
+    seedable=True,
+    batchable=True,
+)
+SPAN = Span(
+    text="银行。",
+    spoken="银行。",
+    lang="zh",
+    tokens=(Token("银", "yin2"), Token("行", "hang2"), Token("。", "")),
+)
+REQ = SynthRequest(
+    sentence_id="abc123",
+    spans=(SPAN,),
+    voice="v1",
+    emotion="neutral",
+    emotion_degree=1.0,
+    seed=7,
+    prosody=Prosody(),
+    speed=1.0,
+    pitch=1.0,
+)
 
 
 def _variants() -> list[tuple[str, SynthRequest, Capabilities, dict]]:
@@ -28,7 +51,12 @@ def _variants() -> list[tuple[str, SynthRequest, Capabilities, dict]]:
         ("voice", replace(REQ, voice="v2"), CAPS, {}),
         ("spoken", replace(REQ, spans=(replace(SPAN, spoken="银行!"),)), CAPS, {}),
         ("lang", replace(REQ, spans=(replace(SPAN, lang="en"),)), CAPS, {}),
-        ("pron", replace(REQ, spans=(replace(SPAN, tokens=(tok[0], Token("行", "xing2"), tok[2])),)), CAPS, {}),
+        (
+            "pron",
+            replace(REQ, spans=(replace(SPAN, tokens=(tok[0], Token("行", "xing2"), tok[2])),)),
+            CAPS,
+            {},
+        ),
         ("emotion", replace(REQ, emotion="sad"), CAPS, {}),
         ("degree", replace(REQ, emotion_degree=0.5), CAPS, {}),
         ("seed", replace(REQ, seed=8), CAPS, {}),
@@ -92,7 +120,7 @@ def test_local_store_layout_and_roundtrip(tmp_path):
     assert sr == 24000
     assert audio.dtype == np.float32
     assert audio.shape == (2400,)
-    assert float(np.abs(audio - _tone()).max()) <= 2.0 ** -23
+    assert float(np.abs(audio - _tone()).max()) <= 2.0**-23
     assert store.get_bytes(key)[:4] == b"fLaC"
     assert sorted(p.name for p in store.path_for(key).parent.iterdir()) == [f"{key}.flac"]
 
@@ -135,18 +163,22 @@ class DictStore(BytesStore):
 
 
 def test_bytes_only_store_serves_render_and_stitch():
-    from tts_engine.audio.stitch import stitch_chapter
-    from tts_engine.engines.fake import FakeEngine
-    from tts_engine.model import Chapter, Sentence
-    from tts_engine.project import PauseSettings
-    from tts_engine.render import ResolvedVoice, VoiceResolver, render_sentences
+    from lector.core.audio.stitch import stitch_chapter
+    from lector.core.engines.fake import FakeEngine
+    from lector.core.model import Chapter, Sentence
+    from lector.core.project import PauseSettings
+    from lector.core.render import ResolvedVoice, VoiceResolver, render_sentences
 
     store = DictStore()
     assert isinstance(store, Store)
     assert store.path_for(render_key(REQ, CAPS)) is None
-    resolver = VoiceResolver({"narrator": ResolvedVoice("narrator", "fake", "tone-zh", "zh")}, lambda _: FakeEngine())
-    sentences = tuple(Sentence(id=f"s{i}", text="银行。", spans=(SPAN,), lang="zh", voice="narrator", seed=i)
-                      for i in range(3))
+    resolver = VoiceResolver(
+        {"narrator": ResolvedVoice("narrator", "fake", "tone-zh", "zh")}, lambda _: FakeEngine()
+    )
+    sentences = tuple(
+        Sentence(id=f"s{i}", text="银行。", spans=(SPAN,), lang="zh", voice="narrator", seed=i)
+        for i in range(3)
+    )
     report = render_sentences(sentences, resolver, store)
     assert (report.synthesized, report.cached, len(store.blobs)) == (3, 0, 3)
     assert render_sentences(sentences, resolver, store).cached == 3
@@ -156,15 +188,17 @@ def test_bytes_only_store_serves_render_and_stitch():
 
 
 def test_take_info_trusts_a_verified_local_entry_until_the_file_changes(tmp_path, monkeypatch):
-    import tts_engine.cache as cache_mod
+    import lector.core.cache as cache_mod
 
     store = LocalStore(tmp_path / "cache")
     key = "ab" * 32
     store.write(key, np.full(2400, 0.25, np.float32), 24000)
-    monkeypatch.setattr(cache_mod, "decode_audio", lambda data: (_ for _ in ()).throw(AssertionError("decoded")))
-    assert cache_mod.take_info(store, key) == (2400, 24000)        # remembered at write: no decode
+    monkeypatch.setattr(
+        cache_mod, "decode_audio", lambda data: (_ for _ in ()).throw(AssertionError("decoded"))
+    )
+    assert cache_mod.take_info(store, key) == (2400, 24000)  # remembered at write: no decode
     path = store.path_for(key)
-    path.write_bytes(path.read_bytes()[:50])                        # damaged on disk: size changes
+    path.write_bytes(path.read_bytes()[:50])  # damaged on disk: size changes
     monkeypatch.undo()
     assert cache_mod.take_info(store, key) is None
     assert cache_mod.take_info(store, "cd" * 32) is None

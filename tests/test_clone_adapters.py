@@ -1,5 +1,6 @@
 """Cloning adapters (gpt-sovits, cosyvoice, openai-speech) against local contract servers
 that validate requests like the real servers and answer real embedded-engine speech."""
+
 from __future__ import annotations
 
 import threading
@@ -8,14 +9,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tts_engine.engines.base import SynthRequest
-from tts_engine.engines.cosyvoice import CosyVoiceEngine
-from tts_engine.engines.gpt_sovits import GptSovitsEngine
-from tts_engine.engines.openai_speech import OpenAISpeechEngine
-from tts_engine.errors import ConfigError, EngineError, EngineUnavailable
-from tts_engine.model import Span
-from tts_engine.project import EngineOptions
-from tts_engine.voices.store import VoiceConfig, add_clip, load_voice, save_voice, Voice
+from lector.core.engines.base import SynthRequest
+from lector.core.engines.cosyvoice import CosyVoiceEngine
+from lector.core.engines.gpt_sovits import GptSovitsEngine
+from lector.core.engines.openai_speech import OpenAISpeechEngine
+from lector.core.errors import ConfigError, EngineError, EngineUnavailable
+from lector.core.model import Span
+from lector.core.project import EngineOptions
+from lector.core.voices.store import Voice, VoiceConfig, add_clip, load_voice, save_voice
 
 from .servers import cosyvoice_server, gpt_sovits_server, openai_speech_server
 from .servers.harness import Faults, serve
@@ -32,10 +33,14 @@ def voices_dir(tmp_path_factory):
     sf.write(clip, speak(CLIP_TEXT, "en", 22050), 22050)
     add_clip(root, "ada", clip, CLIP_TEXT, engine="gpt-sovits", lang="en", check_speaker=False)
     add_clip(root, "cleo", clip, CLIP_TEXT, engine="cosyvoice", lang="en", check_speaker=False)
-    save_voice(Voice("anna", root / "anna", VoiceConfig(engine="cosyvoice", language="zh",
-                                                         engine_voice="中文女")))
-    save_voice(Voice("kore", root / "kore", VoiceConfig(engine="openai-speech", language="en",
-                                                         engine_voice="am_adam")))
+    save_voice(
+        Voice("anna", root / "anna", VoiceConfig(engine="cosyvoice", language="zh", engine_voice="中文女"))
+    )
+    save_voice(
+        Voice(
+            "kore", root / "kore", VoiceConfig(engine="openai-speech", language="en", engine_voice="am_adam")
+        )
+    )
     return root
 
 
@@ -52,10 +57,11 @@ def assert_speech(audio: np.ndarray, rate: int, text: str = LINE, lang: str = "e
     assert audio.dtype == np.float32
     assert audio.ndim == 1
     assert abs(audio.size - expected.size) <= 1
-    assert np.max(np.abs(audio - expected[: audio.size])) < 1e-4   # int16 round trip
+    assert np.max(np.abs(audio - expected[: audio.size])) < 1e-4  # int16 round trip
 
 
 # ------------------------------------------------------------------ gpt-sovits
+
 
 def test_gpt_sovits_sends_the_api_v2_request_and_returns_checked_audio(voices_dir):
     faults = Faults()
@@ -76,7 +82,11 @@ def test_gpt_sovits_sends_the_api_v2_request_and_returns_checked_audio(voices_di
     assert (sent["media_type"], sent["streaming_mode"], sent["batch_size"]) == ("wav", False, 1)
     caps = engine.capabilities
     assert (caps.device, caps.seedable, caps.sample_rate, caps.emotion_method) == (
-        "remote", True, 32000, "reference-clip")
+        "remote",
+        True,
+        32000,
+        "reference-clip",
+    )
 
 
 def test_gpt_sovits_retries_503_then_succeeds(voices_dir):
@@ -128,8 +138,9 @@ def test_gpt_sovits_wrong_sample_rate_is_rejected(voices_dir):
         engine = GptSovitsEngine(opts(srv.url, voices_dir), backoff_s=0.01)
         with pytest.raises(EngineError, match="24000 Hz audio, expected 32000 Hz") as info:
             engine.synthesize([req("ada")])
-    assert info.value.fix == ("set sample_rate = 24000 under [engines.gpt-sovits] if the server's "
-                              "model really runs at 24000 Hz")
+    assert info.value.fix == (
+        "set sample_rate = 24000 under [engines.gpt-sovits] if the server's model really runs at 24000 Hz"
+    )
 
 
 def test_gpt_sovits_server_down_is_engine_unavailable_naming_the_url(voices_dir):
@@ -139,18 +150,22 @@ def test_gpt_sovits_server_down_is_engine_unavailable_naming_the_url(voices_dir)
     engine = GptSovitsEngine(opts(url, voices_dir, retries=2), backoff_s=0.01)
     with pytest.raises(EngineUnavailable) as info:
         engine.synthesize([req("ada")])
-    assert f"gpt-sovits server at {url}/tts failed after 3 attempt(s): connection failed" \
-        in str(info.value)
+    assert f"gpt-sovits server at {url}/tts failed after 3 attempt(s): connection failed" in str(info.value)
 
 
 def test_concurrency_limit_is_per_server_across_engine_instances(voices_dir):
     faults = Faults(delay_s=0.25)
     with serve(gpt_sovits_server.make_app(faults)) as srv:
-        engines = [GptSovitsEngine(opts(srv.url, voices_dir, concurrency=2), backoff_s=0.01)
-                   for _ in range(2)]
+        engines = [
+            GptSovitsEngine(opts(srv.url, voices_dir, concurrency=2), backoff_s=0.01) for _ in range(2)
+        ]
         results = []
-        threads = [threading.Thread(target=lambda e=e: results.append(
-            e.synthesize([req("ada", seed=i) for i in range(4)]))) for e in engines]
+        threads = [
+            threading.Thread(
+                target=lambda e=e: results.append(e.synthesize([req("ada", seed=i) for i in range(4)]))
+            )
+            for e in engines
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -179,6 +194,7 @@ def test_no_url_is_a_config_error_naming_the_env_var(monkeypatch):
 
 # ------------------------------------------------------------------ cosyvoice
 
+
 def test_cosyvoice_zero_shot_uploads_the_clip_and_reads_raw_pcm(voices_dir):
     faults = Faults()
     with serve(cosyvoice_server.make_app(faults)) as srv:
@@ -187,8 +203,12 @@ def test_cosyvoice_zero_shot_uploads_the_clip_and_reads_raw_pcm(voices_dir):
     assert_speech(audio, 22050)
     voice = load_voice(voices_dir, "cleo")
     sent = faults.requests[0]
-    assert sent == {"path": "zero_shot", "tts_text": LINE, "prompt_text": CLIP_TEXT,
-                    "prompt_wav_bytes": voice.clip_path(voice.config.clips[0]).stat().st_size}
+    assert sent == {
+        "path": "zero_shot",
+        "tts_text": LINE,
+        "prompt_text": CLIP_TEXT,
+        "prompt_wav_bytes": voice.clip_path(voice.config.clips[0]).stat().st_size,
+    }
     assert (engine.capabilities.seedable, engine.capabilities.emotion_method) == (False, "instruct-text")
 
 
@@ -206,8 +226,12 @@ def test_cosyvoice_builtin_speaker_uses_sft_and_instruct(voices_dir):
     faults = Faults()
     with serve(cosyvoice_server.make_app(faults)) as srv:
         engine = CosyVoiceEngine(opts(srv.url, voices_dir), backoff_s=0.01)
-        engine.synthesize([req("anna", text="今天天气很好。", lang="zh"),
-                           req("anna", text="今天天气很好。", lang="zh", emotion="sad")])
+        engine.synthesize(
+            [
+                req("anna", text="今天天气很好。", lang="zh"),
+                req("anna", text="今天天气很好。", lang="zh", emotion="sad"),
+            ]
+        )
     assert faults.requests[0] == {"path": "sft", "tts_text": "今天天气很好。", "spk_id": "中文女"}
     assert faults.requests[1]["instruct_text"] == "用伤心的语气说"
 
@@ -224,6 +248,7 @@ def test_cosyvoice_retries_502_and_5xx_exhaustion_is_unavailable(voices_dir):
 
 # ------------------------------------------------------------------ openai-speech
 
+
 def test_openai_speech_request_and_streamed_wav(voices_dir):
     faults = Faults()
     with serve(openai_speech_server.make_app(faults)) as srv:
@@ -232,7 +257,11 @@ def test_openai_speech_request_and_streamed_wav(voices_dir):
     assert_speech(audio, 24000)
     sent = faults.requests[0]
     assert (sent["model"], sent["input"], sent["voice"], sent["response_format"]) == (
-        "kokoro", LINE, "am_adam", "wav")
+        "kokoro",
+        LINE,
+        "am_adam",
+        "wav",
+    )
     assert sent["speed"] == pytest.approx(1.2)
     assert sent["instructions"] is None
     assert engine.capabilities.emotions == ("neutral",)

@@ -1,5 +1,6 @@
 """The contract servers reject malformed requests the way the real servers do, so the adapter
 tests above mean something."""
+
 from __future__ import annotations
 
 import httpx
@@ -30,12 +31,15 @@ def test_gpt_sovits_contract_errors():
 
 def test_cosyvoice_contract_errors():
     with serve(cosyvoice_server.make_app(Faults())) as srv:
-        r = httpx.post(srv.url + "/inference_zero_shot", data={"tts_text": "Hi."},
-                       files={"prompt_wav": ("p", b"RIFF", "application/octet-stream")}, timeout=10)
+        r = httpx.post(
+            srv.url + "/inference_zero_shot",
+            data={"tts_text": "Hi."},
+            files={"prompt_wav": ("p", b"RIFF", "application/octet-stream")},
+            timeout=10,
+        )
         assert r.status_code == 422
         assert [e["loc"] for e in r.json()["detail"]] == [["body", "prompt_text"]]
-        r = httpx.post(srv.url + "/inference_sft", data={"tts_text": "Hi.", "spk_id": "nobody"},
-                       timeout=10)
+        r = httpx.post(srv.url + "/inference_sft", data={"tts_text": "Hi.", "spk_id": "nobody"}, timeout=10)
         assert r.status_code == 500
 
 

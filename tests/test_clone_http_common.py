@@ -1,4 +1,5 @@
 """Audio checks and error-message extraction shared by the HTTP engines."""
+
 from __future__ import annotations
 
 import io
@@ -9,8 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tts_engine.engines.http_common import decode_audio, server_message
-from tts_engine.errors import EngineError
+from lector.core.engines.http_common import decode_audio, server_message
+from lector.core.errors import EngineError
 
 from .servers.openai_speech_server import streamed_wav
 
@@ -30,8 +31,12 @@ def decode(body: bytes, fmt="wav", rate=24000) -> np.ndarray:
 def test_wav_flac_pcm_and_streamed_wav_decode_to_the_same_samples():
     pcm = (TONE * 32767).astype("<i2")
     expected = pcm.astype(np.float32) / 32768
-    for audio in (decode(encode(pcm, 24000)), decode(encode(pcm, 24000, "FLAC"), "flac"),
-                  decode(pcm.tobytes(), "pcm16"), decode(streamed_wav(pcm.tobytes(), 24000))):
+    for audio in (
+        decode(encode(pcm, 24000)),
+        decode(encode(pcm, 24000, "FLAC"), "flac"),
+        decode(pcm.tobytes(), "pcm16"),
+        decode(streamed_wav(pcm.tobytes(), 24000)),
+    ):
         assert audio.dtype == np.float32
         assert np.array_equal(audio, expected)
 
@@ -42,12 +47,15 @@ def test_stereo_is_downmixed():
     assert np.allclose(audio, TONE / 2)
 
 
-@pytest.mark.parametrize("body, fmt, message", [
-    (b"", "wav", "returned bad audio: empty body"),
-    (b"not audio at all", "wav", "returned bad audio: not a readable wav file"),
-    (b"\x00\x01\x02", "pcm16", "raw PCM16 body has an odd length (3 bytes)"),
-    (np.zeros(4800, "<i2").tobytes(), "pcm16", "returned bad audio: silence (peak 0.0e+00)"),
-])
+@pytest.mark.parametrize(
+    "body, fmt, message",
+    [
+        (b"", "wav", "returned bad audio: empty body"),
+        (b"not audio at all", "wav", "returned bad audio: not a readable wav file"),
+        (b"\x00\x01\x02", "pcm16", "raw PCM16 body has an odd length (3 bytes)"),
+        (np.zeros(4800, "<i2").tobytes(), "pcm16", "returned bad audio: silence (peak 0.0e+00)"),
+    ],
+)
 def test_bad_bodies_are_engine_errors(body, fmt, message):
     with pytest.raises(EngineError, match=re.escape(message)):
         decode(body, fmt)
@@ -62,10 +70,13 @@ def test_nan_and_wrong_rate_are_rejected():
         decode(encode(TONE, 16000))
 
 
-@pytest.mark.parametrize("body, text", [
-    ({"message": "tts failed", "Exception": "boom"}, "tts failed; boom"),
-    ({"detail": {"error": "validation_error", "message": "Voice 'x' not found"}}, "Voice 'x' not found"),
-    ({"error": {"message": "Invalid voice", "type": "invalid_request_error"}}, "Invalid voice"),
-])
+@pytest.mark.parametrize(
+    "body, text",
+    [
+        ({"message": "tts failed", "Exception": "boom"}, "tts failed; boom"),
+        ({"detail": {"error": "validation_error", "message": "Voice 'x' not found"}}, "Voice 'x' not found"),
+        ({"error": {"message": "Invalid voice", "type": "invalid_request_error"}}, "Invalid voice"),
+    ],
+)
 def test_server_message_reads_each_servers_error_shape(body, text):
     assert server_message(httpx.Response(400, json=body)) == text

@@ -1,4 +1,5 @@
 """`lector say` / `lector engines`: determinism across processes, errors, listing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from flows.cli import main
+from lector.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 ZH = "我们去银行。"
@@ -27,14 +28,15 @@ CASES = {  # file -> say arguments
 def _render_in_subprocess(out_dir: Path) -> dict[str, str]:
     script = textwrap.dedent(f"""
         import sys
-        from flows.cli import main
+        from lector.cli import main
         cases = {CASES!r}
         for name, args in cases.items():
             assert main(["say", *args, "--out", sys.argv[1] + "/" + name]) == 0
     """)
     out_dir.mkdir()
-    subprocess.run([sys.executable, "-c", script, str(out_dir)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", script, str(out_dir)], cwd=ROOT, check=True, capture_output=True, timeout=300
+    )
     return {name: hashlib.sha256((out_dir / name).read_bytes()).hexdigest() for name in CASES}
 
 
@@ -46,8 +48,8 @@ def _render_here(out_dir: Path) -> dict[str, str]:
 
 
 def test_say_is_byte_identical_across_processes(tmp_path):
-    first = _render_in_subprocess(tmp_path / "a")      # a fresh process ...
-    second = _render_here(tmp_path / "b")               # ... and this one (engines maybe warm)
+    first = _render_in_subprocess(tmp_path / "a")  # a fresh process ...
+    second = _render_here(tmp_path / "b")  # ... and this one (engines maybe warm)
     assert first == second
     assert first["zh_takes_5.wav"] != first["zh_takes_6.wav"]
     assert first["en_5.wav"] != first["en_6.wav"]
@@ -69,7 +71,7 @@ def test_say_unknown_voice_and_emotion(tmp_path, capsys):
 
 
 def test_say_splits_text_longer_than_max_chars(tmp_path, capsys):
-    text = "专家提醒广大市民注意添衣保暖，出行时注意交通安全。" * 5          # 125 chars > 100
+    text = "专家提醒广大市民注意添衣保暖，出行时注意交通安全。" * 5  # 125 chars > 100
     out = tmp_path / "long.wav"
     assert main(["say", text, "--lang", "zh", "--out", str(out)]) == 0
     assert "5 piece(s)" in capsys.readouterr().out
@@ -91,7 +93,8 @@ def test_project_lexicon_reaches_the_audio(tmp_path):
     project.mkdir()
     (project / "project.toml").write_text(
         '[book]\ntitle = "T"\n[voices.narrator]\nengine = "fastspeech2-zh"\nvoice = "baker"\nlang = "zh"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     text = "他走在银行门口。"
     plain, fixed = tmp_path / "plain.wav", tmp_path / "fixed.wav"
     assert main(["say", text, "--lang", "zh", "--project", str(project), "--out", str(plain)]) == 0

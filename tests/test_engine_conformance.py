@@ -1,4 +1,5 @@
 """Every registered engine honours the Engine protocol (remote ones without a server are skipped)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -6,13 +7,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tts_engine.engines.base import Capabilities, Engine, SynthRequest, VoiceInfo
-from tts_engine.engines.registry import get_engine, list_engines
-from tts_engine.errors import LectorError
-from tts_engine.model import Span
+from lector.core.engines.base import Capabilities, Engine, SynthRequest, VoiceInfo
+from lector.core.engines.registry import get_engine, list_engines
+from lector.core.errors import LectorError
+from lector.core.model import Span
 
 SAMPLES = {"zh": "你好，世界。", "en": "Hello, world."}
-EMBEDDED = {"fastspeech2-zh", "piper-en", "espeak-draft", "fake"}     # must always load
+EMBEDDED = {"fastspeech2-zh", "piper-en", "espeak-draft", "fake"}  # must always load
 
 
 def _engine(engine_id: str) -> Engine:
@@ -20,7 +21,7 @@ def _engine(engine_id: str) -> Engine:
         return get_engine(engine_id)
     try:
         return get_engine(engine_id)
-    except LectorError as exc:          # remote engines need a configured server
+    except LectorError as exc:  # remote engines need a configured server
         pytest.skip(f"{engine_id} not available here: {exc}")
 
 

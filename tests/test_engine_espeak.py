@@ -1,4 +1,5 @@
 """espeak-draft: espeak-ng from the espeakng-loader wheel, no system espeak."""
+
 from __future__ import annotations
 
 import time
@@ -6,10 +7,10 @@ import time
 import numpy as np
 import pytest
 
-from tts_engine.engines.base import SynthRequest
-from tts_engine.engines.registry import get_engine
-from tts_engine.errors import VoiceError
-from tts_engine.model import Span
+from lector.core.engines.base import SynthRequest
+from lector.core.engines.registry import get_engine
+from lector.core.errors import VoiceError
+from lector.core.model import Span
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_english_and_chinese_speech(engine):
     assert 0.04 <= len(en) / sr / sum(c.isalpha() for c in text) <= 0.12
     assert 0.15 <= len(zh) / sr / 13 <= 0.45
     for a in (en, zh):
-        assert a.dtype == np.float32 and float(np.sqrt(np.mean(a ** 2))) > 0.02
+        assert a.dtype == np.float32 and float(np.sqrt(np.mean(a**2))) > 0.02
 
 
 def test_deterministic_for_every_seed(engine):
@@ -46,8 +47,9 @@ def test_deterministic_for_every_seed(engine):
 
 
 def test_mixed_spans_use_a_voice_per_language(engine):
-    mixed = SynthRequest("s", (Span("我用", "我用", "zh"), Span("iPhone", "iPhone", "en"),
-                               Span("打电话。", "打电话。", "zh")))
+    mixed = SynthRequest(
+        "s", (Span("我用", "我用", "zh"), Span("iPhone", "iPhone", "en"), Span("打电话。", "打电话。", "zh"))
+    )
     (audio,) = engine.synthesize([mixed])
     (zh_only,) = engine.synthesize([req("我用打电话。", "zh")])
     assert len(audio) > len(zh_only)
@@ -59,7 +61,7 @@ def test_fast(engine):
     t0 = time.perf_counter()
     (audio,) = engine.synthesize([req(text, "en")])
     rtf = (time.perf_counter() - t0) / (len(audio) / engine.capabilities.sample_rate)
-    assert rtf < 0.05          # target 0.005 on an idle machine; loose under shared load
+    assert rtf < 0.05  # target 0.005 on an idle machine; loose under shared load
 
 
 def test_unknown_voice(engine):

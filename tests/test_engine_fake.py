@@ -1,14 +1,15 @@
 """The fake engine (flow mechanics only): deterministic per seed, length from the text."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tts_engine.engines.base import SynthRequest
-from tts_engine.engines.fake import SAMPLE_RATE, FakeEngine
-from tts_engine.engines.registry import get_engine
-from tts_engine.errors import EngineError, VoiceError
-from tts_engine.model import Span
+from lector.core.engines.base import SynthRequest
+from lector.core.engines.fake import SAMPLE_RATE, FakeEngine
+from lector.core.engines.registry import get_engine
+from lector.core.errors import EngineError, VoiceError
+from lector.core.model import Span
 
 
 def req(text: str, **kw) -> SynthRequest:

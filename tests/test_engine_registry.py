@@ -1,4 +1,5 @@
 """Registry: ids, entry points, caching, errors; shared engine helpers."""
+
 from __future__ import annotations
 
 import tomllib
@@ -6,13 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from tts_engine.engines import registry
-from tts_engine.engines.base import Capabilities, SynthRequest
-from tts_engine.engines.registry import (BUILTIN, cached_model, check_request, engine_class, get_engine,
-                                         list_engines)
-from tts_engine.errors import EngineError
-from tts_engine.model import Span
-from tts_engine.project import EngineOptions
+from lector.core.engines import registry
+from lector.core.engines.base import Capabilities, SynthRequest
+from lector.core.engines.registry import (
+    BUILTIN,
+    cached_model,
+    check_request,
+    engine_class,
+    get_engine,
+    list_engines,
+)
+from lector.core.errors import EngineError
+from lector.core.model import Span
+from lector.core.project import EngineOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,9 +35,9 @@ def test_pyproject_entry_points_match_builtin_table():
     eps = data["project"]["entry-points"]["lector.engines"]
     for engine_id in ("fastspeech2-zh", "piper-en", "espeak-draft", "fake"):
         assert eps[engine_id] == BUILTIN[engine_id]
-    assert BUILTIN["gpt-sovits"] == "tts_engine.engines.gpt_sovits:GptSovitsEngine"
-    assert BUILTIN["cosyvoice"] == "tts_engine.engines.cosyvoice:CosyVoiceEngine"
-    assert BUILTIN["openai-speech"] == "tts_engine.engines.openai_speech:OpenAISpeechEngine"
+    assert BUILTIN["gpt-sovits"] == "lector.core.engines.gpt_sovits:GptSovitsEngine"
+    assert BUILTIN["cosyvoice"] == "lector.core.engines.cosyvoice:CosyVoiceEngine"
+    assert BUILTIN["openai-speech"] == "lector.core.engines.openai_speech:OpenAISpeechEngine"
 
 
 def test_engine_class_names():
@@ -48,7 +55,7 @@ def test_unknown_engine_lists_known_ids():
 
 
 def test_missing_module_is_skipped_in_listing(monkeypatch):
-    monkeypatch.setitem(BUILTIN, "ghost", "tts_engine.engines.ghost_engine:Ghost")
+    monkeypatch.setitem(BUILTIN, "ghost", "lector.core.engines.ghost_engine:Ghost")
     assert "ghost" not in list_engines()
     with pytest.raises(EngineError, match="cannot be imported"):
         get_engine("ghost")
@@ -77,9 +84,9 @@ def test_cached_model_rebuilds_on_source_change_and_corruption(tmp_path, monkeyp
     assert out.parent == tmp_path / "cache" / "models"
     assert out.read_bytes() == b"v1-patched"
     assert cached_model(src, "t", ".bin", build) == out and len(calls) == 1
-    out.write_bytes(b"corrupt")                       # wrong hash -> rebuilt
+    out.write_bytes(b"corrupt")  # wrong hash -> rebuilt
     assert cached_model(src, "t", ".bin", build).read_bytes() == b"v1-patched" and len(calls) == 2
-    src.write_bytes(b"v2")                            # new source -> new file
+    src.write_bytes(b"v2")  # new source -> new file
     out2 = cached_model(src, "t", ".bin", build)
     assert out2 != out and out2.read_bytes() == b"v2-patched" and len(calls) == 3
 
@@ -90,9 +97,18 @@ def test_default_cache_dir(monkeypatch):
 
 
 def test_check_request_rejects_long_text_and_unknown_emotion():
-    caps = Capabilities(engine_id="x", version="1", languages=("zh",), sample_rate=16000, max_chars=5,
-                        emotions=("neutral",), emotion_method="none", accepts_phonemes=False,
-                        seedable=False, batchable=False)
+    caps = Capabilities(
+        engine_id="x",
+        version="1",
+        languages=("zh",),
+        sample_rate=16000,
+        max_chars=5,
+        emotions=("neutral",),
+        emotion_method="none",
+        accepts_phonemes=False,
+        seedable=False,
+        batchable=False,
+    )
     ok = SynthRequest("s", (Span("一二三四五", "一二三四五", "zh"),))
     check_request(caps, ok)
     with pytest.raises(EngineError, match="6 characters, more than x's max_chars=5"):

@@ -1,24 +1,29 @@
 """End to end: a narrator cloned with gpt-sovits (local contract server) whose server is
 stopped mid-render; the render completes, the remaining sentences come from the fallback
 voice, marked ``fallback_from`` and flagged with the error."""
+
 from __future__ import annotations
 
 import soundfile as sf
 
-from tts_engine.cache import LocalStore
-from tts_engine.model import Sentence, Span
-from tts_engine.project import load_project
-from tts_engine.render import VoiceResolver, render_sentences
-from tts_engine.voices.store import add_clip, voices_dir
+from lector.core.cache import LocalStore
+from lector.core.model import Sentence, Span
+from lector.core.project import load_project
+from lector.core.render import VoiceResolver, render_sentences
+from lector.core.voices.store import add_clip, voices_dir
 
 from .servers import gpt_sovits_server
 from .servers.harness import Faults, ServerThread
 from .servers.speech import speak
 
 CLIP_TEXT = "The old lighthouse keeper climbed the stairs every evening, counting every step."
-LINES = ("The storm came in from the west.", "Nobody on the island slept that night.",
-         "By morning the boats were gone.", "Only the keeper knew where they went.",
-         "He never told a soul.")
+LINES = (
+    "The storm came in from the west.",
+    "Nobody on the island slept that night.",
+    "By morning the boats were gone.",
+    "Only the keeper knew where they went.",
+    "He never told a soul.",
+)
 
 
 class StopAfter(LocalStore):
@@ -37,7 +42,8 @@ class StopAfter(LocalStore):
 
 def make_project(root, url: str):
     (root / "manuscript").mkdir(parents=True)
-    (root / "project.toml").write_text(f"""
+    (root / "project.toml").write_text(
+        f"""
 [book]
 title = "Storm"
 language = "en"
@@ -55,20 +61,23 @@ lang = "en"
 
 [engines.gpt-sovits]
 url = "{url}"
-voices_dir = "{root / 'voices'}"
+voices_dir = "{root / "voices"}"
 retries = 1
 timeout_s = 10
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     clip = root / "clip.wav"
     sf.write(clip, speak(CLIP_TEXT, "en", 22050), 22050)
-    add_clip(voices_dir(root), "ada", clip, CLIP_TEXT, engine="gpt-sovits", lang="en",
-             check_speaker=False)
+    add_clip(voices_dir(root), "ada", clip, CLIP_TEXT, engine="gpt-sovits", lang="en", check_speaker=False)
     return load_project(root)
 
 
 def sentences() -> list[Sentence]:
-    return [Sentence(id=f"s{i:02d}", text=t, spans=(Span(t, t, "en"),), lang="en", voice="narrator",
-                     seed=100 + i) for i, t in enumerate(LINES)]
+    return [
+        Sentence(id=f"s{i:02d}", text=t, spans=(Span(t, t, "en"),), lang="en", voice="narrator", seed=100 + i)
+        for i, t in enumerate(LINES)
+    ]
 
 
 def test_server_stopped_mid_render_falls_back_and_completes(tmp_path, monkeypatch):
@@ -90,8 +99,9 @@ def test_server_stopped_mid_render_falls_back_and_completes(tmp_path, monkeypatc
     assert faults.calls == 2
     assert [req["seed"] for req in faults.requests] == [100, 101]
     for r in results[2:]:
-        assert f"gpt-sovits server at {server.url}/tts failed after 2 attempt(s): connection failed" \
-            in r.error
+        assert (
+            f"gpt-sovits server at {server.url}/tts failed after 2 attempt(s): connection failed" in r.error
+        )
     assert all(r.error is None for r in results[:2])
     assert [r.sample_rate for r in results] == [32000, 32000, 22050, 22050, 22050]
     for r in results:

@@ -1,6 +1,7 @@
 """Publishing under network faults: a loopback proxy (tests/tcp_proxy.py) in front of moto's
 ThreadedMotoServer cuts the connection mid-upload and mid-re-publish. The bucket never holds a
 manifest that disagrees with its bytes, no multipart upload stays open, the retry completes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,23 +12,23 @@ import boto3
 import numpy as np
 import pytest
 
-from flows import s3objects
-from flows.cli import main as lector
-from flows.publish import publish_build, resolve_target
+from lector.cli import main as lector
+from lector.core.errors import PublishError
+from lector.core.project import load_project
+from lector.flows import s3objects
+from lector.flows.publish import publish_build, resolve_target
 from tests.tcp_proxy import CutProxy
 from tests.test_publish import tiny_build
-from tts_engine.errors import PublishError
-from tts_engine.project import load_project
 
 MIB = 1024 * 1024
-BIG = 6 * MIB + 17          # 2 parts at a 1 MiB threshold (5 MiB parts)
+BIG = 6 * MIB + 17  # 2 parts at a 1 MiB threshold (5 MiB parts)
 
 
 @pytest.fixture()
 def proxy(s3_bucket, monkeypatch):
     endpoint, _ = s3_bucket
     p = CutProxy(urlsplit(endpoint).port)
-    monkeypatch.setenv("LECTOR_S3_ATTEMPTS", "2")          # botocore: one retry per request
+    monkeypatch.setenv("LECTOR_S3_ATTEMPTS", "2")  # botocore: one retry per request
     monkeypatch.setattr(s3objects, "BACKOFF_S", 0.01)
     yield p
     p.close()
@@ -68,7 +69,7 @@ def test_connection_cut_once_mid_part_is_retried(tmp_path, s3_bucket, proxy):
     endpoint, bucket = s3_bucket
     project = load_project(tiny_build(tmp_path, big_bytes=BIG))
     target = resolve_target(project, endpoint_url=proxy.url, bucket=bucket, prefix="books")
-    proxy.cut_after(3 * MIB)                       # inside the first 5 MiB part; the next connection works
+    proxy.cut_after(3 * MIB)  # inside the first 5 MiB part; the next connection works
     report = publish_build(project, target, multipart_threshold_bytes=MIB)
     assert proxy.cuts == 1
     assert [o.verified_by for o in report.objects] == ["ChecksumSHA256+ETag"] * 4
@@ -82,24 +83,30 @@ def test_outage_mid_upload_fails_cleanly_then_retry_completes(tmp_path, s3_bucke
     endpoint, bucket = s3_bucket
     project = load_project(tiny_build(tmp_path, big_bytes=BIG))
     target = resolve_target(project, endpoint_url=proxy.url, bucket=bucket, prefix="books")
-    proxy.cut_after(3 * MIB, outage=True)          # the link goes down mid-part and stays down
+    proxy.cut_after(3 * MIB, outage=True)  # the link goes down mid-part and stays down
     with pytest.raises(PublishError) as err:
         publish_build(project, target, multipart_threshold_bytes=MIB)
     message = str(err.value)
-    assert message.startswith(f"lost the connection to bucket {bucket!r} at {proxy.url} while uploading part ")
+    assert message.startswith(
+        f"lost the connection to bucket {bucket!r} at {proxy.url} while uploading part "
+    )
     assert "Nothing was made visible: s3://" in message and "manifest.json is unchanged" in message
     assert "re-run `lector publish PROJECT`" in err.value.fix
     assert "\n" not in message
     client = direct(endpoint)
     listed = client.list_objects_v2(Bucket=bucket, Prefix="books/").get("Contents", [])
-    assert [o["Key"] for o in listed if o["Key"].endswith(".json")] == []     # no manifest, no latest
-    assert len(s3objects.open_uploads(client, bucket)) == 1    # the abort could not get through the outage
+    assert [o["Key"] for o in listed if o["Key"].endswith(".json")] == []  # no manifest, no latest
+    assert len(s3objects.open_uploads(client, bucket)) == 1  # the abort could not get through the outage
 
     proxy.restore()
     report = publish_build(project, target, multipart_threshold_bytes=MIB)
-    assert [o.verified_by for o in report.objects] == ["already stored", "already stored",
-                                                       "ChecksumSHA256+ETag", "ChecksumSHA256+ETag"]
-    assert s3objects.open_uploads(client, bucket) == []         # the stale upload was aborted
+    assert [o.verified_by for o in report.objects] == [
+        "already stored",
+        "already stored",
+        "ChecksumSHA256+ETag",
+        "ChecksumSHA256+ETag",
+    ]
+    assert s3objects.open_uploads(client, bucket) == []  # the stale upload was aborted
     raw, _ = consistent_manifest(client, bucket, "books/tiny/3")
     assert latest(client, bucket)["manifest_sha256"] == hashlib.sha256(raw).hexdigest()
 
@@ -114,12 +121,12 @@ def test_outage_mid_republish_keeps_the_old_manifest_true(tmp_path, s3_bucket, p
     old_raw, _ = consistent_manifest(client, bucket, "books/tiny/3")
     old_latest = latest(client, bucket)
 
-    new_sha = rebuild_big(root, seed=1)            # an edit, then the same version published again
+    new_sha = rebuild_big(root, seed=1)  # an edit, then the same version published again
     proxy.cut_after(3 * MIB, outage=True)
     with pytest.raises(PublishError, match="^lost the connection to "):
         publish_build(project, target, multipart_threshold_bytes=MIB)
     raw, _ = consistent_manifest(client, bucket, "books/tiny/3")
-    assert raw == old_raw                          # readers still get the old version, whole and true
+    assert raw == old_raw  # readers still get the old version, whole and true
     assert latest(client, bucket) == old_latest
 
     proxy.restore()
@@ -133,7 +140,7 @@ def test_outage_mid_republish_keeps_the_old_manifest_true(tmp_path, s3_bucket, p
 def test_cli_errors_are_one_paragraph_with_exit_2(tmp_path, s3_bucket, proxy, capsys):
     endpoint, bucket = s3_bucket
     root = tiny_build(tmp_path)
-    proxy.cut_after(1, outage=True)                # unreachable from the first byte
+    proxy.cut_after(1, outage=True)  # unreachable from the first byte
     assert lector(["publish", str(root), "--endpoint-url", proxy.url, "--bucket", bucket]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"lector: error: cannot reach bucket {bucket!r} at {proxy.url}: ")
@@ -143,14 +150,17 @@ def test_cli_errors_are_one_paragraph_with_exit_2(tmp_path, s3_bucket, proxy, ca
     proxy.restore()
     assert lector(["publish", str(root), "--endpoint-url", endpoint, "--bucket", "no-such-bucket-x"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"lector: error: bucket 'no-such-bucket-x' at {endpoint} does not exist. "
-                          "Nothing was made visible")
+    assert err.startswith(
+        f"lector: error: bucket 'no-such-bucket-x' at {endpoint} does not exist. Nothing was made visible"
+    )
     assert len(err.splitlines()) == 1
 
     assert lector(["publish", str(root), "--endpoint-url", proxy.url, "--bucket", bucket]) == 0
     out = capsys.readouterr().out
     assert out.startswith("published 3 objects (")
-    assert out.strip().endswith(f"to s3://{bucket}/audiobooks/tiny/3/; audiobooks/tiny/latest.json points to it")
+    assert out.strip().endswith(
+        f"to s3://{bucket}/audiobooks/tiny/3/; audiobooks/tiny/latest.json points to it"
+    )
     assert s3objects.open_uploads(direct(endpoint), bucket) == []
 
 
@@ -158,18 +168,21 @@ def test_bytes_corrupted_on_the_way_are_never_published(tmp_path, s3_bucket, pro
     endpoint, bucket = s3_bucket
     project = load_project(tiny_build(tmp_path, big_bytes=BIG))
     target = resolve_target(project, endpoint_url=proxy.url, bucket=bucket, prefix="books")
-    proxy.flip_byte(3 * MIB)                       # one byte inside the first part's body
+    proxy.flip_byte(3 * MIB)  # one byte inside the first part's body
     with pytest.raises(PublishError) as err:
         publish_build(project, target, multipart_threshold_bytes=MIB)
     assert str(err.value).startswith(f"verification failed: s3://{bucket}/books/tiny/3/objects/")
     assert "differs from 02-big.flac: ChecksumSHA256 " in str(err.value)
     assert "Nothing was made visible" in str(err.value)
     client = direct(endpoint)
-    assert [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="books/").get("Contents", [])
-            if o["Key"].endswith("02-big.flac")] == []      # the bad copy was deleted
+    assert [
+        o["Key"]
+        for o in client.list_objects_v2(Bucket=bucket, Prefix="books/").get("Contents", [])
+        if o["Key"].endswith("02-big.flac")
+    ] == []  # the bad copy was deleted
     listed = client.list_objects_v2(Bucket=bucket, Prefix="books/").get("Contents", [])
     assert [o["Key"] for o in listed if o["Key"].endswith(".json")] == []
     assert s3objects.open_uploads(client, bucket) == []
-    report = publish_build(project, target, multipart_threshold_bytes=MIB)     # the retry stores it whole
+    report = publish_build(project, target, multipart_threshold_bytes=MIB)  # the retry stores it whole
     assert report.objects[2].verified_by == "ChecksumSHA256+ETag"
     consistent_manifest(client, bucket, "books/tiny/3")

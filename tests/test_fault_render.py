@@ -1,5 +1,6 @@
 """Renders under faults: kill -9 at five points of a render (QC on) resumes to the clean render's
 bytes, qc.json included; two renders of one project never run at once; files honour the umask."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,10 +17,10 @@ from pathlib import Path
 import pytest
 from prefect.settings import get_current_settings
 
-from flows.cli import main as lector
-from flows.produce import run_book
+from lector.cli import main as lector
+from lector.core.lock import lock_path, read_holder
+from lector.flows.produce import run_book
 from tests.conftest import write_tiny_project
-from tts_engine.lock import lock_path, read_holder
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -27,22 +28,22 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 SLOW_RENDER = """
 import os, sys, time
 os.umask(0o022)
-from tts_engine.engines import fake
-import flows.manifest, flows.tasks
+from lector.core.engines import fake
+import lector.flows.manifest, lector.flows.tasks
 def slow(fn, s):
     def inner(*a, **k):
         time.sleep(s)
         return fn(*a, **k)
     return inner
 fake.FakeEngine.synthesize = slow(fake.FakeEngine.synthesize, float(sys.argv[2]))
-flows.tasks.merge_into_report = slow(flows.tasks.merge_into_report, 1.0)
-flows.manifest.write_manifest = slow(flows.manifest.write_manifest, 2.0)
-from flows.produce import run_book
+lector.flows.tasks.merge_into_report = slow(lector.flows.tasks.merge_into_report, 1.0)
+lector.flows.manifest.write_manifest = slow(lector.flows.manifest.write_manifest, 2.0)
+from lector.flows.produce import run_book
 run_book(sys.argv[1], publish=False, runner="sequential")
 """
 HOLD_LOCK = """
 import sys, time
-from tts_engine.lock import project_lock
+from lector.core.lock import project_lock
 with project_lock(sys.argv[1], "a test holder"):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -54,8 +55,14 @@ def _env() -> dict:
 
 
 def start(script: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", script, *args], env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        text=True,
+    )
 
 
 def kill_when(proc: subprocess.Popen, ready, what: str, timeout_s: float = 120) -> None:
@@ -89,13 +96,19 @@ def test_kill_at_five_points_resumes_to_the_clean_render_qc_included(tmp_path):
         run_book(str(clean), publish=False)
         root = write_tiny_project(tmp_path / "killed" / "tiny", batch_size=1, qc=True)
         build = root / "build"
-        points = [(lambda: takes(root) >= 2, "mid-synthesis: 2 takes done"),
-                  (lambda: takes(root) >= 4, "mid-synthesis again: 4 takes done"),
-                  (lambda: (build / "chapters" / "01" / "master.json").is_file(), "chapter 1 mastered"),
-                  (lambda: (build / "qc-cache").is_dir() and (build / "masters" / "01-one.mp3").is_file(),
-                   "exports and take QC under way"),
-                  (lambda: (build / "qc.json").is_file() and (build / "masters" / "tiny-book.m4b").is_file(),
-                   "qc.json merged, book muxed, manifest pending")]
+        points = [
+            (lambda: takes(root) >= 2, "mid-synthesis: 2 takes done"),
+            (lambda: takes(root) >= 4, "mid-synthesis again: 4 takes done"),
+            (lambda: (build / "chapters" / "01" / "master.json").is_file(), "chapter 1 mastered"),
+            (
+                lambda: (build / "qc-cache").is_dir() and (build / "masters" / "01-one.mp3").is_file(),
+                "exports and take QC under way",
+            ),
+            (
+                lambda: (build / "qc.json").is_file() and (build / "masters" / "tiny-book.m4b").is_file(),
+                "qc.json merged, book muxed, manifest pending",
+            ),
+        ]
         for ready, what in points:
             kill_when(start(SLOW_RENDER, str(root), "0.5"), ready, what)
             assert not (build / "manifest.json").exists(), what
@@ -103,15 +116,21 @@ def test_kill_at_five_points_resumes_to_the_clean_render_qc_included(tmp_path):
     finally:
         os.umask(old)
     assert summary["synthesized"] == 0 and summary["cached"] == 6
-    assert delivered(root) == delivered(clean)             # masters and qc.json byte-identical
+    assert delivered(root) == delivered(clean)  # masters and qc.json byte-identical
     qc = json.loads((build / "qc.json").read_text())
     assert [c["chapter"] for c in qc["chapters"]] == [1, 2]
     # umask 022: every file 0644, none 0600 (a killed writer's hidden temp file is never read)
-    loose = sorted(str(p.relative_to(build)) for p in build.rglob("*")
-                   if p.is_file() and stat.S_IMODE(p.stat().st_mode) != 0o644 and not p.name.startswith(".")
-                   or p.name == ".render.lock" and stat.S_IMODE(p.stat().st_mode) != 0o644)
+    loose = sorted(
+        str(p.relative_to(build))
+        for p in build.rglob("*")
+        if (p.is_file()
+        and stat.S_IMODE(p.stat().st_mode) != 0o644
+        and not p.name.startswith("."))
+        or (p.name == ".render.lock"
+        and stat.S_IMODE(p.stat().st_mode) != 0o644)
+    )
     assert loose == []
-    assert read_holder(lock_path(build)) is None            # released at the end of the render
+    assert read_holder(lock_path(build)) is None  # released at the end of the render
 
 
 def test_second_render_refused_then_waits_then_takes_over_a_killed_holder(tmp_path, capsys):
@@ -126,7 +145,9 @@ def test_second_render_refused_then_waits_then_takes_over_a_killed_holder(tmp_pa
         assert holder is not None and holder.pid == proc.pid and holder.host == socket.gethostname()
         assert lector(["render", str(root), "--no-publish"]) == 2
         err = capsys.readouterr().err.strip().splitlines()[-1]
-        assert err.startswith(f"lector: error: {lock_path(build)}: the project is busy: render (pid {proc.pid} on ")
+        assert err.startswith(
+            f"lector: error: {lock_path(build)}: the project is busy: render (pid {proc.pid} on "
+        )
         assert "lector render --wait" in err
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -137,9 +158,12 @@ def test_second_render_refused_then_waits_then_takes_over_a_killed_holder(tmp_pa
     assert holder_proc.stdout.readline().strip() == "held"
     started = time.monotonic()
     assert lector(["render", str(root), "--no-publish", "--wait"]) == 0
-    assert time.monotonic() - started > 0.5                # it waited for the holder
+    assert time.monotonic() - started > 0.5  # it waited for the holder
     holder_proc.wait(timeout=30)
     err = capsys.readouterr().err
     assert "lector: waiting for a test holder (pid" in err
-    assert json.loads((build / "manifest.json").read_text())["synthesized"] + \
-        json.loads((build / "manifest.json").read_text())["cached"] == 6
+    assert (
+        json.loads((build / "manifest.json").read_text())["synthesized"]
+        + json.loads((build / "manifest.json").read_text())["cached"]
+        == 6
+    )

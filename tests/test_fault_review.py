@@ -1,5 +1,6 @@
 """Review app attacks (DNS rebinding, cross-origin POST, Bearer without a token, token guessing,
 public binds) are refused; edits keep the producer's file modes and wait for a running render."""
+
 from __future__ import annotations
 
 import os
@@ -9,12 +10,12 @@ from contextlib import contextmanager
 import pytest
 from fastapi.testclient import TestClient
 
-from review import actions
-from review.app import create_app
-from review.security import MAX_FAILURES, check_bind, masked
+from lector.core.errors import ConfigError
+from lector.core.lock import project_lock
+from lector.review import actions
+from lector.review.app import create_app
+from lector.review.security import MAX_FAILURES, check_bind, masked
 from tests.test_review import make_review_project
-from tts_engine.errors import ConfigError
-from tts_engine.lock import project_lock
 
 BASE = "http://127.0.0.1:8765"
 SID = f"{0:012x}"
@@ -53,30 +54,44 @@ def test_dns_rebinding_host_is_refused(project):
         assert r.status_code == 400
         for ok in ("127.0.0.1:8765", "localhost:8765", "[::1]:8765", "127.0.0.2"):
             assert c.get("/", headers={"Host": ok}).status_code == 200, ok
-    with TestClient(create_app(project, token="t0ken-abcdef", host="0.0.0.0", allow_hosts=("review.lan",)),
-                    base_url="http://review.lan") as c:
+    with TestClient(
+        create_app(project, token="t0ken-abcdef", host="0.0.0.0", allow_hosts=("review.lan",)),
+        base_url="http://review.lan",
+    ) as c:
         assert c.get("/", headers={"Authorization": "Bearer t0ken-abcdef"}).status_code == 200
-        assert c.get("/", headers={"Authorization": "Bearer t0ken-abcdef", "Host": "evil.example"}).status_code == 400
+        assert (
+            c.get("/", headers={"Authorization": "Bearer t0ken-abcdef", "Host": "evil.example"}).status_code
+            == 400
+        )
 
 
 def test_foreign_origin_or_referer_post_is_refused(project):
     with TestClient(create_app(project), base_url=BASE) as c:
         token = csrf(c)
         url, data = f"/sentences/{SID}/approve", {"csrf_token": token}
-        for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"},
-                        {"Origin": "http://127.0.0.1:9999"}, {"Referer": "http://evil.example/page"}):
+        for headers in (
+            {"Origin": "http://evil.example"},
+            {"Origin": "null"},
+            {"Origin": "http://127.0.0.1:9999"},
+            {"Referer": "http://evil.example/page"},
+        ):
             r = c.post(url, data=data, headers=headers, follow_redirects=False)
             assert r.status_code == 403, headers
         assert c.post(url, data=data, headers={"Origin": BASE}, follow_redirects=False).status_code == 303
-        assert c.post(url, data=data, headers={"Referer": BASE + "/chapters/1"},
-                      follow_redirects=False).status_code == 303
+        assert (
+            c.post(
+                url, data=data, headers={"Referer": BASE + "/chapters/1"}, follow_redirects=False
+            ).status_code
+            == 303
+        )
 
 
 def test_bearer_without_a_configured_token_does_not_skip_csrf(project):
     with TestClient(create_app(project), base_url=BASE) as c:
         csrf(c)
-        r = c.post(f"/sentences/{SID}/approve", headers={"Authorization": "Bearer anything"},
-                   follow_redirects=False)
+        r = c.post(
+            f"/sentences/{SID}/approve", headers={"Authorization": "Bearer anything"}, follow_redirects=False
+        )
         assert r.status_code == 403
         assert "CSRF" in r.text
 
@@ -94,8 +109,10 @@ def test_token_session_is_signed_and_guessing_is_rate_limited(project):
         # a cookie session still needs the CSRF token
         assert c.post(f"/sentences/{SID}/approve", follow_redirects=False).status_code == 403
         guesser = TestClient(c.app, base_url=BASE)
-        codes = [guesser.get("/", headers={"Authorization": f"Bearer guess{n}"}).status_code
-                 for n in range(MAX_FAILURES + 1)]
+        codes = [
+            guesser.get("/", headers={"Authorization": f"Bearer guess{n}"}).status_code
+            for n in range(MAX_FAILURES + 1)
+        ]
         assert codes == [401] * MAX_FAILURES + [429]
         # locked out for the window, even with the right token (else guessing would go on)
         assert guesser.get("/", headers={"Authorization": f"Bearer {secret}"}).status_code == 429
@@ -116,7 +133,7 @@ def test_loopback_binds_need_no_token():
 def test_startup_line_never_prints_the_token(project, monkeypatch, capsys):
     import uvicorn
 
-    from flows.cli import main
+    from lector.cli import main
 
     served = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(kw))
@@ -139,15 +156,19 @@ def test_edits_keep_the_producers_file_modes_under_umask_022(project):
     with umask(0o022), TestClient(create_app(project), base_url=BASE) as c:
         token = csrf(c)
         headers = {"X-Requested-With": "fetch", "X-CSRF-Token": token}
-        r = c.post(f"/sentences/{SID}/edit", data={"text": "The storm came in from the east."}, headers=headers)
+        r = c.post(
+            f"/sentences/{SID}/edit", data={"text": "The storm came in from the east."}, headers=headers
+        )
         assert r.status_code == 200 and r.json()["ok"] is True
-        r = c.post(f"/sentences/{SID}/lexicon", data={"word": "river", "pronunciation": "ɹˈɪvɚ"}, headers=headers)
+        r = c.post(
+            f"/sentences/{SID}/lexicon", data={"word": "river", "pronunciation": "ɹˈɪvɚ"}, headers=headers
+        )
         assert r.json()["ok"] is True
         assert c.post(f"/sentences/{SID}/reroll", headers=headers).json()["ok"] is True
     assert "from the east." in manuscript.read_text(encoding="utf-8")
     assert (mode(manuscript), mode(lexicon)) == (0o640, 0o604)
-    assert mode(project / "overrides.json") == 0o644           # a new file: the umask default
-    assert [p.name for p in project.rglob(".*") if p.is_file()] == [".render.lock"]   # no temp file left
+    assert mode(project / "overrides.json") == 0o644  # a new file: the umask default
+    assert [p.name for p in project.rglob(".*") if p.is_file()] == [".render.lock"]  # no temp file left
     assert mode(project / "build" / ".render.lock") == 0o644
 
 
@@ -163,6 +184,6 @@ def test_an_edit_while_a_render_holds_the_lock_answers_409(project, monkeypatch)
         body = r.json()
         assert body["ok"] is False
         assert body["message"].startswith(f"not saved: the project is busy: render (pid {os.getpid()} on ")
-        assert (project / "manuscript" / "01.md").read_bytes() == before     # nothing written
+        assert (project / "manuscript" / "01.md").read_bytes() == before  # nothing written
         r = c.post(f"/sentences/{SID}/edit", data={"text": "Changed after the render."}, headers=headers)
         assert r.status_code == 200 and r.json()["ok"] is True

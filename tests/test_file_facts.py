@@ -1,4 +1,5 @@
 """Facts about files remembered per file identity: digests, ADTS sample counts, parsed review JSON."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,13 +8,13 @@ import os
 
 import numpy as np
 
-from review.data import _read_json
-from tts_engine.audio.blockcodec import GRID, encode_aac_block, write_adts
-from tts_engine.audio.export import adts_samples
-from tts_engine.audio.mp4mux import adts_table
-from tts_engine.audio.io import atomic_write_bytes
-from tts_engine.hashing import FACTS, SHA256, FileFacts, file_digest, remember_digest, sha256_file
-from tts_engine.text.segment import split_sentences
+from lector.core.audio.blockcodec import GRID, encode_aac_block, write_adts
+from lector.core.audio.export import adts_samples
+from lector.core.audio.io import atomic_write_bytes
+from lector.core.audio.mp4mux import adts_table
+from lector.core.hashing import FACTS, SHA256, FileFacts, file_digest, remember_digest, sha256_file
+from lector.core.text.segment import split_sentences
+from lector.review.data import _read_json
 
 
 def test_file_digest_is_remembered_until_the_file_is_replaced(tmp_path):
@@ -21,12 +22,12 @@ def test_file_digest_is_remembered_until_the_file_is_replaced(tmp_path):
     atomic_write_bytes(path, b"first")
     assert file_digest(path) == hashlib.sha256(b"first").hexdigest()
     st = os.stat(path)
-    FACTS.put(path, SHA256, "remembered", st)         # what the next call trusts while unchanged
+    FACTS.put(path, SHA256, "remembered", st)  # what the next call trusts while unchanged
     assert file_digest(path) == "remembered"
     os.utime(path)
     remember_digest(path, "checked before the touch")
     assert file_digest(path) == "checked before the touch"
-    atomic_write_bytes(path, b"second")                  # a new inode: worked out again
+    atomic_write_bytes(path, b"second")  # a new inode: worked out again
     assert file_digest(path) == hashlib.sha256(b"second").hexdigest() == sha256_file(path)
 
 
@@ -37,7 +38,7 @@ def test_file_facts_see_an_in_place_edit_and_forget_the_oldest(tmp_path):
         p.write_text(str(i))
         facts.put(p, "n", i)
     assert [facts.get(p, "n") for p in paths] == [None, 1, 2]
-    os.utime(paths[2], ns=(1, 1))                        # same inode, another mtime
+    os.utime(paths[2], ns=(1, 1))  # same inode, another mtime
     assert facts.get(paths[2], "n") is None
     assert facts.get(tmp_path / "missing", "n") is None
 
@@ -47,9 +48,14 @@ def test_adts_table_is_read_once_per_file_identity(tmp_path):
     frames = encode_aac_block(block)
     written = write_adts(tmp_path / "a.aac", [frames, frames])
     table = adts_table(written)
-    assert (table.frames, adts_samples(written), table.sample_rate, hex(table.config)) == (36, 4 * GRID, 44100, "0x1208")
+    assert (table.frames, adts_samples(written), table.sample_rate, hex(table.config)) == (
+        36,
+        4 * GRID,
+        44100,
+        "0x1208",
+    )
     assert adts_table(written) is table
-    write_adts(written, [frames])                        # replaced: read again
+    write_adts(written, [frames])  # replaced: read again
     assert adts_samples(written) == 2 * GRID
 
 

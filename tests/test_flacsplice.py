@@ -1,4 +1,5 @@
 """flacsplice: per-block FLAC frames renumbered into one chapter stream, CRCs updated."""
+
 from __future__ import annotations
 
 import subprocess
@@ -6,16 +7,24 @@ import subprocess
 import numpy as np
 import soundfile as sf
 
-from tts_engine.audio.export import ffmpeg_exe
-from tts_engine.audio.flacsplice import (FRAME, _mulmod, crc16, encode_block, renumber, utf8_number, write_spliced,
-                                         x_pow_bytes)
+from lector.core.audio.export import ffmpeg_exe
+from lector.core.audio.flacsplice import (
+    FRAME,
+    _mulmod,
+    crc16,
+    encode_block,
+    renumber,
+    utf8_number,
+    write_spliced,
+    x_pow_bytes,
+)
 
 SR = 44100
 
 
 def _grid_noise(frames: int, seed: int) -> np.ndarray:
     x = np.random.default_rng(seed).standard_normal(frames * FRAME) * 0.05
-    return (np.rint(x * 2 ** 23) / 2 ** 23).astype(np.float32)
+    return (np.rint(x * 2**23) / 2**23).astype(np.float32)
 
 
 def test_crc16_of_appended_zeros_is_a_multiplication():
@@ -25,7 +34,13 @@ def test_crc16_of_appended_zeros_is_a_multiplication():
 
 def test_utf8_frame_numbers():
     assert [utf8_number(n).hex() for n in (0, 127, 128, 2047, 2048, 65535)] == [
-        "00", "7f", "c280", "dfbf", "e0a080", "efbfbf"]
+        "00",
+        "7f",
+        "c280",
+        "dfbf",
+        "e0a080",
+        "efbfbf",
+    ]
 
 
 def test_renumbered_frames_equal_frames_encoded_in_place():
@@ -35,13 +50,13 @@ def test_renumbered_frames_equal_frames_encoded_in_place():
     short = encode_block(piece, SR)
     long_audio = np.zeros(2052 * FRAME, np.float32)
     for at in (130, 2050):
-        long_audio[at * FRAME:(at + 2) * FRAME] = piece
+        long_audio[at * FRAME : (at + 2) * FRAME] = piece
     whole = encode_block(long_audio, SR)
     offsets = np.concatenate([[0], np.cumsum(whole.lengths)])
-    a = short.frames[:short.lengths[0]]
-    b = short.frames[short.lengths[0]:]
+    a = short.frames[: short.lengths[0]]
+    b = short.frames[short.lengths[0] :]
     for at in (130, 2050):
-        want = whole.frames[offsets[at]:offsets[at + 2]]
+        want = whole.frames[offsets[at] : offsets[at + 2]]
         assert renumber(a, at, short.powers[0]) + renumber(b, at + 1, short.powers[1]) == want
 
 
@@ -49,12 +64,26 @@ def test_spliced_chapter_decodes_to_its_blocks_and_passes_crc_checks(tmp_path):
     blocks = [_grid_noise(n, seed) for seed, n in enumerate((4, 10, 2, 30))]
     encoded = [encode_block(b, SR) for b in blocks]
     starts = np.concatenate([[0], np.cumsum([b.size for b in blocks])])[:-1]
-    path = write_spliced(tmp_path / "chapter.flac",
-                         [(e.frames, e.lengths, e.powers, int(s)) for e, s in zip(encoded, starts)], SR)
+    path = write_spliced(
+        tmp_path / "chapter.flac",
+        [(e.frames, e.lengths, e.powers, int(s)) for e, s in zip(encoded, starts)],
+        SR,
+    )
     audio, rate = sf.read(str(path), dtype="float32")
     assert (rate, audio.tobytes()) == (SR, np.concatenate(blocks).tobytes())
     assert sf.info(str(path)).frames == sum(b.size for b in blocks)
-    check = [ffmpeg_exe(), "-v", "error", "-err_detect", "crccheck+explode", "-i", str(path), "-f", "null", "-"]
+    check = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-err_detect",
+        "crccheck+explode",
+        "-i",
+        str(path),
+        "-f",
+        "null",
+        "-",
+    ]
     assert subprocess.run(check, capture_output=True).returncode == 0
     damaged = bytearray(path.read_bytes())
     damaged[len(damaged) // 2] ^= 0x10
@@ -64,6 +93,6 @@ def test_spliced_chapter_decodes_to_its_blocks_and_passes_crc_checks(tmp_path):
 
 
 def test_stream_header_length():
-    from tts_engine.audio.flacsplice import STREAM_HEADER, streaminfo
+    from lector.core.audio.flacsplice import STREAM_HEADER, streaminfo
 
     assert len(streaminfo(SR, 3 * FRAME, [100, 120, 90])) == STREAM_HEADER == 42

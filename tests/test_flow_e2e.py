@@ -1,4 +1,5 @@
 """End to end with the embedded engines on tiny real projects (2 chapters x 2 sentences)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,17 +11,21 @@ import pytest
 from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4
 
-from flows.produce import produce_book
-from tts_engine.audio.blockcodec import parse_mp3_header, split_mp3_frames
-from tts_engine.audio.profiles import ACX
+from lector.core.audio.blockcodec import parse_mp3_header, split_mp3_frames
+from lector.core.audio.profiles import ACX
+from lector.flows.produce import produce_book
 
 pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 
 
 def test_e2e_zh_render_master_export_publish_and_edit(tiny_project, s3_bucket):
     endpoint, bucket = s3_bucket
-    root = tiny_project("zh", engine="fastspeech2-zh", lang="zh", extra_toml=(
-        f'\n[publish]\ntarget = "s3"\nbucket = "{bucket}"\nendpoint_url = "{endpoint}"\n'))
+    root = tiny_project(
+        "zh",
+        engine="fastspeech2-zh",
+        lang="zh",
+        extra_toml=(f'\n[publish]\ntarget = "s3"\nbucket = "{bucket}"\nendpoint_url = "{endpoint}"\n'),
+    )
     started = time.monotonic()
     summary = produce_book(str(root))
     print(f"e2e zh first render: {time.monotonic() - started:.1f} s")
@@ -42,9 +47,11 @@ def test_e2e_zh_render_master_export_publish_and_edit(tiny_project, s3_bucket):
     mp3 = MP3(masters / "01-chapter.mp3")
     assert (mp3.info.bitrate_mode, mp3.info.sample_rate) == (BitrateMode.CBR, 44100)
     data = (masters / "01-chapter.mp3").read_bytes()
-    assert {parse_mp3_header(f).kbps for f in split_mp3_frames(data[data.index(b"\xff\xfb"):])} == {192}
+    assert {parse_mp3_header(f).kbps for f in split_mp3_frames(data[data.index(b"\xff\xfb") :])} == {192}
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    published = json.loads(client.get_object(Bucket=bucket, Key="audiobooks/zh/1/manifest.json")["Body"].read())
+    published = json.loads(
+        client.get_object(Bucket=bucket, Key="audiobooks/zh/1/manifest.json")["Body"].read()
+    )
     assert [e["path"] for e in published["files"]] == [e["path"] for e in manifest["files"]]
     for entry in published["files"]:
         # content-addressed: objects/<sha256>/<path>, named by the published manifest
@@ -68,8 +75,11 @@ def test_e2e_en_piper_chapters_and_flags_agree(tiny_project):
     assert (summary["synthesized"], summary["cached"]) == (6, 0)
     manifest = json.loads((root / "build" / "manifest.json").read_text())
     assert list(manifest["engines"]) == ["piper-en"]
-    assert manifest["flags"] == [{"chapter": c["index"], "title": c["title"], "profile": "acx", "issue": v}
-                                 for c in manifest["chapters"] for v in c["violations"]]
+    assert manifest["flags"] == [
+        {"chapter": c["index"], "title": c["title"], "profile": "acx", "issue": v}
+        for c in manifest["chapters"]
+        for v in c["violations"]
+    ]
     book = MP4(root / "build" / "masters" / "tiny-book.m4b")
     assert [c.title for c in book.chapters] == ["One", "Two"]
     assert abs(book.info.length - manifest["duration_s"]) < 0.2

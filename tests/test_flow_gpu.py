@@ -1,4 +1,5 @@
 """Synthesis tasks of an engine that needs a GPU run under the Prefect concurrency limit "gpu"."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,9 +11,9 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 
-from flows.produce import run_book
-from tts_engine.engines import registry
-from tts_engine.engines.fake import FakeEngine
+from lector.core.engines import registry
+from lector.core.engines.fake import FakeEngine
+from lector.flows.produce import run_book
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 SPANS: list[tuple[float, float]] = []
@@ -38,7 +39,9 @@ async def _set_gpu_limit(limit: int | None) -> None:
         if limit is None:
             await client.delete_global_concurrency_limit_by_name("gpu")
         else:
-            await client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name="gpu", limit=limit))
+            await client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name="gpu", limit=limit)
+            )
 
 
 def test_gpu_engine_batches_never_overlap_under_the_limit(tiny_project, monkeypatch):

@@ -1,12 +1,13 @@
 """produce_book runs QC after each chapter and exports the static review bundle beside the masters."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from flows.cli import main as lector
-from flows.produce import produce_book
+from lector.cli import main as lector
+from lector.flows.produce import produce_book
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -21,7 +22,7 @@ def test_produce_book_writes_qc_json_manifest_summary_and_review_bundle(tiny_pro
     assert summary["chapters"] == [1]
     qc = json.loads((root / "build" / "qc.json").read_text(encoding="utf-8"))
     assert [c["chapter"] for c in qc["chapters"]] == [1]
-    assert [len(c["sentences"]) for c in qc["chapters"]] == [3]          # title + 2 sentences
+    assert [len(c["sentences"]) for c in qc["chapters"]] == [3]  # title + 2 sentences
     assert qc["thresholds"]["asr"] is True and qc["thresholds"]["voice"] is True
     checked = qc["chapters"][0]["sentences"]
     assert [s["wer"] is not None for s in checked] == [False, True, True]  # ASR on the 2 long ones
@@ -35,7 +36,7 @@ def test_produce_book_writes_qc_json_manifest_summary_and_review_bundle(tiny_pro
     assert summary["review_bundle"] == str(index)
     assert index.is_file() and (index.parent / "chapter-01.html").is_file()
     assert "01-one.mp3" in (index.parent / "chapter-01.html").read_text(encoding="utf-8")
-    assert not [f for f in manifest["files"] if "review" in f["path"]]   # not a delivery file
+    assert not [f for f in manifest["files"] if "review" in f["path"]]  # not a delivery file
 
 
 def test_no_qc_option_skips_qc_but_still_exports_the_bundle(tiny_project, capsys):
@@ -48,6 +49,6 @@ def test_no_qc_option_skips_qc_but_still_exports_the_bundle(tiny_project, capsys
     assert not (root / "build" / "qc.json").exists()
     manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["qc"] is None
-    off = tiny_project("off", qc=False)          # [render] qc = false in project.toml
+    off = tiny_project("off", qc=False)  # [render] qc = false in project.toml
     assert produce_book(str(off), chapters=[2], publish=False)["qc"] is None
     assert not (off / "build" / "qc.json").exists()

@@ -1,4 +1,5 @@
 """Kill a render mid-chapter (SIGKILL), run it again: finished sentences are kept, nothing is corrupt."""
+
 from __future__ import annotations
 
 import json
@@ -12,21 +13,21 @@ import time
 import pytest
 from prefect.settings import get_current_settings
 
-from flows.produce import run_book
-from tts_engine.cache import LocalStore
+from lector.core.cache import LocalStore
+from lector.flows.produce import run_book
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 # the fake engine, slowed down so the kill lands between sentences of chapter 1
 SLOW_RENDER = """
 import sys, time
-from tts_engine.engines import fake
+from lector.core.engines import fake
 _orig = fake.FakeEngine.synthesize
 def _slow(self, requests):
     time.sleep(float(sys.argv[2]))
     return _orig(self, requests)
 fake.FakeEngine.synthesize = _slow
-from flows.produce import run_book
+from lector.flows.produce import run_book
 run_book(sys.argv[1], publish=False, runner="sequential")
 """
 KEY_RE = re.compile(r"[0-9a-f]{64}")
@@ -39,8 +40,13 @@ def finished_keys(root):
 def test_kill_mid_chapter_then_resume(tiny_project):
     root = tiny_project(batch_size=1)
     env = dict(os.environ, PREFECT_API_URL=get_current_settings().api.url, PREFECT_LOGGING_LEVEL="WARNING")
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_RENDER, str(root), "1.0"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RENDER, str(root), "1.0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
@@ -55,7 +61,7 @@ def test_kill_mid_chapter_then_resume(tiny_project):
     assert 2 <= len(kept) < 6
     assert not (root / "build" / "manifest.json").exists()
     store = LocalStore(root / "build" / "cache")
-    for key in kept:                                   # every finished entry decodes: nothing corrupt
+    for key in kept:  # every finished entry decodes: nothing corrupt
         audio, sample_rate = store.read(key)
         assert sample_rate == 24000 and audio.size > 0
 

@@ -1,6 +1,7 @@
 """Static checks of infra/: the compose file against the compose-spec JSON schema (vendored from
 the docker-compose 1.29.2 wheel), cross-references between services, the Dockerfile, the work-pool
 templates (Prefect's own validator) and the Kubernetes values. No Docker engine is needed."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,17 @@ def test_compose_matches_the_compose_spec_schema():
 
 def test_compose_has_the_studio_services():
     assert set(services()) == {
-        "postgres", "prefect-server", "minio", "minio-setup", "prefect-setup", "worker-cpu", "worker-gpu",
-        "dask-scheduler", "dask-worker", "review"}
+        "postgres",
+        "prefect-server",
+        "minio",
+        "minio-setup",
+        "prefect-setup",
+        "worker-cpu",
+        "worker-gpu",
+        "dask-scheduler",
+        "dask-worker",
+        "review",
+    }
 
 
 def test_every_service_has_an_image_or_a_buildable_dockerfile():
@@ -115,7 +125,10 @@ def test_environment_points_at_services_that_exist():
     assert "--port" in svcs["dask-scheduler"]["command"]
     assert svcs["dask-scheduler"]["command"][svcs["dask-scheduler"]["command"].index("--port") + 1] == "8786"
     assert svcs["dask-worker"]["command"][2] == "tcp://dask-scheduler:8786"
-    assert "postgresql+asyncpg://prefect:" in svcs["prefect-server"]["environment"]["PREFECT_API_DATABASE_CONNECTION_URL"]
+    assert (
+        "postgresql+asyncpg://prefect:"
+        in svcs["prefect-server"]["environment"]["PREFECT_API_DATABASE_CONNECTION_URL"]
+    )
 
 
 def test_setup_steps_create_bucket_pools_and_gpu_limit():
@@ -124,8 +137,8 @@ def test_setup_steps_create_bucket_pools_and_gpu_limit():
     assert svcs["prefect-setup"]["command"] == ["/bin/sh", "/opt/lector/infra/prefect-setup.sh"]
     script = (INFRA / "prefect-setup.sh").read_text(encoding="utf-8")
     assert 'prefect gcl create gpu --limit "$SLOTS"' in script
-    assert "--type process --base-job-template \"$POOLS/cpu.json\"" in script
-    assert "--type process --base-job-template \"$POOLS/gpu.json\"" in script
+    assert '--type process --base-job-template "$POOLS/cpu.json"' in script
+    assert '--type process --base-job-template "$POOLS/gpu.json"' in script
     for name in ("worker-cpu", "worker-gpu"):
         assert svcs[name]["depends_on"]["prefect-setup"] == {"condition": "service_completed_successfully"}
 
@@ -152,8 +165,14 @@ def test_work_pool_templates_pass_prefects_validation():
         props = created.base_job_template["variables"]["properties"]
         assert props["env"]["default"]["LECTOR_DEVICE"] == device
         assert props["working_dir"]["default"] == "/opt/lector"
-        assert set(template["job_configuration"]) == {"command", "env", "labels", "name", "stream_output",
-                                                      "working_dir"}
+        assert set(template["job_configuration"]) == {
+            "command",
+            "env",
+            "labels",
+            "name",
+            "stream_output",
+            "working_dir",
+        }
 
 
 def test_helm_values_pin_the_worker_to_gpu_nodes():
@@ -170,7 +189,12 @@ def test_helm_values_pin_the_worker_to_gpu_nodes():
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose CLI not installed")
 def test_docker_compose_cli_parses_the_file():
-    out = subprocess.run(["docker-compose", "-f", str(COMPOSE_FILE), "--profile", "gpu", "config", "--services"],
-                         capture_output=True, text=True, timeout=60, check=False)
+    out = subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE_FILE), "--profile", "gpu", "config", "--services"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert sorted(out.stdout.split()) == sorted(services())

@@ -1,10 +1,11 @@
 """Markdown / plain-text reader and read_manuscript."""
+
 import pytest
 
+from lector.core.errors import ManuscriptError, TagError
+from lector.core.ingest import Boundary, Break, RawParagraph, Run, Style, read_manuscript
+from lector.core.project import load_project
 from tests.test_project import make_project
-from tts_engine.errors import ManuscriptError, TagError
-from tts_engine.ingest import Boundary, Break, RawParagraph, Run, Style, read_manuscript
-from tts_engine.project import load_project
 
 MD = """# 第一章 开始
 
@@ -25,7 +26,10 @@ MD = """# 第一章 开始
 def test_markdown_chapters_paragraphs_and_scopes(tmp_path):
     make_project(tmp_path, {"01-a.md": MD, "02-b.txt": "没有标题的文本。\n"})
     chapters = read_manuscript(load_project(tmp_path))
-    assert [(c.title, c.source) for c in chapters] == [("第一章 开始", "manuscript/01-a.md"), ("b", "manuscript/02-b.txt")]
+    assert [(c.title, c.source) for c in chapters] == [
+        ("第一章 开始", "manuscript/01-a.md"),
+        ("b", "manuscript/02-b.txt"),
+    ]
     paras = chapters[0].paragraphs
     alice, sad = Style(voice="alice"), Style(voice="alice", emotion="sad", emotion_degree=0.5)
     assert paras == (

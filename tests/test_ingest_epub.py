@@ -1,21 +1,24 @@
 """EPUB 2/3 reader: spine order, nav/NCX titles, front matter rule, casting attributes, errors."""
+
 import zipfile
 from pathlib import Path
 
 import pytest
 from ebooklib import epub
 
+from lector.core.errors import ManuscriptError, TagError
+from lector.core.ingest import Run, Style, read_manuscript
+from lector.core.ingest.epub import is_front_matter
+from lector.core.planner import build_plan
+from lector.core.project import load_project
 from tests.test_project import EN_TOML, StubPronouncer, make_project
-from tts_engine.errors import ManuscriptError, TagError
-from tts_engine.ingest import Run, Style, read_manuscript
-from tts_engine.ingest.epub import is_front_matter
-from tts_engine.planner import build_plan
-from tts_engine.project import load_project
 
-EN_TOML = EN_TOML + "\n[credits]\nopening = false\n"   # these tests look at the book's own chapters
+EN_TOML = EN_TOML + "\n[credits]\nopening = false\n"  # these tests look at the book's own chapters
 
-XHTML = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" '
-         'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>t</title></head>\n<body{attrs}>\n{body}\n</body></html>')
+XHTML = (
+    '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" '
+    'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>t</title></head>\n<body{attrs}>\n{body}\n</body></html>'
+)
 
 
 def _page(uid: str, body: str, attrs: str = "") -> epub.EpubHtml:
@@ -32,14 +35,17 @@ def build_epub3(path: Path) -> Path:
     cover = _page("cover", "<p>Cover text.</p>", ' epub:type="cover"')
     legal = _page("legal", '<section epub:type="copyright-page"><p>All rights reserved.</p></section>')
     first = _page("zeta", "<h1>Heading Z</h1>\n<p>Zeta one. Zeta two.</p>")
-    second = _page("alpha", '<h2>Alpha Head</h2>\n<p><span data-voice="alice">"Hi," </span>she said.</p>\n'
-                   '<p data-emotion="sad:0.5">Sad [[voice:alice]]words.</p>')
+    second = _page(
+        "alpha",
+        '<h2>Alpha Head</h2>\n<p><span data-voice="alice">"Hi," </span>she said.</p>\n'
+        '<p data-emotion="sad:0.5">Sad [[voice:alice]]words.</p>',
+    )
     for item in (cover, legal, first, second):
         book.add_item(item)
     book.toc = (epub.Link("zeta.xhtml", "Nav Title Z", "z"),)
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav())
-    book.spine = [cover, "nav", legal, first, second]    # spine order differs from file names
+    book.spine = [cover, "nav", legal, first, second]  # spine order differs from file names
     epub.write_epub(str(path), book)
     return path
 
@@ -64,9 +70,12 @@ def build_epub2(path: Path) -> Path:
     page = '<html xmlns="http://www.w3.org/1999/xhtml"><body><h1>H</h1><p>{}</p></body></html>'
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
-        z.writestr("META-INF/container.xml", '<?xml version="1.0"?><container version="1.0" '
-                   'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile '
-                   'full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>')
+        z.writestr(
+            "META-INF/container.xml",
+            '<?xml version="1.0"?><container version="1.0" '
+            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile '
+            'full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>',
+        )
         z.writestr("OEBPS/content.opf", OPF2)
         z.writestr("OEBPS/toc.ncx", NCX)
         z.writestr("OEBPS/title.html", page.format("Title page."))
@@ -89,12 +98,17 @@ def test_epub3_spine_order_nav_titles_front_matter_dropped(tmp_path):
     line, line2 = _line_of(path, "alpha.xhtml", "data-voice"), _line_of(path, "alpha.xhtml", "data-emotion")
     chapters = read_manuscript(load_project(tmp_path))
     assert [(c.title, c.source) for c in chapters] == [
-        ("Nav Title Z", "manuscript/book.epub/zeta.xhtml"), ("Alpha Head", "manuscript/book.epub/alpha.xhtml")]
+        ("Nav Title Z", "manuscript/book.epub/zeta.xhtml"),
+        ("Alpha Head", "manuscript/book.epub/alpha.xhtml"),
+    ]
     assert chapters[0].paragraphs[0].heading is True
     alpha = [i for p in chapters[1].paragraphs[1:] for i in p.items]
-    assert alpha == [Run('"Hi," ', line, Style(voice="alice")), Run("she said.", line),
-                     Run("Sad ", line2, Style(emotion="sad", emotion_degree=0.5)),
-                     Run("words.", line2, Style(voice="alice", emotion="sad", emotion_degree=0.5))]
+    assert alpha == [
+        Run('"Hi," ', line, Style(voice="alice")),
+        Run("she said.", line),
+        Run("Sad ", line2, Style(emotion="sad", emotion_degree=0.5)),
+        Run("words.", line2, Style(voice="alice", emotion="sad", emotion_degree=0.5)),
+    ]
 
 
 def test_epub2_ncx_titles_and_titlepage_dropped(tmp_path):
@@ -108,7 +122,11 @@ def test_epub2_ncx_titles_and_titlepage_dropped(tmp_path):
 def test_front_matter_rule_is_overridable(tmp_path):
     make_project(tmp_path, {}, EN_TOML + '\n[manuscript]\nfront_matter = ["nav", "legal"]\n')
     build_epub3(tmp_path / "manuscript" / "book.epub")
-    assert [c.title for c in read_manuscript(load_project(tmp_path))] == ["cover", "Nav Title Z", "Alpha Head"]
+    assert [c.title for c in read_manuscript(load_project(tmp_path))] == [
+        "cover",
+        "Nav Title Z",
+        "Alpha Head",
+    ]
 
 
 def test_is_front_matter_matches_id_file_type_and_globs():
@@ -127,9 +145,15 @@ def test_epub_through_planner(tmp_path):
     plan = build_plan(load_project(tmp_path), pronouncer=StubPronouncer())
     alpha = plan.chapters[1].sentences
     assert [(s.text, s.voice, s.emotion) for s in alpha] == [
-        ("Alpha Head", "narrator", "neutral"), ('"Hi,"', "alice", "happy"), ("she said.", "narrator", "neutral"),
-        ("Sad", "narrator", "sad"), ("words.", "alice", "sad")]
-    assert alpha[1].source == f"manuscript/book.epub/alpha.xhtml:{_line_of(path, 'alpha.xhtml', 'data-voice')}"
+        ("Alpha Head", "narrator", "neutral"),
+        ('"Hi,"', "alice", "happy"),
+        ("she said.", "narrator", "neutral"),
+        ("Sad", "narrator", "sad"),
+        ("words.", "alice", "sad"),
+    ]
+    assert (
+        alpha[1].source == f"manuscript/book.epub/alpha.xhtml:{_line_of(path, 'alpha.xhtml', 'data-voice')}"
+    )
 
 
 def test_broken_epub_zip_names_file(tmp_path):
@@ -172,8 +196,11 @@ def test_loose_text_lists_and_ruby(tmp_path):
     book = epub.EpubBook()
     book.set_identifier("l")
     book.set_title("L")
-    page = _page("ch", "<section>Loose <em>text</em>.<div><p>Para.</p>Tail.</div><ul><li>One</li><li>Two</li>"
-                       "</ul><p>漢<ruby>字<rt>zi</rt></ruby>。<script>x()</script></p></section>")
+    page = _page(
+        "ch",
+        "<section>Loose <em>text</em>.<div><p>Para.</p>Tail.</div><ul><li>One</li><li>Two</li>"
+        "</ul><p>漢<ruby>字<rt>zi</rt></ruby>。<script>x()</script></p></section>",
+    )
     book.add_item(page)
     book.toc = (epub.Link("ch.xhtml", "Ch", "ch"),)
     book.add_item(epub.EpubNcx())

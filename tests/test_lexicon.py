@@ -1,12 +1,13 @@
 """PLS and TSV lexicons: parsing, validation errors naming file and line."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from tts_engine.errors import LexiconError
-from tts_engine.text.lexicon import load_base_lexicon, load_pls, load_tsv
+from lector.core.errors import LexiconError
+from lector.core.text.lexicon import load_base_lexicon, load_pls, load_tsv
 
 NS = "http://www.w3.org/2005/01/pronunciation-lexicon"
 
@@ -18,15 +19,19 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def pls(body: str, alphabet: str = "ipa") -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<lexicon version="1.0" xmlns="{NS}" '
-            f'alphabet="{alphabet}" xml:lang="en-US">\n{body}\n</lexicon>\n')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<lexicon version="1.0" xmlns="{NS}" '
+        f'alphabet="{alphabet}" xml:lang="en-US">\n{body}\n</lexicon>\n'
+    )
 
 
 def test_pls_ipa_xpinyin_sapi_and_alias(tmp_path):
-    body = ("<lexeme><grapheme>Lector</grapheme><grapheme>lector</grapheme><phoneme>lˈɛktɔːɹ</phoneme></lexeme>\n"
-            '<lexeme><grapheme>银行</grapheme><phoneme alphabet="x-pinyin">yín háng</phoneme></lexeme>\n'
-            '<lexeme><grapheme>重庆</grapheme><phoneme alphabet="sapi">chong 2 qing 4</phoneme></lexeme>\n'
-            "<lexeme><grapheme>e.g.</grapheme><alias>for example</alias></lexeme>")
+    body = (
+        "<lexeme><grapheme>Lector</grapheme><grapheme>lector</grapheme><phoneme>lˈɛktɔːɹ</phoneme></lexeme>\n"
+        '<lexeme><grapheme>银行</grapheme><phoneme alphabet="x-pinyin">yín háng</phoneme></lexeme>\n'
+        '<lexeme><grapheme>重庆</grapheme><phoneme alphabet="sapi">chong 2 qing 4</phoneme></lexeme>\n'
+        "<lexeme><grapheme>e.g.</grapheme><alias>for example</alias></lexeme>"
+    )
     lex = load_pls(write(tmp_path, "x.pls", pls(body)))
     got = [(e.grapheme, e.pron, e.lang, e.alias, e.source) for e in lex.entries]
     assert got == [
@@ -40,8 +45,13 @@ def test_pls_ipa_xpinyin_sapi_and_alias(tmp_path):
 
 
 def test_pls_lexicon_level_sapi_alphabet(tmp_path):
-    lex = load_pls(write(tmp_path, "z.pls", pls("<lexeme><grapheme>行</grapheme><phoneme>hang2</phoneme></lexeme>",
-                                                 alphabet="sapi")))
+    lex = load_pls(
+        write(
+            tmp_path,
+            "z.pls",
+            pls("<lexeme><grapheme>行</grapheme><phoneme>hang2</phoneme></lexeme>", alphabet="sapi"),
+        )
+    )
     assert [(e.grapheme, e.pron) for e in lex.entries] == [("行", "hang2")]
 
 
@@ -57,15 +67,18 @@ def test_tsv_plain_context_comments_and_english(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("line, message", [
-    ("行\txang2", "unknown pinyin syllable 'xang'"),
-    ("行\thang6", "tone '6' of syllable 'hang' in entry '行' is not 1-5"),
-    ("行\thang", "has no tone number"),
-    ("银行\tyin2", "'银行' has 2 Han characters but 1 pinyin syllables"),
-    ("Lector\tlɛk→tɔr", "unknown IPA symbol(s) '→'"),
-    ("行\thang2\t银子", "context '银子' does not contain '行'"),
-    ("just-one-column", "expected 2 or 3 tab-separated columns"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("行\txang2", "unknown pinyin syllable 'xang'"),
+        ("行\thang6", "tone '6' of syllable 'hang' in entry '行' is not 1-5"),
+        ("行\thang", "has no tone number"),
+        ("银行\tyin2", "'银行' has 2 Han characters but 1 pinyin syllables"),
+        ("Lector\tlɛk→tɔr", "unknown IPA symbol(s) '→'"),
+        ("行\thang2\t银子", "context '银子' does not contain '行'"),
+        ("just-one-column", "expected 2 or 3 tab-separated columns"),
+    ],
+)
 def test_tsv_bad_entries_name_file_and_line(tmp_path, line, message):
     path = write(tmp_path, "lexicon.tsv", "# header\n好\thao3\n" + line + "\n")
     with pytest.raises(LexiconError) as info:
@@ -77,8 +90,10 @@ def test_tsv_bad_entries_name_file_and_line(tmp_path, line, message):
 
 
 def test_pls_bad_pinyin_names_lexeme_line(tmp_path):
-    body = ("<lexeme><grapheme>好</grapheme><phoneme alphabet=\"x-pinyin\">hao3</phoneme></lexeme>\n"
-            "<lexeme>\n  <grapheme>行</grapheme>\n  <phoneme alphabet=\"x-pinyin\">hang9</phoneme>\n</lexeme>")
+    body = (
+        '<lexeme><grapheme>好</grapheme><phoneme alphabet="x-pinyin">hao3</phoneme></lexeme>\n'
+        '<lexeme>\n  <grapheme>行</grapheme>\n  <phoneme alphabet="x-pinyin">hang9</phoneme>\n</lexeme>'
+    )
     with pytest.raises(LexiconError) as info:
         load_pls(write(tmp_path, "lexicon.pls", pls(body)))
     assert (info.value.file, info.value.line) == ("lexicon.pls", 4)

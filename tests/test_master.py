@@ -1,4 +1,5 @@
 """Measurements (RMS, peaks, LUFS, noise floor) and mastering to the acx/podcast/ebu-r128 profiles."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,10 +7,10 @@ import pytest
 import scipy.signal as ss
 
 from bench.speech import speech_like
-from tts_engine.audio.master import check_profile, master_chapter
-from tts_engine.audio.measure import Measurements, integrated_loudness, measure
-from tts_engine.audio.profiles import ACX, get_profile
-from tts_engine.errors import AudioError, ConfigError
+from lector.core.audio.master import check_profile, master_chapter
+from lector.core.audio.measure import Measurements, integrated_loudness, measure
+from lector.core.audio.profiles import ACX, get_profile
+from lector.core.errors import AudioError, ConfigError
 
 SR = 44100
 
@@ -113,8 +114,16 @@ def test_master_in_place_and_resampling():
 
 
 def test_check_profile_lists_each_violation():
-    m = Measurements(rms_dbfs=-25.0, peak_dbfs=-2.0, true_peak_dbfs=-1.5, noise_floor_dbfs=-55.0,
-                     lufs_integrated=-24.0, duration_s=7300.0, head_s=0.2, tail_s=6.0)
+    m = Measurements(
+        rms_dbfs=-25.0,
+        peak_dbfs=-2.0,
+        true_peak_dbfs=-1.5,
+        noise_floor_dbfs=-55.0,
+        lufs_integrated=-24.0,
+        duration_s=7300.0,
+        head_s=0.2,
+        tail_s=6.0,
+    )
     assert check_profile(m, "acx") == (
         "level -25.00 dBFS RMS outside -23…-18",
         "peak -2.00 dBFS above -3",
@@ -139,7 +148,7 @@ def test_bad_input_and_unknown_profile():
 
 
 def test_block_limiter_equals_whole_file_pass():
-    from tts_engine.audio.master import LIMIT_BLOCK, _gain_curve, limit
+    from lector.core.audio.master import LIMIT_BLOCK, _gain_curve, limit
 
     x = speech_like(5.0, seed=7) * np.float32(4.0)
     c = np.float32(10 ** (-6 / 20))
@@ -154,7 +163,7 @@ def test_block_limiter_equals_whole_file_pass():
 
 
 def test_silent_chapter_is_not_blown_up_but_flagged():
-    from tts_engine.audio.stitch import room_tone
+    from lector.core.audio.stitch import room_tone
 
     tone_only = room_tone(SR * 3, SR)
     r = master_chapter(tone_only, SR, "podcast")
@@ -165,7 +174,10 @@ def test_silent_chapter_is_not_blown_up_but_flagged():
 
 # -- RMS corrective passes (acx): limiting must not leave a chapter below the window ------------
 
-def _sparse_transients(seconds: float, seed: int, every_s: float, click_ms: float, level_dbfs: float) -> np.ndarray:
+
+def _sparse_transients(
+    seconds: float, seed: int, every_s: float, click_ms: float, level_dbfs: float
+) -> np.ndarray:
     """Quiet speech-like audio with loud 2.5 kHz bursts (0.55-0.95 FS) inside the utterances:
     a crest factor of 27-28 dB, so one gain + limit pass leaves the RMS far below the target."""
     x = speech_like(seconds, seed=seed, level_dbfs=level_dbfs)
@@ -175,15 +187,15 @@ def _sparse_transients(seconds: float, seed: int, every_s: float, click_ms: floa
     voiced = np.abs(x) > 10 ** ((level_dbfs - 10) / 20)
     pos = int(0.8 * SR)
     while pos < x.size - int(2.6 * SR):
-        if voiced[pos:pos + n].any():
-            x[pos:pos + n] += burst * np.float32(0.95 * rng.uniform(0.6, 1.0))
+        if voiced[pos : pos + n].any():
+            x[pos : pos + n] += burst * np.float32(0.95 * rng.uniform(0.6, 1.0))
         pos += int(every_s * SR * rng.uniform(0.5, 1.5))
     return x
 
 
 def _one_gain_and_limit_pass_rms(x: np.ndarray) -> float:
     """What mastering did before the corrective passes: static gain to -20, limit, measure."""
-    from tts_engine.audio.master import apply_gain, level, limit
+    from lector.core.audio.master import apply_gain, level, limit
 
     y = x.copy()
     apply_gain(y, -20.0 - level(y, SR, "rms"))
@@ -192,7 +204,10 @@ def _one_gain_and_limit_pass_rms(x: np.ndarray) -> float:
 
 
 def test_high_crest_speech_lands_inside_acx_after_corrective_passes():
-    for seconds, seed, every_s, click_ms, level_dbfs in ((6.0, 3, 0.1, 4.0, -34.0), (8.0, 1, 0.15, 3.0, -30.0)):
+    for seconds, seed, every_s, click_ms, level_dbfs in (
+        (6.0, 3, 0.1, 4.0, -34.0),
+        (8.0, 1, 0.15, 3.0, -30.0),
+    ):
         x = _sparse_transients(seconds, seed, every_s, click_ms, level_dbfs)
         m0 = measure(x, SR)
         assert m0.peak_dbfs - m0.rms_dbfs >= 27.0
@@ -210,27 +225,31 @@ def test_high_crest_speech_lands_inside_acx_after_corrective_passes():
 def _piper_chapter(texts: tuple[str, ...]) -> np.ndarray:
     """Real piper-en takes laid out as the flow's stitch does: 750 ms head, 450 ms pauses,
     2.5 s tail, all on the -70 dBFS room tone."""
-    from tts_engine.audio.stitch import ms_to_samples, prepare_take, room_tone
-    from tts_engine.engines.base import SynthRequest
-    from tts_engine.engines.registry import get_engine
-    from tts_engine.model import Span
+    from lector.core.audio.stitch import ms_to_samples, prepare_take, room_tone
+    from lector.core.engines.base import SynthRequest
+    from lector.core.engines.registry import get_engine
+    from lector.core.model import Span
 
     engine = get_engine("piper-en")
-    takes = engine.synthesize([SynthRequest(sentence_id=f"s{i}", spans=(Span(t, t, "en"),), seed=1 + i)
-                               for i, t in enumerate(texts)])
+    takes = engine.synthesize(
+        [
+            SynthRequest(sentence_id=f"s{i}", spans=(Span(t, t, "en"),), seed=1 + i)
+            for i, t in enumerate(texts)
+        ]
+    )
     parts = [prepare_take(a, engine.capabilities.sample_rate, SR) for a in takes]
     head, pause, tail = ms_to_samples(750, SR), ms_to_samples(450, SR), ms_to_samples(2500, SR)
     out = room_tone(head + sum(p.size for p in parts) + pause * (len(parts) - 1) + tail, SR)
     pos = head
     for p in parts:
-        out[pos:pos + p.size] += p
+        out[pos : pos + p.size] += p
         pos += p.size + pause
     return out
 
 
 def test_short_piper_chapter_mastered_inside_every_acx_limit():
     x = _piper_chapter(("Chapter two begins.", "It ends soon."))
-    assert _one_gain_and_limit_pass_rms(x) < -23.0        # the chapter that used to be flagged
+    assert _one_gain_and_limit_pass_rms(x) < -23.0  # the chapter that used to be flagged
     r = master_chapter(x, SR, "acx")
     m = r.measurements
     assert r.violations == ()
@@ -243,24 +262,24 @@ def test_short_piper_chapter_mastered_inside_every_acx_limit():
 
 
 def test_compressor_soft_knee_reduction_is_exact_on_steady_tones():
-    from tts_engine.audio.master import compress
+    from lector.core.audio.master import compress
 
     quiet, loud = _sine(1000.0, 0.01 * np.sqrt(2), seconds=2.0), _sine(1000.0, 0.1 * np.sqrt(2), seconds=2.0)
-    x = np.concatenate([quiet, loud])                      # -40 dBFS then -20 dBFS RMS
+    x = np.concatenate([quiet, loud])  # -40 dBFS then -20 dBFS RMS
     reduction_db = compress(x, SR, ratio=3.0, knee_db=6.0, threshold_dbfs=-30.0)
-    assert abs(reduction_db - 20.0 / 3) <= 0.05           # 10 dB over, 3:1 -> 6.67 dB down
-    assert abs(measure(x[SR // 2:3 * SR // 2], SR).rms_dbfs - -40.0) <= 0.01   # below the knee: untouched
-    assert abs(measure(x[5 * SR // 2:7 * SR // 2], SR).rms_dbfs - (-30.0 + 10.0 / 3)) <= 0.05
+    assert abs(reduction_db - 20.0 / 3) <= 0.05  # 10 dB over, 3:1 -> 6.67 dB down
+    assert abs(measure(x[SR // 2 : 3 * SR // 2], SR).rms_dbfs - -40.0) <= 0.01  # below the knee: untouched
+    assert abs(measure(x[5 * SR // 2 : 7 * SR // 2], SR).rms_dbfs - (-30.0 + 10.0 / 3)) <= 0.05
 
 
 def test_impossible_crest_falls_back_to_compression_and_reports_the_level():
-    from tts_engine.audio.stitch import room_tone
+    from lector.core.audio.stitch import room_tone
 
     # 0.3 s of speech between 0.75 s head and 2.5 s tail of room tone: the RMS window would need
     # the speech itself at about -13 dBFS RMS under a -3.5 dBFS ceiling
-    speech = speech_like(20.0, seed=9)[int(0.75 * SR):int(1.05 * SR)]
+    speech = speech_like(20.0, seed=9)[int(0.75 * SR) : int(1.05 * SR)]
     x = room_tone(int(3.55 * SR), SR)
-    x[int(0.75 * SR):int(0.75 * SR) + speech.size] += speech
+    x[int(0.75 * SR) : int(0.75 * SR) + speech.size] += speech
     r = master_chapter(x, SR, "acx")
     m = r.measurements
     assert [n.split(" ")[0] for n in r.notes] == ["rms:", "compressed"]

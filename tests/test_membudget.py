@@ -1,13 +1,14 @@
-"""tts_engine.membudget: chapters mastered at once share a memory budget (issue 16)."""
+"""lector.core.membudget: chapters mastered at once share a memory budget (issue 16)."""
+
 from __future__ import annotations
 
 import threading
 
-from tts_engine.membudget import MemoryBudget, audio_bytes
+from lector.core.membudget import MemoryBudget, audio_bytes
 
 
 def test_audio_bytes_is_float32_mono():
-    assert audio_bytes(1800.0, 44100) == 317_520_000      # a 30-minute chapter
+    assert audio_bytes(1800.0, 44100) == 317_520_000  # a 30-minute chapter
     assert audio_bytes(0.5, 22050) == 44_100
 
 
@@ -52,7 +53,7 @@ def test_oversized_request_is_capped_and_runs_alone():
 def test_bound_heap_applies_on_glibc():
     import platform
 
-    from tts_engine.memtune import bound_heap
+    from lector.core.memtune import bound_heap
 
     assert bound_heap() is (platform.libc_ver()[0] == "glibc")
 
@@ -60,7 +61,7 @@ def test_bound_heap_applies_on_glibc():
 def test_join_releasing_equals_concatenate_and_empties_the_list():
     import numpy as np
 
-    from tts_engine.audio.assemble import _join_releasing
+    from lector.core.audio.assemble import _join_releasing
 
     parts = [np.arange(n, dtype=np.float32) / 10 for n in (3, 0, 5)]
     expected = np.concatenate(parts)

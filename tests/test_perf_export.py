@@ -1,4 +1,5 @@
 """M4B by stream copy of per-chapter AAC: marks at each chapter's real start, tags, cover, no re-encode."""
+
 from __future__ import annotations
 
 import re
@@ -8,14 +9,23 @@ import mutagen.mp4
 import pytest
 
 from bench.speech import speech_like
-from tts_engine.audio.export import (AAC_FRAME, M4B_RATE, M4bChapter, adts_samples, encode_aac, ffmpeg_exe,
-                                     mux_m4b)
-from tts_engine.audio.io import write_flac
-from tts_engine.errors import AudioError
+from lector.core.audio.export import (
+    AAC_FRAME,
+    M4B_RATE,
+    M4bChapter,
+    adts_samples,
+    encode_aac,
+    ffmpeg_exe,
+    mux_m4b,
+)
+from lector.core.audio.io import write_flac
+from lector.core.errors import AudioError
 
 
 def _chapters(path) -> list[tuple[float, float, str]]:
-    err = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    err = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True
+    ).stderr
     found = re.findall(r"Chapter #\d+:\d+: start ([\d.]+), end ([\d.]+)\s+Metadata:\s+title\s+: (.*)", err)
     return [(float(a), float(b), t.strip()) for a, b, t in found]
 
@@ -30,11 +40,18 @@ def test_mux_m4b_stream_copies_chapter_aac(tmp_path):
     n1, n2 = adts_samples(one), adts_samples(two)
     assert n1 % AAC_FRAME == 0 and 4.0 * M4B_RATE < n1 <= 4.0 * M4B_RATE + 3 * AAC_FRAME
     assert 3.0 * M4B_RATE < n2 <= 3.0 * M4B_RATE + 3 * AAC_FRAME
-    book = mux_m4b([("One", one), ("第二章 = two", two)], tmp_path / "book.m4b", title="The Book",
-                   author="Ann Author", cover=cover)
-    end1, end2 = n1 / M4B_RATE, (n1 + n2) / M4B_RATE            # each mark at its chapter's first sample
-    assert _chapters(book) == [(0.0, pytest.approx(end1, abs=1e-6), "One"),
-                               (pytest.approx(end1, abs=1e-6), pytest.approx(end2, abs=1e-6), "第二章 = two")]
+    book = mux_m4b(
+        [("One", one), ("第二章 = two", two)],
+        tmp_path / "book.m4b",
+        title="The Book",
+        author="Ann Author",
+        cover=cover,
+    )
+    end1, end2 = n1 / M4B_RATE, (n1 + n2) / M4B_RATE  # each mark at its chapter's first sample
+    assert _chapters(book) == [
+        (0.0, pytest.approx(end1, abs=1e-6), "One"),
+        (pytest.approx(end1, abs=1e-6), pytest.approx(end2, abs=1e-6), "第二章 = two"),
+    ]
     mp4 = mutagen.mp4.MP4(book)
     assert [c.title for c in mp4.chapters] == ["One", "第二章 = two"]
     assert mp4.chapters[1].start == pytest.approx(end1, abs=1e-4)
@@ -42,7 +59,13 @@ def test_mux_m4b_stream_copies_chapter_aac(tmp_path):
     assert bytes(mp4.tags["covr"][0]) == cover.read_bytes()
     assert mp4.info.codec == "mp4a.40.2"
     assert mp4.info.length == pytest.approx((n1 + n2) / M4B_RATE, abs=1e-6)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["01.aac", "02.aac", "02.flac", "book.m4b", "cover.jpg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "01.aac",
+        "02.aac",
+        "02.flac",
+        "book.m4b",
+        "cover.jpg",
+    ]
 
 
 def test_adts_samples_rejects_other_bytes(tmp_path):

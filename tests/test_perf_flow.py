@@ -1,4 +1,5 @@
 """Flow re-runs encode only what changed: unchanged chapters keep their master, MP3 and AAC."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +10,8 @@ from collections import Counter
 import pytest
 from mutagen.mp4 import MP4
 
-import flows.chapter as t
-from flows.produce import produce_book, rerender_changed
+import lector.flows.chapter as t
+from lector.flows.produce import produce_book, rerender_changed
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -56,7 +57,9 @@ def test_rerun_and_edit_encode_only_the_changed_paragraph(tiny_project, monkeypa
     assert calls == Counter({"assemble_chapter": 2, "mp3_blocks": 4, "aac_blocks": 4})
     assert {p.name: _sha(p) for p in masters.iterdir() if p.is_file()} == before
     md = root / "manuscript" / "02.md"
-    md.write_text(md.read_text(encoding="utf-8").replace("It ends soon.", "It ends very soon."), encoding="utf-8")
+    md.write_text(
+        md.read_text(encoding="utf-8").replace("It ends soon.", "It ends very soon."), encoding="utf-8"
+    )
     edited = produce_book(str(root), publish=False)
     assert (edited["synthesized"], edited["cached"]) == (1, 5)
     # chapter 2 only, and in it only the edited paragraph: the previous recipe held
@@ -89,9 +92,10 @@ def _task_names(state) -> Counter:
         # task-run records reach the API through Prefect's event worker, possibly after the flow
         # returned: read until two reads a second apart agree
         while True:
-            again = client.read_task_runs(flow_run_filter=flow_filter, sort=TaskRunSort.EXPECTED_START_TIME_ASC,
-                                          limit=200)
-            if runs is not None and len(again) == len(runs) or time.monotonic() > deadline:
+            again = client.read_task_runs(
+                flow_run_filter=flow_filter, sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200
+            )
+            if (runs is not None and len(again) == len(runs)) or time.monotonic() > deadline:
                 runs = again
                 break
             runs = again
@@ -100,11 +104,13 @@ def _task_names(state) -> Counter:
 
 
 def test_an_edit_runs_one_synthesis_task_and_links_the_flac_delivery(tiny_project):
-    root = tiny_project(batch_size=1)          # one batch per sentence
+    root = tiny_project(batch_size=1)  # one batch per sentence
     first = produce_book(str(root), publish=False, return_state=True)
     assert _task_names(first)["render"] == 6
     md = root / "manuscript" / "02.md"
-    md.write_text(md.read_text(encoding="utf-8").replace("It ends soon.", "It ends very soon."), encoding="utf-8")
+    md.write_text(
+        md.read_text(encoding="utf-8").replace("It ends soon.", "It ends very soon."), encoding="utf-8"
+    )
     edited = produce_book(str(root), publish=False, return_state=True)
     names = _task_names(edited)
     # the cache probe served the five cached batches: no task was started for them
@@ -116,5 +122,6 @@ def test_an_edit_runs_one_synthesis_task_and_links_the_flac_delivery(tiny_projec
         # the delivery FLAC is the chapter master itself (a hard link), not a second copy
         assert (build / "masters" / f"{stem}.flac").stat().st_ino == chapter_flac.stat().st_ino
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    assert {f["path"]: f["sha256"] for f in manifest["files"]} == \
-        {f["path"]: _sha(build / f["path"]) for f in manifest["files"]}
+    assert {f["path"]: f["sha256"] for f in manifest["files"]} == {
+        f["path"]: _sha(build / f["path"]) for f in manifest["files"]
+    }

@@ -1,4 +1,5 @@
 """Token cache of the planner: planning an unchanged project again loads no g2p model."""
+
 from __future__ import annotations
 
 import shutil
@@ -6,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tts_engine.planner import build_plan, plan_to_json
-from tts_engine.project import load_project
-from tts_engine.text import g2p_en, g2p_zh
-from tts_engine.text.pronounce import CachedPronouncer, Pronouncer, frontend_version
+from lector.core.planner import build_plan, plan_to_json
+from lector.core.project import load_project
+from lector.core.text import g2p_en, g2p_zh
+from lector.core.text.pronounce import CachedPronouncer, Pronouncer, frontend_version
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,8 +25,13 @@ def _forbid_models(monkeypatch) -> None:
     def boom(*_a, **_k):
         raise AssertionError("a g2p model was loaded")
 
-    for mod, name in ((g2p_zh, "_g2pm"), (g2p_zh, "_jieba"), (g2p_zh, "pinyin"), (g2p_en, "_espeak"),
-                      (g2p_en, "word_ipa")):
+    for mod, name in (
+        (g2p_zh, "_g2pm"),
+        (g2p_zh, "_jieba"),
+        (g2p_zh, "pinyin"),
+        (g2p_en, "_espeak"),
+        (g2p_en, "word_ipa"),
+    ):
         monkeypatch.setattr(mod, name, boom)
     monkeypatch.setattr(Pronouncer, "tokens", boom)
 

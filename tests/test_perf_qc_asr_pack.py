@@ -1,15 +1,15 @@
 """Packed ASR: several short takes share one Whisper window (asr.transcribe_many) and each take's
 transcript scores like the take transcribed alone."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tts_engine.qc import QCOptions, SentenceAudio, check_sentences
-from tts_engine.qc import asr
-from tts_engine.qc.cache import CALLS
-
+from lector.core.qc import QCOptions, SentenceAudio, asr, check_sentences
+from lector.core.qc.cache import CALLS
 from tests.qc_audio import TEXTS
+
 
 @pytest.fixture(scope="module")
 def takes(piper_takes):
@@ -33,17 +33,17 @@ def test_packed_wer_matches_single_takes_with_at_most_two_whisper_calls(takes):
     assert CALLS["whisper"] - before <= 2
     packed = [asr.wer(t, h) for t, h in zip(TEXTS, packed_text)]
     assert all(abs(p - s) <= 0.1 for p, s in zip(packed, single)), (single, packed_text)
-    assert asr.transcribe_many([(a, rate) for a in audio]) == packed_text      # deterministic
+    assert asr.transcribe_many([(a, rate) for a in audio]) == packed_text  # deterministic
 
 
 def test_check_sentences_packs_and_confirms_a_mismatch_alone(takes):
     audio, rate = takes
     texts = list(TEXTS)
-    texts[4] = "The train was late again, so we waited in the cold station."     # wrong sentence
+    texts[4] = "The train was late again, so we waited in the cold station."  # wrong sentence
     items = [SentenceAudio(f"s{i}", t, "narrator", a, rate) for i, (t, a) in enumerate(zip(texts, audio))]
     before = CALLS["whisper"]
     results = check_sentences(items, QCOptions(voice=False))
-    assert CALLS["whisper"] - before == 2                 # one packed window + the mismatch confirmed alone
+    assert CALLS["whisper"] - before == 2  # one packed window + the mismatch confirmed alone
     assert [r.flags for r in results] == [()] * 4 + [("asr-mismatch",), ()]
     assert results[4].wer > 0.6
     assert all(r.wer <= 0.25 for n, r in enumerate(results) if n != 4)

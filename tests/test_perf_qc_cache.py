@@ -1,5 +1,6 @@
 """Per-sentence QC cache: an unchanged chapter is QC'd again with no ASR/embedding call,
 an edited sentence re-QCs exactly one take."""
+
 from __future__ import annotations
 
 import json
@@ -7,14 +8,19 @@ import json
 import numpy as np
 import soundfile as sf
 
-from tts_engine.qc import QCOptions, run_qc
-from tts_engine.qc import asr as asr_mod
-from tts_engine.qc import cache as qc_cache
-from tts_engine.qc import voice as voice_mod
+from lector.core.qc import QCOptions, run_qc
+from lector.core.qc import asr as asr_mod
+from lector.core.qc import cache as qc_cache
+from lector.core.qc import voice as voice_mod
 
 RATE = 22050
-TEXTS = ["The quick brown fox jumps.", "A second sentence is here.", "Then a third one follows now.",
-         "Four words are enough.", "And the fifth sentence ends it."]
+TEXTS = [
+    "The quick brown fox jumps.",
+    "A second sentence is here.",
+    "Then a third one follows now.",
+    "Four words are enough.",
+    "And the fifth sentence ends it.",
+]
 
 
 def _take(n: int) -> np.ndarray:
@@ -33,12 +39,22 @@ def _write(root, takes: list[np.ndarray]) -> None:
         path = build / "cache" / key[:2] / f"{key}.flac"
         path.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(path), audio, RATE, subtype="PCM_24")
-        rows.append({"id": f"s{n}", "start_s": t, "end_s": t + audio.size / RATE, "cache_key": key,
-                     "text": TEXTS[n], "voice": "narrator", "lang": "en"})
+        rows.append(
+            {
+                "id": f"s{n}",
+                "start_s": t,
+                "end_s": t + audio.size / RATE,
+                "cache_key": key,
+                "text": TEXTS[n],
+                "voice": "narrator",
+                "lang": "en",
+            }
+        )
         t += audio.size / RATE
     sf.write(str(folder / "chapter.flac"), np.concatenate(takes), RATE, subtype="PCM_24")
-    (folder / "timeline.json").write_text(json.dumps({"chapter": 1, "title": "One", "sample_rate": RATE,
-                                                      "duration_s": t, "sentences": rows}))
+    (folder / "timeline.json").write_text(
+        json.dumps({"chapter": 1, "title": "One", "sample_rate": RATE, "duration_s": t, "sentences": rows})
+    )
 
 
 def _fakes(monkeypatch) -> dict[str, int]:
@@ -71,7 +87,7 @@ def test_unchanged_chapter_makes_no_model_calls_and_an_edit_exactly_one(tmp_path
     assert calls == {"asr": 5, "embed": 5}
     assert dict(qc_cache.CALLS) == before
     assert second.to_dict() == first.to_dict()
-    takes[2] = (takes[2] * 0.5).astype(np.float32)          # one re-rendered take (new audio)
+    takes[2] = (takes[2] * 0.5).astype(np.float32)  # one re-rendered take (new audio)
     _write(tmp_path, takes)
     third = run_qc(tmp_path, options=QCOptions(profile="acx"), write=False)
     assert calls == {"asr": 6, "embed": 6}

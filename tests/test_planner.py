@@ -1,14 +1,15 @@
 """build_plan: ids, seeds, pauses, voices/emotions, overrides, splitting, JSON."""
+
 import hashlib
 import json
 
 import pytest
 
+from lector.core.errors import ConfigError, ManuscriptError
+from lector.core.overrides import Overrides, load_overrides, save_overrides
+from lector.core.planner import build_plan, derived_seed, plan_to_json, sentence_id
+from lector.core.project import load_project
 from tests.test_project import EN_TOML, ZH_TOML, StubPronouncer, make_project
-from tts_engine.errors import ConfigError, ManuscriptError
-from tts_engine.overrides import Overrides, load_overrides, save_overrides
-from tts_engine.planner import build_plan, derived_seed, plan_to_json, sentence_id
-from tts_engine.project import load_project
 
 STUB = StubPronouncer()
 CH = "# 第一章\n\n一句。二句。三句。\n\n四句。\n"
@@ -53,14 +54,29 @@ def test_pauses_sentence_paragraph_title_and_tags(tmp_path):
     md = "# A\n\n一。二。\n\n三。[[pause:1.5s]]四。\n\n五。\n[[pause:2s]]\n\n六。\n"
     plan = _plan(tmp_path, {"01.md": md})
     assert [(s.text, s.pause_after_ms) for s in plan.chapters[0].sentences] == [
-        ("A", 1200), ("一。", 450), ("二。", 900), ("三。", 1500), ("四。", 900), ("五。", 2000), ("六。", 900)]
+        ("A", 1200),
+        ("一。", 450),
+        ("二。", 900),
+        ("三。", 1500),
+        ("四。", 900),
+        ("五。", 2000),
+        ("六。", 900),
+    ]
 
 
 def test_voices_emotions_and_defaults(tmp_path):
     md = "# A\n\n旁白。\n\n[[voice:alice]]\n甲。[[emotion:sad:0.4]]乙。\n\n丙。\n\n[[voice:narrator]]\n丁。\n"
-    got = [(s.text, s.voice, s.emotion, s.emotion_degree) for s in _plan(tmp_path, {"01.md": md}).chapters[0].sentences]
-    assert got[1:] == [("旁白。", "narrator", "neutral", 1.0), ("甲。", "alice", "happy", 1.0),
-                       ("乙。", "alice", "sad", 0.4), ("丙。", "alice", "happy", 1.0), ("丁。", "narrator", "neutral", 1.0)]
+    got = [
+        (s.text, s.voice, s.emotion, s.emotion_degree)
+        for s in _plan(tmp_path, {"01.md": md}).chapters[0].sentences
+    ]
+    assert got[1:] == [
+        ("旁白。", "narrator", "neutral", 1.0),
+        ("甲。", "alice", "happy", 1.0),
+        ("乙。", "alice", "sad", 0.4),
+        ("丙。", "alice", "happy", 1.0),
+        ("丁。", "narrator", "neutral", 1.0),
+    ]
 
 
 def test_seed_precedence_tag_config_overrides(tmp_path):
@@ -69,7 +85,9 @@ def test_seed_precedence_tag_config_overrides(tmp_path):
     assert [x.seed for x in s[2:]] == [5, derived_seed(7, s[3].id)]
     toml = ZH_TOML + f"\n[seeds]\n{s[2].id} = 6\n{s[3].id} = 8\n"
     (tmp_path / "project.toml").write_text(toml, encoding="utf-8")
-    save_overrides(tmp_path, Overrides(seeds={s[3].id: 9}, emotions={s[1].id: "sad:0.5"}, voices={s[1].id: "alice"}))
+    save_overrides(
+        tmp_path, Overrides(seeds={s[3].id: 9}, emotions={s[1].id: "sad:0.5"}, voices={s[1].id: "alice"})
+    )
     again = build_plan(load_project(tmp_path), pronouncer=STUB).chapters[0].sentences
     assert [x.seed for x in again[2:]] == [6, 9]
     assert (again[1].voice, again[1].emotion, again[1].emotion_degree) == ("alice", "sad", 0.5)
@@ -100,7 +118,10 @@ def test_override_with_unknown_voice_is_rejected(tmp_path):
 def test_mixed_language_sentence_spans(tmp_path):
     s = _plan(tmp_path, {"01.md": "# A\n\n我用iPhone拍了2020年的照片。\n"}).chapters[0].sentences[1]
     assert [(x.text, x.spoken, x.lang) for x in s.spans] == [
-        ("我用", "我用", "zh"), ("iPhone", "iPhone", "zh"), ("拍了2020年的照片。", "拍了二〇二〇年的照片。", "zh")]
+        ("我用", "我用", "zh"),
+        ("iPhone", "iPhone", "zh"),
+        ("拍了2020年的照片。", "拍了二〇二〇年的照片。", "zh"),
+    ]
     assert s.lang == "zh"
     # no English voice in the cast: mixed_english "auto" = "rules" (zh_mixed); the stub reads no 〇
     assert s.pronunciation == "x1 x1 ai4 feng1 " + " ".join(["x1"] * 8)
@@ -108,7 +129,11 @@ def test_mixed_language_sentence_spans(tmp_path):
 
 def test_english_sentence_normalised_and_substituted(tmp_path):
     s = _plan(tmp_path, {"01.md": "# One\n\nDr. Lee met NASA in 1984.\n"}, EN_TOML).chapters[0].sentences[1]
-    assert (s.text, s.spoken, s.lang) == ("Dr. Lee met NASA in 1984.", "Doctor Lee met Nasa in nineteen eighty-four.", "en")
+    assert (s.text, s.spoken, s.lang) == (
+        "Dr. Lee met NASA in 1984.",
+        "Doctor Lee met Nasa in nineteen eighty-four.",
+        "en",
+    )
     assert s.source == "manuscript/01.md:3"
 
 
@@ -127,7 +152,11 @@ def test_max_chars_parameter_and_config(tmp_path):
     plan = _plan(tmp_path, {"01.md": md}, max_chars=12)
     assert [s.text for s in plan.chapters[0].sentences[1:]] == ["一二三四五，六七八九十，", "一二三四五。"]
     plan = _plan(tmp_path / "c", {"01.md": md}, ZH_TOML + "\n[manuscript]\nmax_chars = 6\n", max_chars=12)
-    assert [s.text for s in plan.chapters[0].sentences[1:]] == ["一二三四五，", "六七八九十，", "一二三四五。"]
+    assert [s.text for s in plan.chapters[0].sentences[1:]] == [
+        "一二三四五，",
+        "六七八九十，",
+        "一二三四五。",
+    ]
 
 
 def test_spoken_expansion_triggers_resplit(tmp_path):
@@ -154,7 +183,10 @@ def test_spoken_resplit_across_manuscript_lines(tmp_path):
     plan = _plan(tmp_path, {"01.md": "# A\n\n12345678，12345678，\n12345678，12345678。\n"}, max_chars=40)
     body = plan.chapters[0].sentences[1:]
     assert "".join(s.text for s in body) == "12345678，12345678，12345678，12345678。"
-    assert [(s.source, len(s.spoken)) for s in body] == [("manuscript/01.md:3", 32), ("manuscript/01.md:4", 32)]
+    assert [(s.source, len(s.spoken)) for s in body] == [
+        ("manuscript/01.md:3", 32),
+        ("manuscript/01.md:4", 32),
+    ]
 
 
 def test_manuscript_without_text_is_an_error(tmp_path):

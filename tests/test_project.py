@@ -1,4 +1,5 @@
 """project.toml validation, `lector init`, `lector plan` CLI; shared helpers for text-side tests."""
+
 from __future__ import annotations
 
 import json
@@ -6,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
-from flows.commands.init import scaffold
-from tts_engine.errors import ConfigError
-from tts_engine.model import Token
-from tts_engine.project import load_project
-from tts_engine.text.segment import is_han
+from lector.cli import main
+from lector.cli.commands.init import scaffold
+from lector.core.errors import ConfigError
+from lector.core.model import Token
+from lector.core.project import load_project
+from lector.core.text.segment import is_han
 
 ZH_TOML = """[book]
 title = "测试"
@@ -32,7 +33,7 @@ EN_TOML = ZH_TOML.replace('language = "zh"', 'language = "en"').replace('title =
 
 
 class StubPronouncer:
-    """Deterministic stand-in for tts_engine.text.pronounce.Pronouncer."""
+    """Deterministic stand-in for lector.core.text.pronounce.Pronouncer."""
 
     def substitute(self, text: str, lang: str) -> str:
         return text.replace("NASA", "Nasa") if lang == "en" else text
@@ -56,8 +57,9 @@ def make_project(root: Path, files: dict[str, str | bytes], toml: str = ZH_TOML)
 
 
 def test_bad_toml_field_names_field_and_line(tmp_path):
-    toml = ZH_TOML.replace('[voices.alice]\nengine = "fastspeech2-zh"',
-                           '[voices.alice]\nengine = "fastspeech2-zh"\nspeed = 9.0')
+    toml = ZH_TOML.replace(
+        '[voices.alice]\nengine = "fastspeech2-zh"', '[voices.alice]\nengine = "fastspeech2-zh"\nspeed = 9.0'
+    )
     make_project(tmp_path, {"01.md": "# A\n\n你好。\n"}, toml)
     with pytest.raises(ConfigError) as info:
         load_project(tmp_path)
@@ -67,7 +69,7 @@ def test_bad_toml_field_names_field_and_line(tmp_path):
 
 
 def test_unknown_toml_key_is_rejected_with_line(tmp_path):
-    make_project(tmp_path, {}, ZH_TOML.replace('seed = 7', 'seed = 7\ncolour = "red"'))
+    make_project(tmp_path, {}, ZH_TOML.replace("seed = 7", 'seed = 7\ncolour = "red"'))
     with pytest.raises(ConfigError) as info:
         load_project(tmp_path)
     assert (info.value.field, info.value.line) == ("book.colour", 5)
@@ -95,12 +97,17 @@ def test_init_scaffolds_zh_and_refuses_overwrite(tmp_path):
 
 def test_init_en_voices(tmp_path):
     project = load_project(scaffold(tmp_path / "en", "en"))
-    assert (project.config.book.language, project.config.voices["narrator"].engine,
-            project.config.voices["narrator"].voice) == ("en", "piper-en", "joe")
+    assert (
+        project.config.book.language,
+        project.config.voices["narrator"].engine,
+        project.config.voices["narrator"].voice,
+    ) == ("en", "piper-en", "joe")
 
 
 def test_cli_plan_json_is_utf8_and_filters_chapters(tmp_path, capsys):
-    make_project(tmp_path, {"01.md": "# 一\n\n你好。\n", "02.md": "# 二\n\n再见。\n", "03.md": "# 三\n\n好。\n"})
+    make_project(
+        tmp_path, {"01.md": "# 一\n\n你好。\n", "02.md": "# 二\n\n再见。\n", "03.md": "# 三\n\n好。\n"}
+    )
     assert main(["plan", str(tmp_path), "--json", "--chapters", "1,3", "--write"]) == 0
     saved = json.loads((tmp_path / "build" / "plan.json").read_text(encoding="utf-8"))
     assert [c["index"] for c in saved["chapters"]] == [1, 2, 3]
@@ -109,8 +116,17 @@ def test_cli_plan_json_is_utf8_and_filters_chapters(tmp_path, capsys):
     data = json.loads(out)
     assert [c["index"] for c in data["chapters"]] == [1, 3]
     first = data["chapters"][0]["sentences"][1]
-    assert {"id", "text", "spoken", "lang", "voice", "emotion", "pronunciation", "seed",
-            "pause_after_ms"} <= set(first)
+    assert {
+        "id",
+        "text",
+        "spoken",
+        "lang",
+        "voice",
+        "emotion",
+        "pronunciation",
+        "seed",
+        "pause_after_ms",
+    } <= set(first)
     assert (first["text"], first["voice"], first["lang"]) == ("你好。", "narrator", "zh")
 
 

@@ -1,16 +1,17 @@
-"""docs/PROJECT_TOML.md is generated from the models in tts_engine/project.py and kept in sync."""
+"""docs/PROJECT_TOML.md is generated from the models in lector/core/project.py and kept in sync."""
+
 from __future__ import annotations
 
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tts_engine import project_doc
-from tts_engine.project import ProjectConfig
+from lector.core import project_doc
+from lector.core.project import ProjectConfig
 
 
 def test_reference_is_up_to_date():
-    """Fails after a field is added, removed or re-commented: run `python -m tts_engine.project_doc`."""
+    """Fails after a field is added, removed or re-commented: run `python -m lector.core.project_doc`."""
     assert project_doc.DOC_PATH.read_text(encoding="utf-8") == project_doc.render()
     assert project_doc.main(["--check"]) == 0
 
@@ -23,13 +24,16 @@ def test_every_key_of_every_table_is_listed():
             assert f"| `{key}` | " in section, f"[{header}] {key}"
     assert [h for h, _ in project_doc.tables()][:2] == ["book", "voices.NAME"]
     assert "## Top level" in text and "| `emotions` | array of strings | " in text
-    assert set(ProjectConfig.model_fields) <= {h.split(".")[0] for h, _ in project_doc.tables()} | {"emotions", "seeds"}
+    assert set(ProjectConfig.model_fields) <= {h.split(".")[0] for h, _ in project_doc.tables()} | {
+        "emotions",
+        "seeds",
+    }
 
 
 class Sample(BaseModel):
     """A sample table."""
 
-    name: str                                   # who
+    name: str  # who
     # the mode, said above the field
     mode: Literal["a", "b"] = "a"
     size_ms: int = Field(450, ge=0, le=10000)

@@ -1,13 +1,14 @@
 """Pronouncer (lexicon precedence, tokens, aliases) and the `lector pronounce` command."""
+
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-from flows.cli import main
-from tts_engine.model import Token
-from tts_engine.text.lexicon import load_tsv
-from tts_engine.text.pronounce import Pronouncer
+from lector.cli import main
+from lector.core.model import Token
+from lector.core.text.lexicon import load_tsv
+from lector.core.text.pronounce import Pronouncer
 
 
 def project(tmp_path: Path, tsv: str = "", pls: str = "") -> Path:
@@ -30,8 +31,12 @@ def test_zh_tokens_one_per_character_with_origins():
 
 def test_en_tokens_words_and_punctuation():
     tokens = Pronouncer().tokens("Hello, world!", "en")
-    assert tokens == (Token("Hello", "həlˈoʊ", "g2p"), Token(",", "", "g2p"),
-                      Token("world", "wˈɜːld", "g2p"), Token("!", "", "g2p"))
+    assert tokens == (
+        Token("Hello", "həlˈoʊ", "g2p"),
+        Token(",", "", "g2p"),
+        Token("world", "wˈɜːld", "g2p"),
+        Token("!", "", "g2p"),
+    )
 
 
 def test_project_lexicon_beats_base(tmp_path):
@@ -51,10 +56,12 @@ def test_context_entry_beats_plain_entry(tmp_path):
 
 
 def test_project_pls_then_tsv_alias_and_case_insensitive_words(tmp_path):
-    pls = ('<?xml version="1.0"?>\n<lexicon version="1.0" '
-           'xmlns="http://www.w3.org/2005/01/pronunciation-lexicon" alphabet="ipa">\n'
-           "<lexeme><grapheme>Zorg</grapheme><phoneme>zˈɔːɹɡ</phoneme></lexeme>\n"
-           "<lexeme><grapheme>w/</grapheme><alias>with</alias></lexeme>\n</lexicon>\n")
+    pls = (
+        '<?xml version="1.0"?>\n<lexicon version="1.0" '
+        'xmlns="http://www.w3.org/2005/01/pronunciation-lexicon" alphabet="ipa">\n'
+        "<lexeme><grapheme>Zorg</grapheme><phoneme>zˈɔːɹɡ</phoneme></lexeme>\n"
+        "<lexeme><grapheme>w/</grapheme><alias>with</alias></lexeme>\n</lexicon>\n"
+    )
     root = project(tmp_path, pls=pls, tsv="zorg\tzˈɔːɹk\n")
     p = Pronouncer.for_project(root)
     assert p.substitute("tea w/ ZORG, e.g. now", "en") == "tea with ZORG, for example now"
@@ -73,8 +80,9 @@ def run_cli(monkeypatch, capsys, argv: list[str], stdin: str) -> tuple[int, str]
 
 
 def test_cli_pronounce_zh(monkeypatch, capsys):
-    rc, out = run_cli(monkeypatch, capsys, ["pronounce", "--lang", "zh"],
-                      "我去银行取钱。\n2024年他长大了！\n\nOK\n")
+    rc, out = run_cli(
+        monkeypatch, capsys, ["pronounce", "--lang", "zh"], "我去银行取钱。\n2024年他长大了！\n\nOK\n"
+    )
     assert rc == 0
     # numbers are normalised and English read by rules (they used to be dropped)
     assert out == "wo3 qu4 yin2 hang2 qu3 qian2\ner4 ling2 er4 si4 nian2 ta1 zhang3 da4 le5\n\nou1 kei4\n"
@@ -86,7 +94,9 @@ def test_cli_pronounce_zh_text_argument(monkeypatch, capsys):
 
 
 def test_cli_pronounce_en(monkeypatch, capsys):
-    rc, out = run_cli(monkeypatch, capsys, ["pronounce", "--lang", "en"], "Hello, world!\nDr. Lector reads.\n")
+    rc, out = run_cli(
+        monkeypatch, capsys, ["pronounce", "--lang", "en"], "Hello, world!\nDr. Lector reads.\n"
+    )
     assert rc == 0
     assert out == "həlˈoʊ wˈɜːld\ndˈɑːktɚ lˈɛktɔːɹ ɹˈiːdz\n"
 

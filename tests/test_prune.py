@@ -1,4 +1,5 @@
 """lector gc / prune_build: what the plan and masters no longer use goes, nothing current does."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,11 @@ import time
 
 import pytest
 
-from flows.cli import main as cli
-from flows.produce import produce_book
-from tts_engine.planner import build_plan
-from tts_engine.project import load_project
-from tts_engine.prune import prune_build
+from lector.cli import main as cli
+from lector.core.planner import build_plan
+from lector.core.project import load_project
+from lector.core.prune import prune_build
+from lector.flows.produce import produce_book
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -35,7 +36,9 @@ def _rendered_edited(tiny_project):
     produce_book(str(root), publish=False)
     takes, blocks = _chapter_two(root)
     md = root / "manuscript" / "02.md"
-    md.write_text(md.read_text(encoding="utf-8").replace("It ends soon.", "It ends very soon."), encoding="utf-8")
+    md.write_text(
+        md.read_text(encoding="utf-8").replace("It ends soon.", "It ends very soon."), encoding="utf-8"
+    )
     produce_book(str(root), publish=False)
     new_takes, new_blocks = _chapter_two(root)
     return root, takes - new_takes, blocks - new_blocks
@@ -50,16 +53,23 @@ def test_prune_removes_the_superseded_take_and_block_only(tiny_project):
     (build / "cache" / ".01.flac.partial").write_bytes(b"left by a killed write")
     report = prune_build(project, build_plan(project), min_age_s=0)
     # the paragraph block: FLAC, frame table, stats, MP3, AAC frames and its sentence timeline
-    assert {a.name: (a.removed, a.skipped) for a in report.areas} == \
-        {"cache": (2, ""), "blocks": (6, ""), "aac": (0, ""), "qc-cache": (0, "")}
+    assert {a.name: (a.removed, a.skipped) for a in report.areas} == {
+        "cache": (2, ""),
+        "blocks": (6, ""),
+        "aac": (0, ""),
+        "qc-cache": (0, ""),
+    }
     gone = {p.relative_to(build).as_posix() for p in report.removed}
     (take,), (block,) = old_takes, old_blocks
-    assert {g for g in gone if g.startswith("cache/")} == {f"cache/{take[:2]}/{take}.flac", "cache/.01.flac.partial"}
+    assert {g for g in gone if g.startswith("cache/")} == {
+        f"cache/{take[:2]}/{take}.flac",
+        "cache/.01.flac.partial",
+    }
     assert {g.split("/")[-1].split(".")[0] for g in gone if g.startswith("blocks/")} == {block}
     assert not any(p.exists() for p in report.removed)
     assert _files(build / "aac") == kept_aac
     again = produce_book(str(root), publish=False)
-    assert (again["synthesized"], again["cached"]) == (0, 6)          # everything current was kept
+    assert (again["synthesized"], again["cached"]) == (0, 6)  # everything current was kept
 
 
 def test_prune_keeps_history_young_files_and_removes_nothing_on_a_dry_run(tiny_project):
@@ -67,11 +77,11 @@ def test_prune_keeps_history_young_files_and_removes_nothing_on_a_dry_run(tiny_p
     project = load_project(root)
     plan = build_plan(project)
     before = _files(project.build_dir)
-    assert prune_build(project, plan).removed == ()                 # all written within 10 minutes
+    assert prune_build(project, plan).removed == ()  # all written within 10 minutes
     dry = prune_build(project, plan, min_age_s=0, dry_run=True)
     assert len(dry.removed) == 7 and _files(project.build_dir) == before
     kept = prune_build(project, plan, keep_keys=old_takes, min_age_s=0)
-    assert {a.name: a.removed for a in kept.areas}["cache"] == 0     # the review app's take history
+    assert {a.name: a.removed for a in kept.areas}["cache"] == 0  # the review app's take history
     later = time.time() + 3600
     assert prune_build(project, plan, min_age_s=600, now=later).areas[0].removed == 1
 
@@ -80,8 +90,9 @@ def test_prune_leaves_the_cache_whole_when_a_voice_does_not_resolve(tiny_project
     root, _, _ = _rendered_edited(tiny_project)
     monkeypatch.delenv("LECTOR_GPT_SOVITS_URL", raising=False)
     toml = root / "project.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('engine = "fake"', 'engine = "gpt-sovits"'),
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('engine = "fake"', 'engine = "gpt-sovits"'), encoding="utf-8"
+    )
     project = load_project(root)
     report = prune_build(project, build_plan(project), min_age_s=0)
     cache = report.areas[0]
@@ -93,7 +104,7 @@ def test_prune_leaves_the_cache_whole_when_a_voice_does_not_resolve(tiny_project
 def test_cli_gc_dry_run_then_for_real(tiny_project, capsys):
     root, (take,), _ = _rendered_edited(tiny_project)
     for path in (root / "build").rglob("*"):
-        os.utime(path, (time.time() - 3600,) * 2)                   # written an hour ago
+        os.utime(path, (time.time() - 3600,) * 2)  # written an hour ago
     assert cli(["gc", str(root), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "cache: would remove 1 files" in out and f"  cache/{take[:2]}/{take}.flac" in out

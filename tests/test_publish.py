@@ -1,4 +1,5 @@
 """Publishing to the local object store and to S3 (moto over HTTP on 127.0.0.1)."""
+
 from __future__ import annotations
 
 import base64
@@ -11,9 +12,9 @@ import numpy as np
 import pytest
 from moto import settings as moto_settings
 
-from flows.publish import S3Store, publish_build, publish_files, resolve_target, sha256_file
-from tts_engine.errors import PublishError
-from tts_engine.project import load_project
+from lector.core.errors import PublishError
+from lector.core.project import load_project
+from lector.flows.publish import S3Store, publish_build, publish_files, resolve_target, sha256_file
 
 TOML = """[book]
 title = "Tiny"
@@ -37,8 +38,14 @@ def tiny_build(tmp_path: Path, *, big_bytes: int = 0) -> Path:
     entries = []
     for rel, data in files.items():
         (root / "build" / rel).write_bytes(data)
-        entries.append({"path": rel, "size_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                        "duration_s": 1.0})
+        entries.append(
+            {
+                "path": rel,
+                "size_bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "duration_s": 1.0,
+            }
+        )
     (root / "build" / "manifest.json").write_text(json.dumps({"files": entries}))
     return root
 
@@ -48,13 +55,18 @@ def test_local_object_store_layout_and_hashes(tmp_path):
     target = resolve_target(project)
     report = publish_build(project, target)
     base = project.root / "build" / "object-store" / "lector" / "audiobooks" / "tiny" / "3"
-    sha = {rel: sha256_file(project.root / "build" / rel) for rel in ("masters/01-one.flac", "masters/tiny.m4b")}
+    sha = {
+        rel: sha256_file(project.root / "build" / rel) for rel in ("masters/01-one.flac", "masters/tiny.m4b")
+    }
     assert target.kind == "local"
     assert report.url == str(base) + "/"
-    assert sorted(o.key for o in report.objects) == sorted([
-        "audiobooks/tiny/3/manifest.json",
-        f"audiobooks/tiny/3/objects/{sha['masters/01-one.flac']}/masters/01-one.flac",
-        f"audiobooks/tiny/3/objects/{sha['masters/tiny.m4b']}/masters/tiny.m4b"])
+    assert sorted(o.key for o in report.objects) == sorted(
+        [
+            "audiobooks/tiny/3/manifest.json",
+            f"audiobooks/tiny/3/objects/{sha['masters/01-one.flac']}/masters/01-one.flac",
+            f"audiobooks/tiny/3/objects/{sha['masters/tiny.m4b']}/masters/tiny.m4b",
+        ]
+    )
     assert report.latest_key == "audiobooks/tiny/latest.json"
     manifest = json.loads((base / "manifest.json").read_text())
     for entry in manifest["files"]:
@@ -63,8 +75,8 @@ def test_local_object_store_layout_and_hashes(tmp_path):
     latest = json.loads((base.parent / "latest.json").read_text())
     assert latest["version"] == "3" and latest["manifest"] == "audiobooks/tiny/3/manifest.json"
     assert latest["manifest_sha256"] == sha256_file(base / "manifest.json")
-    assert [p.name for p in base.rglob(".*")] == []      # no temp files left behind
-    again = publish_build(project, target)             # the same bytes: every object found stored
+    assert [p.name for p in base.rglob(".*")] == []  # no temp files left behind
+    again = publish_build(project, target)  # the same bytes: every object found stored
     assert [o.verified_by for o in again.objects[:-1]] == ["already stored"] * 2
 
 
@@ -76,7 +88,7 @@ def test_s3_upload_multipart_and_verify(tmp_path, s3_bucket):
     target = resolve_target(project, endpoint_url=endpoint, bucket=bucket, prefix="books")
     report = publish_build(project, target, multipart_threshold_bytes=1024 * 1024)
     assert report.url == f"s3://{bucket}/books/tiny/3/"
-    assert {o.verified_by for o in report.objects} == {"ChecksumSHA256+ETag"}     # the store's own checksums
+    assert {o.verified_by for o in report.objects} == {"ChecksumSHA256+ETag"}  # the store's own checksums
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     manifest = json.loads(client.get_object(Bucket=bucket, Key="books/tiny/3/manifest.json")["Body"].read())
     assert len(manifest["files"]) == 3
@@ -88,10 +100,18 @@ def test_s3_upload_multipart_and_verify(tmp_path, s3_bucket):
         assert obj["ContentLength"] == entry["size_bytes"]
     big = next(e for e in manifest["files"] if e["path"] == "masters/02-big.flac")
     head = client.head_object(Bucket=bucket, Key=f"books/tiny/3/{big['key']}", ChecksumMode="ENABLED")
-    assert head["ETag"].strip('"').endswith("-2")          # went through multipart upload (1 MiB threshold, 5 MiB parts)
-    assert head["ChecksumSHA256"].split("-")[0] == base64.b64encode(hashlib.sha256(
-        hashlib.sha256(big_bytes[:5 * 1024 * 1024]).digest() + hashlib.sha256(big_bytes[5 * 1024 * 1024:]).digest()
-    ).digest()).decode()
+    assert (
+        head["ETag"].strip('"').endswith("-2")
+    )  # went through multipart upload (1 MiB threshold, 5 MiB parts)
+    assert (
+        head["ChecksumSHA256"].split("-")[0]
+        == base64.b64encode(
+            hashlib.sha256(
+                hashlib.sha256(big_bytes[: 5 * 1024 * 1024]).digest()
+                + hashlib.sha256(big_bytes[5 * 1024 * 1024 :]).digest()
+            ).digest()
+        ).decode()
+    )
     latest = json.loads(client.get_object(Bucket=bucket, Key="books/tiny/latest.json")["Body"].read())
     assert latest["manifest"] == "books/tiny/3/manifest.json"
     deep = publish_build(project, target, multipart_threshold_bytes=1024 * 1024, deep_verify=True)
@@ -104,7 +124,7 @@ def test_s3_wrong_key_fails_cleanly_and_keeps_build(tmp_path, s3_bucket, monkeyp
     before = {p: sha256_file(p) for p in (root / "build").rglob("*") if p.is_file()}
     project = load_project(root)
     target = resolve_target(project, endpoint_url=endpoint, bucket=bucket)
-    monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)   # moto checks keys now
+    monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)  # moto checks keys now
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAWRONGWRONGWRONG0")
     with pytest.raises(PublishError) as err:
         publish_build(project, target)

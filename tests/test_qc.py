@@ -1,4 +1,5 @@
 """QC on real audio from the embedded English engine, with planted defects."""
+
 from __future__ import annotations
 
 import json
@@ -8,11 +9,10 @@ import pytest
 import soundfile as sf
 import soxr
 
-from tts_engine.errors import LectorError
-from tts_engine.qc import QCOptions, SentenceAudio, check_sentences, run_qc
-from tts_engine.qc.asr import edit_distance, normalise_words, wer
-from tts_engine.qc.checks import clip_runs, signal_stats
-
+from lector.core.errors import LectorError
+from lector.core.qc import QCOptions, SentenceAudio, check_sentences, run_qc
+from lector.core.qc.asr import edit_distance, normalise_words, wer
+from lector.core.qc.checks import clip_runs, signal_stats
 from tests.qc_audio import TEXTS
 
 
@@ -21,8 +21,15 @@ def _item(i, text, audio, rate, voice="narrator"):
 
 
 def test_wer_and_normalisation():
-    assert normalise_words("It's 42 o'clock -- Mr. Smith!") == ["it's", "forty", "two", "o'clock", "mister", "smith"]
-    assert edit_distance("a b c d".split(), "a x c".split()) == 2
+    assert normalise_words("It's 42 o'clock -- Mr. Smith!") == [
+        "it's",
+        "forty",
+        "two",
+        "o'clock",
+        "mister",
+        "smith",
+    ]
+    assert edit_distance(["a", "b", "c", "d"], ["a", "x", "c"]) == 2
     assert wer("The cat sat on the mat.", "the cat sat on the mat") == 0.0
     assert wer("one two three four", "one two four five six") == 0.75
     assert wer("", "") == 0.0
@@ -30,9 +37,9 @@ def test_wer_and_normalisation():
 
 def test_clip_runs_counts_runs_not_samples():
     x = np.zeros(100, np.float32)
-    x[10] = 1.0                      # a single full-scale sample (normalised peak): not clipping
-    x[20:25] = 1.0                   # one run of 5
-    x[40:43] = -1.0                  # one run of 3
+    x[10] = 1.0  # a single full-scale sample (normalised peak): not clipping
+    x[20:25] = 1.0  # one run of 5
+    x[40:43] = -1.0  # one run of 3
     assert clip_runs(x, 0.999, 3) == 2
 
 
@@ -66,9 +73,13 @@ def _planted(audio, rate):
     # pitch and formants up 20 %: another (child-like) speaker to the encoder
     shifted = soxr.resample(audio[1], int(rate * 1.2), rate).astype(np.float32)
     items = [_item(i, TEXTS[i], audio[i], rate) for i in range(3)]
-    items += [_item(3, TEXTS[3], with_gap, rate), _item(4, TEXTS[4], clipped, rate),
-              _item(5, "The train was late again, so we waited in the cold station.", audio[5], rate),
-              _item(6, TEXTS[1], shifted, rate), _item(7, TEXTS[2], audio[2], rate)]
+    items += [
+        _item(3, TEXTS[3], with_gap, rate),
+        _item(4, TEXTS[4], clipped, rate),
+        _item(5, "The train was late again, so we waited in the cold station.", audio[5], rate),
+        _item(6, TEXTS[1], shifted, rate),
+        _item(7, TEXTS[2], audio[2], rate),
+    ]
     return items
 
 
@@ -91,8 +102,8 @@ def test_no_asr_no_voice_options(piper_takes):
     audio, rate = piper_takes
     results = check_sentences(_planted(audio, rate), QCOptions(asr=False, voice=False))
     by_id = {r.sentence_id: r for r in results}
-    assert by_id["s5"].flags == ()            # wrong text is invisible without ASR
-    assert by_id["s6"].flags == ()            # other voice is invisible without embeddings
+    assert by_id["s5"].flags == ()  # wrong text is invisible without ASR
+    assert by_id["s6"].flags == ()  # other voice is invisible without embeddings
     assert by_id["s3"].flags == ("internal-silence",)
     assert all(r.wer is None and r.voice_similarity is None for r in results)
 
@@ -109,26 +120,38 @@ def _write_build(root, audio, rate):
         path = build / "cache" / key[:2] / f"{key}.flac"
         path.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(path), it.audio, rate, subtype="PCM_24")
-        rows.append({"id": it.sentence_id, "start_s": t, "end_s": t + len(it.audio) / rate, "cache_key": key,
-                     "text": it.text, "pronunciation": "", "voice": "narrator", "emotion": "neutral",
-                     "seed": n, "engine": "piper-en"})
+        rows.append(
+            {
+                "id": it.sentence_id,
+                "start_s": t,
+                "end_s": t + len(it.audio) / rate,
+                "cache_key": key,
+                "text": it.text,
+                "pronunciation": "",
+                "voice": "narrator",
+                "emotion": "neutral",
+                "seed": n,
+                "engine": "piper-en",
+            }
+        )
         pieces += [it.audio, np.zeros(rate // 2, np.float32)]
         t += len(it.audio) / rate + 0.5
     sf.write(str(chapter_dir / "chapter.flac"), np.concatenate(pieces), rate, subtype="PCM_24")
-    (chapter_dir / "timeline.json").write_text(json.dumps(
-        {"chapter": 1, "title": "One", "sample_rate": rate, "duration_s": t, "sentences": rows}))
+    (chapter_dir / "timeline.json").write_text(
+        json.dumps({"chapter": 1, "title": "One", "sample_rate": rate, "duration_s": t, "sentences": rows})
+    )
     return build
 
 
 def test_run_qc_on_build_and_cli(piper_takes, tmp_path, capsys):
-    from flows.cli import main
+    from lector.cli import main
 
     audio, rate = piper_takes
     build = _write_build(tmp_path, audio, rate)
     report = run_qc(tmp_path, options=QCOptions(asr=False, voice=False))
     assert report.summary()["sentences"] == 8
     assert report.summary()["flags"]["internal-silence"] == 1
-    (build / "cache" / "03").joinpath("03" + "ab" * 31 + ".flac").unlink()   # falls back to chapter.flac
+    (build / "cache" / "03").joinpath("03" + "ab" * 31 + ".flac").unlink()  # falls back to chapter.flac
     assert main(["qc", str(tmp_path), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data == json.loads((build / "qc.json").read_text())
@@ -140,36 +163,45 @@ def test_run_qc_on_build_and_cli(piper_takes, tmp_path, capsys):
 
 
 def test_speaker_embedding_contract(piper_takes):
-    from tts_engine.voices.embed import cosine, speaker_embedding
+    from lector.core.voices.embed import cosine, speaker_embedding
 
     audio, rate = piper_takes
     a = speaker_embedding(audio[0], rate)
     b = speaker_embedding(soxr.resample(audio[0], rate, 16000), 16000)
     assert a.shape == (256,) and a.dtype == np.float32
     assert float(np.linalg.norm(a)) == pytest.approx(1.0, abs=1e-5)
-    assert cosine(a, b) > 0.98          # same take at another rate
+    assert cosine(a, b) > 0.98  # same take at another rate
     assert cosine(a, a) == pytest.approx(1.0, abs=1e-6)
     with pytest.raises(LectorError):
         speaker_embedding(np.zeros(16000, np.float32), 16000)
 
 
 def test_profile_checks_report_violations(tmp_path):
-    from tts_engine.qc.runner import profile_checks
+    from lector.core.qc.runner import profile_checks
 
     rate = 44100
     t = np.arange(3 * rate) / rate
     quiet = (0.001 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
     sf.write(str(tmp_path / "chapter.flac"), quiet, rate, subtype="PCM_24")
-    checks = profile_checks(tmp_path / "chapter.flac", "acx")      # every rule, pass or fail (issue 16)
-    assert [c.rule for c in checks] == ["level", "peak", "true_peak", "noise_floor", "head_room_tone",
-                                        "tail_room_tone", "chapter_length"]
+    checks = profile_checks(tmp_path / "chapter.flac", "acx")  # every rule, pass or fail (issue 16)
+    assert [c.rule for c in checks] == [
+        "level",
+        "peak",
+        "true_peak",
+        "noise_floor",
+        "head_room_tone",
+        "tail_room_tone",
+        "chapter_length",
+    ]
     assert all(c.name == "acx" for c in checks)
-    assert {c.rule: c.ok for c in checks}["level"] is False and {c.rule: c.ok for c in checks}["chapter_length"]
+    assert {c.rule: c.ok for c in checks}["level"] is False and {c.rule: c.ok for c in checks}[
+        "chapter_length"
+    ]
     assert checks[-1].detail == "duration 0.1 min within 120 min"
 
 
 def test_asr_unavailable_is_a_note_not_a_failure(piper_takes, monkeypatch):
-    from tts_engine.qc import asr
+    from lector.core.qc import asr
 
     audio, rate = piper_takes
     monkeypatch.setattr(asr, "asr_available", lambda: False)

@@ -1,12 +1,12 @@
 """QC's Whisper + speaker checks run on a bounded sample of each chapter's takes (issue 16):
 the takes whose sentence id has the lowest sha256; every take still gets the signal checks."""
+
 from __future__ import annotations
 
-from tts_engine.qc import QCOptions, run_qc
-from tts_engine.qc.cache import CALLS
-from tts_engine.qc.runner import _Ref
-from tts_engine.qc.sample import NOT_SAMPLED_NOTE, sample_refs
-
+from lector.core.qc import QCOptions, run_qc
+from lector.core.qc.cache import CALLS
+from lector.core.qc.runner import _Ref
+from lector.core.qc.sample import NOT_SAMPLED_NOTE, sample_refs
 from tests.test_qc import _write_build
 
 
@@ -15,11 +15,11 @@ def _refs(ids):
 
 
 def test_sample_refs_picks_the_lowest_sha256_ids():
-    ids = [f"s{n}" for n in range(8)]        # sha256 order: s7 s5 s3 s4 s6 s2 s1 s0
+    ids = [f"s{n}" for n in range(8)]  # sha256 order: s7 s5 s3 s4 s6 s2 s1 s0
     picked = sample_refs(_refs(ids), 3)
-    assert [r.sentence_id for r in picked] == ids                      # order kept
+    assert [r.sentence_id for r in picked] == ids  # order kept
     assert [r.sentence_id for r in picked if r.deep] == ["s3", "s5", "s7"]
-    assert all(r.deep for r in sample_refs(_refs(ids), 0))             # 0 = every take
+    assert all(r.deep for r in sample_refs(_refs(ids), 0))  # 0 = every take
     assert all(r.deep for r in sample_refs(_refs(ids), 8))
     # an edit (one id replaced) moves the sample by at most that one take
     edited = sample_refs(_refs(["s0", "s1", "s2", "s3", "s4", "s5", "s6", "x9"]), 3)
@@ -38,4 +38,4 @@ def test_run_qc_checks_only_sampled_takes_with_models(piper_takes, tmp_path):
     assert sorted(i for i, r in rows.items() if r.voice_similarity is not None) == sorted(deep)
     assert sorted(i for i, r in rows.items() if NOT_SAMPLED_NOTE in r.notes) == ["s0", "s1", "s2", "s6"]
     assert all(r.wer is None for i, r in rows.items() if i not in deep)
-    assert all(r.duration_s > 0 for r in rows.values())                # signal checks on every take
+    assert all(r.duration_s > 0 for r in rows.values())  # signal checks on every take

@@ -3,6 +3,7 @@ goes through the espeak-draft engine without a failure (synthesis only, no maste
 
 About 2 minutes on 2 cores for the three shared books (planning ~25 s, synthesis ~10 ms a sentence).
 """
+
 from __future__ import annotations
 
 import os
@@ -11,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tts_engine.plan_text import speakable
+from lector.core.plan_text import speakable
+from lector.core.planner import build_plan
+from lector.core.project import load_project
+from lector.core.render import VoiceResolver, build_request, invalid_audio
 from tests.epub_kit import EN_TOML
-from tts_engine.planner import build_plan
-from tts_engine.project import load_project
-from tts_engine.render import VoiceResolver, build_request, invalid_audio
 
 # the shared books next to the repository (LECTOR_BOOKS names another folder of real EPUBs)
-BOOKS = Path(os.environ.get("LECTOR_BOOKS") or Path(__file__).resolve().parents[2] / "shared" / "data" / "books")
+BOOKS = Path(
+    os.environ.get("LECTOR_BOOKS") or Path(__file__).resolve().parents[2] / "shared" / "data" / "books"
+)
 EPUBS = sorted(BOOKS.glob("*.epub")) if BOOKS.is_dir() else []
 
 PROJECT_TOML = EN_TOML.replace("The Test Book", "{title}")

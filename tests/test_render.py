@@ -1,18 +1,19 @@
 """render_sentences: cache hits/misses, batching, fallback, draft routing (fake engines only)."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
-from tts_engine.cache import LocalStore
-from tts_engine.engines.base import Capabilities, SynthRequest, VoiceInfo
-from tts_engine.engines.fake import FakeEngine
-from tts_engine.errors import EngineError, EngineUnavailable
-from tts_engine.model import Sentence, Span
-from tts_engine.project import load_project
-from tts_engine.render import ResolvedVoice, VoiceResolver, cached_report, invalid_audio, render_sentences
+from lector.core.cache import LocalStore
+from lector.core.engines.base import Capabilities, SynthRequest, VoiceInfo
+from lector.core.engines.fake import FakeEngine
+from lector.core.errors import EngineError, EngineUnavailable
+from lector.core.model import Sentence, Span
+from lector.core.project import load_project
+from lector.core.render import ResolvedVoice, VoiceResolver, cached_report, invalid_audio, render_sentences
 
 
 class ToneEngine:
@@ -20,9 +21,17 @@ class ToneEngine:
 
     def __init__(self, engine_id: str, *, batchable: bool = True, mode: str = "ok") -> None:
         self.capabilities = Capabilities(
-            engine_id=engine_id, version="3", languages=("zh", "en"), sample_rate=16000, max_chars=500,
-            emotions=("neutral",), emotion_method="none", accepts_phonemes=False, seedable=True,
-            batchable=batchable)
+            engine_id=engine_id,
+            version="3",
+            languages=("zh", "en"),
+            sample_rate=16000,
+            max_chars=500,
+            emotions=("neutral",),
+            emotion_method="none",
+            accepts_phonemes=False,
+            seedable=True,
+            batchable=batchable,
+        )
         self.mode = mode
         self.batches: list[list[str]] = []
 
@@ -47,11 +56,19 @@ class ToneEngine:
         return out
 
 
-def _sentence(n: int, text: str | None = None, voice: str = "narrator", lang: str = "en",
-              emotion: str = "neutral") -> Sentence:
+def _sentence(
+    n: int, text: str | None = None, voice: str = "narrator", lang: str = "en", emotion: str = "neutral"
+) -> Sentence:
     text = text or f"Sentence number {n}."
-    return Sentence(id=f"s{n:03d}", text=text, spans=(Span(text, text, lang),), lang=lang, voice=voice,
-                    emotion=emotion, seed=100 + n)
+    return Sentence(
+        id=f"s{n:03d}",
+        text=text,
+        spans=(Span(text, text, lang),),
+        lang=lang,
+        voice=voice,
+        emotion=emotion,
+        seed=100 + n,
+    )
 
 
 class Factory:
@@ -152,8 +169,11 @@ def test_no_implicit_fallback_without_a_declared_one(tmp_path):
 
 def test_declared_chain_then_total_failure(tmp_path):
     factory = Factory(**{k: ToneEngine(k, mode="raise") for k in ("bad", "worse")})
-    resolver = _resolver(factory, hero=ResolvedVoice("hero", "bad", "any", "en", fallback="backup"),
-                         backup=ResolvedVoice("backup", "worse", "any", "en"))
+    resolver = _resolver(
+        factory,
+        hero=ResolvedVoice("hero", "bad", "any", "en", fallback="backup"),
+        backup=ResolvedVoice("backup", "worse", "any", "en"),
+    )
     report = render_sentences([_sentence(0, voice="hero")], resolver, LocalStore(tmp_path / "x"))
     r = report.results[0]
     assert (r.cache_key, r.sample_rate, r.duration_s, r.synthesized) == ("", 0, 0.0, False)
@@ -203,7 +223,10 @@ def test_draft_routes_to_espeak_with_voice_language(tmp_path):
     resolver = _resolver(factory, hero=ResolvedVoice("hero", "main", "any", "zh", speed=1.2))
     sentences = [_sentence(0), _sentence(1, voice="hero", lang="zh", emotion="sad")]
     report = render_sentences(sentences, resolver, LocalStore(tmp_path), draft=True)
-    assert [(r.engine_id, r.voice) for r in report.results] == [("espeak-draft", "en"), ("espeak-draft", "zh")]
+    assert [(r.engine_id, r.voice) for r in report.results] == [
+        ("espeak-draft", "en"),
+        ("espeak-draft", "zh"),
+    ]
     assert "main" not in factory.calls
     normal = render_sentences(sentences[:1], resolver, LocalStore(tmp_path))
     assert normal.results[0].cache_key != report.results[0].cache_key
@@ -212,7 +235,9 @@ def test_draft_routes_to_espeak_with_voice_language(tmp_path):
 def test_with_registry_fake_engine_and_project(tmp_path):
     (tmp_path / "project.toml").write_text(
         '[book]\ntitle = "T"\nlanguage = "en"\n\n[voices.narrator]\nengine = "fake"\nvoice = "tone-en"\n'
-        'lang = "en"\nspeed = 1.1\n', encoding="utf-8")
+        'lang = "en"\nspeed = 1.1\n',
+        encoding="utf-8",
+    )
     project = load_project(tmp_path)
     resolver = VoiceResolver.from_project(project)
     assert resolver.voice("narrator") == ResolvedVoice("narrator", "fake", "tone-en", "en", 1.1, 1.0, None)
@@ -234,7 +259,6 @@ def test_invalid_audio_reasons():
     assert invalid_audio(np.full(4, 0.5, np.float32)) is None
 
 
-
 def test_unreachable_engine_is_not_called_again_in_the_same_render(tmp_path):
     factory = Factory(bad=ToneEngine("bad", batchable=False, mode="down"))
     resolver = _resolver(factory, hero=ResolvedVoice("hero", "bad", "any", "en", fallback="narrator"))
@@ -248,10 +272,10 @@ def test_fifo_turns_are_granted_in_arrival_order():
     import threading
     import time
 
-    from tts_engine.render import _FifoTurn
+    from lector.core.render import _FifoTurn
 
     turn, order, started = _FifoTurn(), [], []
-    turn.__enter__()                                   # held: the others queue behind it
+    turn.__enter__()  # held: the others queue behind it
 
     def worker(n: int) -> None:
         started.append(n)
@@ -262,7 +286,7 @@ def test_fifo_turns_are_granted_in_arrival_order():
     for n in range(5):
         threads.append(threading.Thread(target=worker, args=(n,)))
         threads[-1].start()
-        while len(started) <= n:                       # arrive one after the other
+        while len(started) <= n:  # arrive one after the other
             time.sleep(0.001)
         time.sleep(0.02)
     turn.__exit__(None, None, None)
@@ -277,9 +301,13 @@ def test_cached_report_only_when_every_take_is_cached(tmp_path):
     factory = Factory()
     assert cached_report(sentences, _resolver(factory), store) is None
     rendered = render_sentences(sentences, _resolver(factory), store)
-    assert cached_report(sentences, _resolver(factory), store) == \
-        render_sentences(sentences, _resolver(factory), store)       # what a render of it reports
-    assert cached_report(sentences, _resolver(factory), store).results[1].cache_key == rendered.results[1].cache_key
+    assert cached_report(sentences, _resolver(factory), store) == render_sentences(
+        sentences, _resolver(factory), store
+    )  # what a render of it reports
+    assert (
+        cached_report(sentences, _resolver(factory), store).results[1].cache_key
+        == rendered.results[1].cache_key
+    )
     assert cached_report([*sentences[:2], _sentence(9)], _resolver(factory), store) is None
     assert cached_report([_sentence(1, voice="nobody")], _resolver(factory), store) is None
-    assert factory.engines["main"].batches == [["s000", "s001", "s002"]]   # a probe never synthesizes
+    assert factory.engines["main"].batches == [["s000", "s001", "s002"]]  # a probe never synthesizes

@@ -1,4 +1,5 @@
 """Review app over HTTP (FastAPI TestClient): pages, actions, persistence, security."""
+
 from __future__ import annotations
 
 import json
@@ -13,18 +14,20 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
-from review.app import create_app
-from review.bundle import export_bundle
-from review.security import check_bind
-from review.store import ReviewStore
-from tts_engine.errors import ConfigError
+from lector.core.errors import ConfigError
+from lector.review.app import create_app
+from lector.review.bundle import export_bundle
+from lector.review.security import check_bind
+from lector.review.store import ReviewStore
 
-BASE = "http://127.0.0.1:8765"      # the Host allow-list refuses TestClient's default 'testserver'
+BASE = "http://127.0.0.1:8765"  # the Host allow-list refuses TestClient's default 'testserver'
 
 RATE = 22050
-TEXTS = ("The storm came in from the west.",
-         "Nobody <script>alert(1)</script> slept that night.",
-         "By morning the river had risen.")
+TEXTS = (
+    "The storm came in from the west.",
+    "Nobody <script>alert(1)</script> slept that night.",
+    "By morning the river had risen.",
+)
 PROJECT_TOML = """[book]
 title = "Storm Test"
 language = "en"
@@ -63,20 +66,58 @@ def make_review_project(tmp: Path, audio: list[np.ndarray] | None = None, rate: 
         path.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(path), a, rate, subtype="PCM_24")
         sid = f"{n:012x}"
-        rows.append({"id": sid, "start_s": round(start, 3), "end_s": round(start + len(a) / rate, 3),
-                     "cache_key": key, "text": text, "pronunciation": "ðə stˈɔːɹm", "voice": "narrator",
-                     "emotion": "neutral", "seed": 100 + n, "engine": "piper-en"})
+        rows.append(
+            {
+                "id": sid,
+                "start_s": round(start, 3),
+                "end_s": round(start + len(a) / rate, 3),
+                "cache_key": key,
+                "text": text,
+                "pronunciation": "ðə stˈɔːɹm",
+                "voice": "narrator",
+                "emotion": "neutral",
+                "seed": 100 + n,
+                "engine": "piper-en",
+            }
+        )
         pieces += [a, np.zeros(rate // 2, np.float32)]
         start += len(a) / rate + 0.5
     sf.write(str(chapter_dir / "chapter.flac"), np.concatenate(pieces), rate, subtype="PCM_24")
-    (chapter_dir / "timeline.json").write_text(json.dumps(
-        {"chapter": 1, "title": "One", "sample_rate": rate, "duration_s": start, "sentences": rows}))
-    (build / "plan.json").write_text(json.dumps({"chapters": [
-        {"index": 1, "title": "One", "sentences": [{"id": r["id"], "text": r["text"], "source": "manuscript/01.md:3"}
-                                                  for r in rows]},
-        {"index": 2, "title": "Two", "sentences": []}]}))
-    (build / "qc.json").write_text(json.dumps({"chapters": [{"chapter": 1, "sentences": [
-        {"sentence_id": rows[2]["id"], "flags": ["internal-silence"], "notes": []}]}]}))
+    (chapter_dir / "timeline.json").write_text(
+        json.dumps(
+            {"chapter": 1, "title": "One", "sample_rate": rate, "duration_s": start, "sentences": rows}
+        )
+    )
+    (build / "plan.json").write_text(
+        json.dumps(
+            {
+                "chapters": [
+                    {
+                        "index": 1,
+                        "title": "One",
+                        "sentences": [
+                            {"id": r["id"], "text": r["text"], "source": "manuscript/01.md:3"} for r in rows
+                        ],
+                    },
+                    {"index": 2, "title": "Two", "sentences": []},
+                ]
+            }
+        )
+    )
+    (build / "qc.json").write_text(
+        json.dumps(
+            {
+                "chapters": [
+                    {
+                        "chapter": 1,
+                        "sentences": [
+                            {"sentence_id": rows[2]["id"], "flags": ["internal-silence"], "notes": []}
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     masters = build / "masters"
     masters.mkdir()
     sf.write(str(masters / "01-one.flac"), np.concatenate(pieces), rate, subtype="PCM_16")
@@ -101,8 +142,9 @@ def _csrf(client) -> str:
 
 def _post(client, url, data=None, fetch=True):
     headers = {"X-Requested-With": "fetch"} if fetch else {}
-    return client.post(url, data={**(data or {}), "csrf_token": _csrf(client)}, headers=headers,
-                       follow_redirects=False)
+    return client.post(
+        url, data={**(data or {}), "csrf_token": _csrf(client)}, headers=headers, follow_redirects=False
+    )
 
 
 def test_project_page_lists_status_and_qc(client):
@@ -119,7 +161,7 @@ def test_chapter_page_escapes_manuscript_text(client):
     assert r.status_code == 200
     assert "<script>alert(1)</script>" not in r.text
     assert "Nobody &lt;script&gt;alert(1)&lt;/script&gt; slept that night." in r.text
-    assert r.text.count('<script') == 1 and '<script src="/static/review.js"></script>' in r.text
+    assert r.text.count("<script") == 1 and '<script src="/static/review.js"></script>' in r.text
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert 'data-start="0.500"' in r.text and "/audio/takes/" + _key(0) in r.text
 
@@ -129,11 +171,23 @@ def test_audio_served_and_traversal_refused(client, project):
     assert client.get("/audio/takes/" + _key(1)).headers["content-type"] == "audio/flac"
     assert client.get("/files/masters/01-one.flac").status_code == 200
     (project / "secret.flac").write_bytes(b"fLaC secret")
-    (project / "build" / "masters" / "link.flac").symlink_to(project / "secret.flac")   # resolve() sees through it
-    for bad in ("/files/../secret.flac", "/files/%2e%2e/secret.flac", "/files/masters/%2e%2e/%2e%2e/secret.flac",
-                "/files/..%2fsecret.flac", "/files/%2Fetc%2Fpasswd", "/files//etc/passwd",
-                "/audio/takes/..%2f..%2fsecret", "/audio/takes/" + "g" * 64, "/files/C:/windows/win.ini",
-                "/files/masters/link.flac", "/files/masters", "/files/%00.flac"):
+    (project / "build" / "masters" / "link.flac").symlink_to(
+        project / "secret.flac"
+    )  # resolve() sees through it
+    for bad in (
+        "/files/../secret.flac",
+        "/files/%2e%2e/secret.flac",
+        "/files/masters/%2e%2e/%2e%2e/secret.flac",
+        "/files/..%2fsecret.flac",
+        "/files/%2Fetc%2Fpasswd",
+        "/files//etc/passwd",
+        "/audio/takes/..%2f..%2fsecret",
+        "/audio/takes/" + "g" * 64,
+        "/files/C:/windows/win.ini",
+        "/files/masters/link.flac",
+        "/files/masters",
+        "/files/%00.flac",
+    ):
         r = client.get(bad)
         assert r.status_code in (400, 404), bad
         assert b"secret" not in r.content
@@ -145,8 +199,10 @@ def test_csrf_required_for_posts(client, project):
     _csrf(client)
     assert client.post(f"/sentences/{sid}/approve", data={"csrf_token": "wrong"}).status_code == 403
     assert client.post(f"/sentences/{sid}/approve", headers={"X-CSRF-Token": "wrong"}).status_code == 403
-    ok = client.post(f"/sentences/{sid}/approve", headers={"X-CSRF-Token": client.cookies["lector_csrf"],
-                                                            "X-Requested-With": "fetch"})
+    ok = client.post(
+        f"/sentences/{sid}/approve",
+        headers={"X-CSRF-Token": client.cookies["lector_csrf"], "X-Requested-With": "fetch"},
+    )
     assert ok.status_code == 200 and ok.json()["ok"] is True
     assert ReviewStore.for_project(project).decisions(1)[sid].status == "approved"
 
@@ -163,13 +219,19 @@ def test_token_required_for_non_local_bind(project):
         assert c.get("/", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         login = c.get("/chapters/1?token=s3cret", follow_redirects=False)
         assert login.status_code == 303 and login.headers["location"] == "/chapters/1"
-        assert c.get("/chapters/1").status_code == 200          # cookie set by the login
+        assert c.get("/chapters/1").status_code == 200  # cookie set by the login
         assert c.get("/audio/chapters/1").status_code == 200
         # scripts with the Bearer header need no CSRF token (browsers never send it on their own)
         sid = f"{0:012x}"
         fresh = TestClient(c.app, base_url=BASE)
-        assert fresh.post(f"/sentences/{sid}/approve", headers={"Authorization": "Bearer s3cret"},
-                          follow_redirects=False).status_code == 303
+        assert (
+            fresh.post(
+                f"/sentences/{sid}/approve",
+                headers={"Authorization": "Bearer s3cret"},
+                follow_redirects=False,
+            ).status_code
+            == 303
+        )
         assert fresh.post(f"/sentences/{sid}/approve", follow_redirects=False).status_code == 401
 
 
@@ -186,7 +248,7 @@ def test_flag_persists_across_restart(project):
 
 
 def test_reroll_emotion_voice_write_overrides(client, project):
-    from tts_engine.overrides import load_overrides
+    from lector.core.overrides import load_overrides
 
     sid = f"{0:012x}"
     assert _post(client, f"/sentences/{sid}/reroll").json()["ok"] is True
@@ -217,54 +279,79 @@ def test_lexicon_entry_validated_and_appended(client, project):
     sid = f"{0:012x}"
     bad = _post(client, f"/sentences/{sid}/lexicon", {"word": "银行", "pronunciation": "yin hang"})
     assert bad.status_code == 422
-    assert _post(client, f"/sentences/{sid}/lexicon", {"word": "银行", "pronunciation": "yin2 hang2"}).json()["ok"]
-    assert _post(client, f"/sentences/{sid}/lexicon", {"word": "tab\there", "pronunciation": "x"}).status_code == 422
+    assert _post(client, f"/sentences/{sid}/lexicon", {"word": "银行", "pronunciation": "yin2 hang2"}).json()[
+        "ok"
+    ]
+    assert (
+        _post(client, f"/sentences/{sid}/lexicon", {"word": "tab\there", "pronunciation": "x"}).status_code
+        == 422
+    )
     assert (project / "lexicon.tsv").read_text(encoding="utf-8") == "银行\tyin2 hang2\n"
 
 
 def test_upload_limits(client, project):
     token = _csrf(client)
     wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 64
-    r = client.post("/voices/narrator/clips", files={"file": ("a.wav", wav, "audio/wav")},
-                    data={"csrf_token": token})
+    r = client.post(
+        "/voices/narrator/clips", files={"file": ("a.wav", wav, "audio/wav")}, data={"csrf_token": token}
+    )
     assert r.status_code == 201
     assert (project / r.json()["message"]).read_bytes() == wav
-    r = client.post("/voices/narrator/clips", files={"file": ("a.wav", b"<html>not audio</html>", "audio/wav")},
-                    data={"csrf_token": token})
+    r = client.post(
+        "/voices/narrator/clips",
+        files={"file": ("a.wav", b"<html>not audio</html>", "audio/wav")},
+        data={"csrf_token": token},
+    )
     assert r.status_code == 415
     big = b"fLaC" + b"\x00" * (20 * 1024 * 1024)
-    r = client.post("/voices/narrator/clips", files={"file": ("big.flac", big, "audio/flac")},
-                    data={"csrf_token": token})
+    r = client.post(
+        "/voices/narrator/clips", files={"file": ("big.flac", big, "audio/flac")}, data={"csrf_token": token}
+    )
     assert r.status_code == 413
-    r = client.post("/voices/..%2f..%2fetc/clips", files={"file": ("a.wav", wav, "audio/wav")},
-                    data={"csrf_token": token})
+    r = client.post(
+        "/voices/..%2f..%2fetc/clips", files={"file": ("a.wav", wav, "audio/wav")}, data={"csrf_token": token}
+    )
     assert r.status_code in (400, 404)
-    assert client.post("/voices/narrator/clips", files={"file": ("a.wav", wav, "audio/wav")}).status_code == 403
+    assert (
+        client.post("/voices/narrator/clips", files={"file": ("a.wav", wav, "audio/wav")}).status_code == 403
+    )
 
 
 def test_upload_with_transcript_registers_the_clip_in_the_voice(client, project):
     import io
 
+    from lector.core.voices.store import load_voice
     from tests.test_voice_clips import EN, RATE, synth
-    from tts_engine.voices.store import load_voice
 
     buf = io.BytesIO()
     sf.write(buf, synth("piper-en", EN[0], "en"), RATE, format="WAV", subtype="PCM_16")
     token = _csrf(client)
-    r = client.post("/voices/reader/clips", files={"file": ("joe.wav", buf.getvalue(), "audio/wav")},
-                    data={"csrf_token": token, "transcript": EN[0]})
+    r = client.post(
+        "/voices/reader/clips",
+        files={"file": ("joe.wav", buf.getvalue(), "audio/wav")},
+        data={"csrf_token": token, "transcript": EN[0]},
+    )
     assert r.status_code == 201 and r.json()["message"].startswith("added voices/reader/clips/reader-01.wav")
     voice = load_voice(project / "voices", "reader")
-    assert [(c.file, c.transcript, c.lang, c.emotion) for c in voice.config.clips] == \
-        [("clips/reader-01.wav", EN[0], "en", "neutral")]
+    assert [(c.file, c.transcript, c.lang, c.emotion) for c in voice.config.clips] == [
+        ("clips/reader-01.wav", EN[0], "en", "neutral")
+    ]
     short = io.BytesIO()
     sf.write(short, np.zeros(RATE, np.float32), RATE, format="WAV", subtype="PCM_16")
-    r = client.post("/voices/reader/clips", files={"file": ("short.wav", short.getvalue(), "audio/wav")},
-                    data={"csrf_token": token, "transcript": "Nothing at all."})
+    r = client.post(
+        "/voices/reader/clips",
+        files={"file": ("short.wav", short.getvalue(), "audio/wav")},
+        data={"csrf_token": token, "transcript": "Nothing at all."},
+    )
     assert r.status_code == 422 and "1.0 s" in r.json()["message"]
-    r = client.post("/voices/reader/clips", files={"file": ("joe.wav", buf.getvalue(), "audio/wav")},
-                    data={"csrf_token": token, "transcript": EN[0], "emotion": "furious"})
-    assert r.status_code == 422 and r.json()["message"].startswith("emotion 'furious' is not one of the project's")
+    r = client.post(
+        "/voices/reader/clips",
+        files={"file": ("joe.wav", buf.getvalue(), "audio/wav")},
+        data={"csrf_token": token, "transcript": EN[0], "emotion": "furious"},
+    )
+    assert r.status_code == 422 and r.json()["message"].startswith(
+        "emotion 'furious' is not one of the project's"
+    )
     assert len(load_voice(project / "voices", "reader").config.clips) == 1
 
 
@@ -280,7 +367,7 @@ def test_export_bundle_links_masters(project, tmp_path):
 
 
 def test_cli_export_and_refuses_public_bind(project, tmp_path, capsys, monkeypatch):
-    from flows.cli import main
+    from lector.cli import main
 
     monkeypatch.delenv("LECTOR_REVIEW_TOKEN", raising=False)
     assert main(["review", str(project), "--export", str(tmp_path / "bundle")]) == 0
@@ -291,7 +378,7 @@ def test_cli_export_and_refuses_public_bind(project, tmp_path, capsys, monkeypat
 
 def test_rerender_job_keeps_previous_take(client, project, monkeypatch):
     """Job mechanics with the flow call replaced: the new timeline gets a new cache key."""
-    from review import actions
+    from lector.review import actions
 
     sid = f"{2:012x}"
     timeline_path = project / "build" / "chapters" / "01" / "timeline.json"
@@ -302,8 +389,10 @@ def test_rerender_job_keeps_previous_take(client, project, monkeypatch):
         data = json.loads(timeline_path.read_text())
         old = data["sentences"][2]["cache_key"]
         (project / "build" / "cache" / new_key[:2]).mkdir(exist_ok=True)
-        shutil.copyfile(project / "build" / "cache" / old[:2] / f"{old}.flac",
-                        project / "build" / "cache" / new_key[:2] / f"{new_key}.flac")
+        shutil.copyfile(
+            project / "build" / "cache" / old[:2] / f"{old}.flac",
+            project / "build" / "cache" / new_key[:2] / f"{new_key}.flac",
+        )
         data["sentences"][2]["cache_key"] = new_key
         # atomic, like the real flow: the page polls the timeline while the job runs
         tmp = timeline_path.with_suffix(".tmp")
@@ -313,9 +402,10 @@ def test_rerender_job_keeps_previous_take(client, project, monkeypatch):
 
     monkeypatch.setattr(actions, "_rerender_locally", fake_flow)
     # the app re-renders in process (review.preview.PreviewService.render_chapter): same fake there
-    from review.preview import PreviewService
+    from lector.review.preview import PreviewService
+
     monkeypatch.setattr(PreviewService, "render_chapter", lambda self, chapter: fake_flow(self.root, [sid]))
-    assert _post(client, "/chapters/1/rerender").status_code == 422          # nothing flagged yet
+    assert _post(client, "/chapters/1/rerender").status_code == 422  # nothing flagged yet
     _post(client, f"/sentences/{sid}/flag", {"note": "clipped"})
     r = _post(client, "/chapters/1/rerender")
     assert r.status_code == 200 and r.json()["ok"] is True
@@ -327,8 +417,9 @@ def test_rerender_job_keeps_previous_take(client, project, monkeypatch):
     assert state["job"]["status"] == "done"
     row = next(s for s in state["sentences"] if s["id"] == sid)
     assert row["cache_key"] == new_key and row["previous_takes"] == [_key(2)]
-    from tts_engine.overrides import load_overrides
-    assert sid in load_overrides(project).seeds                            # flagged take got a new seed
+    from lector.core.overrides import load_overrides
+
+    assert sid in load_overrides(project).seeds  # flagged take got a new seed
     page = client.get("/chapters/1").text
     assert f'previous <audio class="take" controls preload="none" src="/audio/takes/{_key(2)}">' in page
     assert client.get(f"/audio/takes/{_key(2)}").status_code == 200

@@ -1,4 +1,5 @@
 """`lector review` as editors run it: SIGTERM stops it and leaves no process behind; no telemetry noise."""
+
 from __future__ import annotations
 
 import os
@@ -38,9 +39,14 @@ def test_signal_stops_the_app_and_its_children(tmp_path, sig):
     port = free_port()
     env = dict(os.environ, LECTOR_REVIEW_WARM="1")
     for name in ("DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED"):
-        env.pop(name, None)                    # the app itself turns telemetry off
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "review", str(project), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        env.pop(name, None)  # the app itself turns telemetry off
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lector.cli", "review", str(project), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _wait_up(f"http://127.0.0.1:{port}/chapters/1", proc)
         family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
@@ -49,8 +55,10 @@ def test_signal_stops_the_app_and_its_children(tmp_path, sig):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode in (0, -sig, 128 + sig)    # uvicorn shuts down, then re-raises the signal
-    assert [p for p in family if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE] == []
+    assert proc.returncode in (0, -sig, 128 + sig)  # uvicorn shuts down, then re-raises the signal
+    assert [
+        p for p in family if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+    ] == []
     assert "Traceback" not in err
     assert "telemetry" not in (out + err).lower()
     assert "Lector review for storm" in out

@@ -2,6 +2,7 @@
 
 A tiny Markdown book is produced once by the real flow; each test works on a copy of it.
 After "accept" the next render (flows.produce.rerender_changed) must find nothing to do."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,8 @@ FETCH = {"X-Requested-With": "fetch"}
 
 @pytest.fixture(scope="module")
 def built_book(tmp_path_factory, prefect_server):
-    from flows.produce import produce_book
-    from flows.runners import in_process_run
+    from lector.flows.produce import produce_book
+    from lector.flows.runners import in_process_run
 
     root = write_tiny_project(tmp_path_factory.mktemp("book") / "tiny", engine="piper-en", qc=False)
     with in_process_run():
@@ -39,7 +40,9 @@ def book(built_book, tmp_path, monkeypatch):
 
 
 def _timeline(book: Path, n: int = 1) -> list[dict]:
-    return json.loads((book / "build" / "chapters" / f"{n:02d}" / "timeline.json").read_text("utf-8"))["sentences"]
+    return json.loads((book / "build" / "chapters" / f"{n:02d}" / "timeline.json").read_text("utf-8"))[
+        "sentences"
+    ]
 
 
 def _post(client, url: str, **data):
@@ -48,15 +51,15 @@ def _post(client, url: str, **data):
 
 
 def _render_changed(book: Path) -> dict:
-    from flows.produce import rerender_changed
-    from flows.runners import in_process_run
+    from lector.flows.produce import rerender_changed
+    from lector.flows.runners import in_process_run
 
     with in_process_run():
         return rerender_changed(str(book), qc=False)
 
 
 def test_edit_preview_accept_then_render_has_nothing_to_do(book):
-    from review.app import create_app
+    from lector.review.app import create_app
 
     rows = _timeline(book)
     assert [r["text"] for r in rows] == ["One", "The first sentence is here.", "The second one follows."]
@@ -71,10 +74,11 @@ def test_edit_preview_accept_then_render_has_nothing_to_do(book):
         assert made["sentence_id"] != sid
         new_key = made["take"]["cache_key"]
         assert (book / "build" / "cache" / new_key[:2] / f"{new_key}.flac").is_file()
-        assert "# One\n\nThe first sentence is right here. The second one follows.\n" == \
-            (book / "manuscript" / "01.md").read_text("utf-8")
+        assert (
+            book / "manuscript" / "01.md"
+        ).read_text("utf-8") == "# One\n\nThe first sentence is right here. The second one follows.\n"
         assert c.get(made["take"]["url"]).status_code == 200
-        assert _timeline(book)[1]["cache_key"] == old_key            # the book is unchanged until accepted
+        assert _timeline(book)[1]["cache_key"] == old_key  # the book is unchanged until accepted
         again = _post(c, f"/sentences/{sid}/preview", text="The first sentence is right here.").json()
         assert (again["synthesized"], again["take"]["cache_key"]) == (False, new_key)
 
@@ -84,34 +88,47 @@ def test_edit_preview_accept_then_render_has_nothing_to_do(book):
         assert r.json()["sentence_id"] == made["sentence_id"]
         assert "The first sentence is right here." in r.json()["html"]
         rows = _timeline(book)
-        assert (rows[1]["id"], rows[1]["cache_key"], rows[1]["text"]) == \
-            (made["sentence_id"], new_key, "The first sentence is right here.")
+        assert (rows[1]["id"], rows[1]["cache_key"], rows[1]["text"]) == (
+            made["sentence_id"],
+            new_key,
+            "The first sentence is right here.",
+        )
         assert (book / "build" / "chapters" / "01" / "master.json").read_bytes() != before
         state = c.get(f"/api/sentences/{made['sentence_id']}").json()
-        assert [(t["origin"], t["cache_key"], t["chosen"]) for t in state["takes"]] == \
-            [("render", old_key, False), ("preview", new_key, True)]
-        assert (state["text"], state["pending"], state["flags"], state["qc_state"]) == \
-            ("The first sentence is right here.", False, [], "unchecked")
+        assert [(t["origin"], t["cache_key"], t["chosen"]) for t in state["takes"]] == [
+            ("render", old_key, False),
+            ("preview", new_key, True),
+        ]
+        assert (state["text"], state["pending"], state["flags"], state["qc_state"]) == (
+            "The first sentence is right here.",
+            False,
+            [],
+            "unchecked",
+        )
     summary = _render_changed(book)
     assert (summary["synthesized"], summary["cached"], summary["chapters"]) == (0, 6, [])
 
 
 def test_restore_an_earlier_take(book):
-    from review.app import create_app
+    from lector.review.app import create_app
 
     rows = _timeline(book)
     sid, old_key, old_seed = rows[2]["id"], rows[2]["cache_key"], rows[2]["seed"]
     with TestClient(create_app(book), base_url=BASE) as c:
         first = _post(c, f"/sentences/{sid}/preview", reroll="1").json()
         second = _post(c, f"/sentences/{sid}/preview", reroll="1").json()
-        assert first["sentence_id"] == second["sentence_id"] == sid       # a re-roll keeps the id
+        assert first["sentence_id"] == second["sentence_id"] == sid  # a re-roll keeps the id
         assert len({old_key, first["take"]["cache_key"], second["take"]["cache_key"]}) == 3
-        assert c.get(f"/api/sentences/{sid}").json()["pending"] is True          # heard, not in the book yet
+        assert c.get(f"/api/sentences/{sid}").json()["pending"] is True  # heard, not in the book yet
         assert _post(c, f"/sentences/{sid}/accept").status_code == 200
         assert c.get(f"/api/sentences/{sid}").json()["pending"] is False
         assert _timeline(book)[2]["cache_key"] == second["take"]["cache_key"]
         takes = c.get(f"/api/sentences/{sid}").json()["takes"]
-        assert [(t["origin"], t["chosen"]) for t in takes] == [("render", False), ("preview", False), ("preview", True)]
+        assert [(t["origin"], t["chosen"]) for t in takes] == [
+            ("render", False),
+            ("preview", False),
+            ("preview", True),
+        ]
         r = _post(c, f"/sentences/{sid}/takes/{takes[0]['id']}/restore")
         assert r.status_code == 200
         assert r.json()["take"]["cache_key"] == old_key
@@ -124,16 +141,18 @@ def test_restore_an_earlier_take(book):
 
 
 def test_flags_of_a_replaced_take_are_not_shown(book):
-    from review.app import create_app
+    from lector.review.app import create_app
 
     rows = _timeline(book)
     sid = rows[1]["id"]
-    qc = {"chapters": [{"chapter": 1, "sentences": [{"sentence_id": sid, "flags": ["too-long"], "wer": 0.7}]}]}
+    qc = {
+        "chapters": [{"chapter": 1, "sentences": [{"sentence_id": sid, "flags": ["too-long"], "wer": 0.7}]}]
+    }
     (book / "build" / "qc.json").write_text(json.dumps(qc), encoding="utf-8")
     with TestClient(create_app(book), base_url=BASE) as c:
         assert c.get(f"/api/sentences/{sid}").json()["flags"] == ["too-long"]
         assert _post(c, f"/sentences/{sid}/preview", reroll="1").status_code == 200
-        assert c.get(f"/api/sentences/{sid}").json()["flags"] == ["too-long"]    # the book's take is unchanged
+        assert c.get(f"/api/sentences/{sid}").json()["flags"] == ["too-long"]  # the book's take is unchanged
         assert _post(c, f"/sentences/{sid}/accept").status_code == 200
         state = c.get(f"/api/sentences/{sid}").json()
         assert (state["flags"], state["qc_state"]) == ([], "unchecked")
@@ -142,15 +161,20 @@ def test_flags_of_a_replaced_take_are_not_shown(book):
 
 
 def test_refusals_are_short_and_say_what_to_do(book):
-    from review.app import create_app
+    from lector.review.app import create_app
 
     sid = _timeline(book)[1]["id"]
     with TestClient(create_app(book), base_url=BASE) as c:
         r = _post(c, f"/sentences/{sid}/preview", text="   ")
-        assert (r.status_code, r.json()) == (422, {"ok": False, "message": "the new text must be one non-empty line"})
+        assert (r.status_code, r.json()) == (
+            422,
+            {"ok": False, "message": "the new text must be one non-empty line"},
+        )
         r = _post(c, f"/sentences/{sid}/takes/999/restore")
-        assert (r.status_code, r.json()) == (422, {"ok": False, "message": "that take is not one of this "
-                                                                            "sentence's — reload the page"})
+        assert (r.status_code, r.json()) == (
+            422,
+            {"ok": False, "message": "that take is not one of this sentence's — reload the page"},
+        )
         r = _post(c, "/sentences/000000000000/preview", reroll="1")
         assert r.status_code == 404
         assert r.json() == {"detail": "no such sentence in the rendered book — reload the page"}
@@ -162,7 +186,7 @@ def test_refusals_are_short_and_say_what_to_do(book):
 
 
 def test_take_history_lineage_and_choice(tmp_path):
-    from review.takes import TakeHistory
+    from lector.review.takes import TakeHistory
 
     h = TakeHistory(tmp_path / "state.sqlite")
     settings = dict(pronunciation="", seed=7, engine="piper-en", voice="narrator", emotion="neutral")
@@ -170,10 +194,12 @@ def test_take_history_lineage_and_choice(tmp_path):
     assert h.link("bbb", "aaa") == "aaa"
     assert h.link("ccc", "bbb") == "aaa"
     b = h.add(h.root_of("ccc"), "ccc", 1, "k2", text="one more", origin="preview", **settings)
-    assert h.add("aaa", "ccc", 1, "k2", text="x", origin="preview", **settings).id == b.id   # kept once
+    assert h.add("aaa", "ccc", 1, "k2", text="x", origin="preview", **settings).id == b.id  # kept once
     h.choose("aaa", "k2")
-    assert [(t.id, t.sentence_id, t.text, t.chosen) for t in h.takes("aaa")] == \
-        [(a.id, "aaa", "one", False), (b.id, "ccc", "one more", True)]
+    assert [(t.id, t.sentence_id, t.text, t.chosen) for t in h.takes("aaa")] == [
+        (a.id, "aaa", "one", False),
+        (b.id, "ccc", "one more", True),
+    ]
     h.set_qc("ccc", "k2", "checking")
     assert h.qc_states() == {"ccc": ("k2", "checking")}
     approval = h.approve_chapter(3, "Ada")

@@ -1,4 +1,5 @@
 """In-process runs: heartbeats off (settings made once), task inputs wrapped only in threads."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,7 +7,7 @@ from prefect import flow
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings
 from prefect.utilities.annotations import opaque, quote
 
-from flows.runners import HEARTBEAT_ENV, in_process_run, task_runner_for, upstream, value_input
+from lector.flows.runners import HEARTBEAT_ENV, in_process_run, task_runner_for, upstream, value_input
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -35,4 +36,4 @@ def test_inputs_are_wrapped_in_threads_only():
     value, future = threads()
     assert (type(value), value.unwrap(), type(future), future.unwrap()) == (quote, (1, 2), opaque, "future")
     assert dask() == ((1, 2), "future")
-    assert value_input((1, 2)) == (1, 2)               # outside a flow: as it is
+    assert value_input((1, 2)) == (1, 2)  # outside a flow: as it is

@@ -1,18 +1,33 @@
-from tts_engine.text.segment import dominant_lang, split_lang, split_long, split_sentences
+from lector.core.text.segment import dominant_lang, split_lang, split_long, split_sentences
 
 
 def test_zh_sentences_keep_closing_quotes():
     text = "他说：“你好。”然后走了！真的吗？是的……好；最后一句"
-    assert split_sentences(text, "zh") == ["他说：“你好。”", "然后走了！", "真的吗？", "是的……", "好；", "最后一句"]
+    assert split_sentences(text, "zh") == [
+        "他说：“你好。”",
+        "然后走了！",
+        "真的吗？",
+        "是的……",
+        "好；",
+        "最后一句",
+    ]
 
 
 def test_zh_sentences_brackets_and_book_quotes():
-    assert split_sentences("（这是括号。）「引号！」『书名？』", "zh") == ["（这是括号。）", "「引号！」", "『书名？』"]
+    assert split_sentences("（这是括号。）「引号！」『书名？』", "zh") == [
+        "（这是括号。）",
+        "「引号！」",
+        "『书名？』",
+    ]
 
 
 def test_en_sentences_pysbd_keeps_abbreviations():
     text = 'Dr. Smith went home. He said "Hi!" and left. Then she came.'
-    assert split_sentences(text, "en") == ['Dr. Smith went home. ', 'He said "Hi!" and left. ', "Then she came."]
+    assert split_sentences(text, "en") == [
+        "Dr. Smith went home. ",
+        'He said "Hi!" and left. ',
+        "Then she came.",
+    ]
 
 
 def test_split_sentences_is_lossless():
@@ -22,7 +37,12 @@ def test_split_sentences_is_lossless():
 
 def test_mixed_spans_keep_language():
     assert split_lang("我用iPhone拍了3次照片，GDP增长3.5%。") == [
-        ("我用", "zh"), ("iPhone", "en"), ("拍了3次照片，", "zh"), ("GDP", "en"), ("增长3.5%。", "zh")]
+        ("我用", "zh"),
+        ("iPhone", "en"),
+        ("拍了3次照片，", "zh"),
+        ("GDP", "en"),
+        ("增长3.5%。", "zh"),
+    ]
     assert split_lang("2020年我在Apple工作") == [("2020年我在", "zh"), ("Apple", "en"), ("工作", "zh")]
     assert split_lang("Hello 世界 ok", "en") == [("Hello ", "en"), ("世界 ", "zh"), ("ok", "en")]
     assert split_lang("123，", "en") == [("123，", "en")]
@@ -62,8 +82,10 @@ def test_long_split_lossless_mixed_text():
 
 def test_en_numbers_before_capitalised_words_stay_with_their_sentence():
     # pysbd's numbered-list rule used to cut *before* "6." here, orphaning the numbers
-    text = ("Keeper climbed the stairs while the sea number 6. Tower gulls waited for bread number 7. "
-            "Tower the lamp turned its light number 8. Gulls climbed.")
+    text = (
+        "Keeper climbed the stairs while the sea number 6. Tower gulls waited for bread number 7. "
+        "Tower the lamp turned its light number 8. Gulls climbed."
+    )
     assert split_sentences(text, "en") == [
         "Keeper climbed the stairs while the sea number 6. ",
         "Tower gulls waited for bread number 7. ",

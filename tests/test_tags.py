@@ -1,18 +1,28 @@
 import pytest
 
-from tts_engine.errors import TagError
-from tts_engine.ingest.raw import Style
-from tts_engine.text.tags import Tag, Vocabulary, apply, is_tag_only, parse_duration_ms, scan
+from lector.core.errors import TagError
+from lector.core.ingest.raw import Style
+from lector.core.text.tags import Tag, Vocabulary, apply, is_tag_only, parse_duration_ms, scan
 
 VOCAB = Vocabulary(emotions=("neutral", "sad", "happy"), voices=("narrator", "alice"))
 
 
 def test_scan_splits_text_and_tags():
-    parts = scan("前[[emotion:sad:0.6]]中[[voice:alice]]后[[pause:1.5s]][[seed:123]]",
-                 file="manuscript/01.md", line=3, vocab=VOCAB)
-    assert parts == ["前", Tag("emotion", value="sad", degree=0.6, line=3, column=2), "中",
-                     Tag("voice", value="alice", line=3, column=22), "后",
-                     Tag("pause", ms=1500, line=3, column=38), Tag("seed", seed=123, line=3, column=52)]
+    parts = scan(
+        "前[[emotion:sad:0.6]]中[[voice:alice]]后[[pause:1.5s]][[seed:123]]",
+        file="manuscript/01.md",
+        line=3,
+        vocab=VOCAB,
+    )
+    assert parts == [
+        "前",
+        Tag("emotion", value="sad", degree=0.6, line=3, column=2),
+        "中",
+        Tag("voice", value="alice", line=3, column=22),
+        "后",
+        Tag("pause", ms=1500, line=3, column=38),
+        Tag("seed", seed=123, line=3, column=52),
+    ]
 
 
 def test_durations():
@@ -21,7 +31,9 @@ def test_durations():
 
 def test_apply_and_tag_only():
     style = apply(Style(), Tag("emotion", value="sad", degree=0.6))
-    assert apply(style, Tag("voice", value="alice")) == Style(voice="alice", emotion="sad", emotion_degree=0.6)
+    assert apply(style, Tag("voice", value="alice")) == Style(
+        voice="alice", emotion="sad", emotion_degree=0.6
+    )
     assert is_tag_only(["  ", Tag("voice", value="alice")]) is True
     assert is_tag_only(["x", Tag("voice", value="alice")]) is False
     assert is_tag_only(["x"]) is False
@@ -46,16 +58,19 @@ def test_unknown_voice_lists_cast():
     assert "narrator, alice" in err.fix
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[[emotion:sad", "unclosed tag"),
-    ("[[mood:sad]]", "unknown tag"),
-    ("[[pause:soon]]", "bad pause length"),
-    ("[[pause:90s]]", "longer than 60 s"),
-    ("[[seed:-1]]", "bad seed"),
-    ("[[emotion:sad:3]]", "bad emotion degree"),
-    ("[[voice:]]", "has no value"),
-    ("text]]", "stray ']]'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[[emotion:sad", "unclosed tag"),
+        ("[[mood:sad]]", "unknown tag"),
+        ("[[pause:soon]]", "bad pause length"),
+        ("[[pause:90s]]", "longer than 60 s"),
+        ("[[seed:-1]]", "bad seed"),
+        ("[[emotion:sad:3]]", "bad emotion degree"),
+        ("[[voice:]]", "has no value"),
+        ("text]]", "stray ']]'"),
+    ],
+)
 def test_malformed_tags_name_file_and_line(text, message):
     err = _error(text)
     assert (err.file, err.line) == ("manuscript/02.md", 7)

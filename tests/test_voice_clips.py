@@ -1,4 +1,5 @@
 """Reference-clip validation and voice folders, with clips made by the embedded engines."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,17 +7,18 @@ import pytest
 import soundfile as sf
 import soxr
 
-from tts_engine.engines.base import SynthRequest
-from tts_engine.engines.registry import get_engine
-from tts_engine.errors import ConfigError, VoiceError
-from tts_engine.model import Span
-from tts_engine.voices.clip import DEFAULT_LIMITS, validate_clip
-from tts_engine.voices.store import (add_clip, clip_embedding, embedding_path, load_voice,
-                                     sha256_bytes)
+from lector.core.engines.base import SynthRequest
+from lector.core.engines.registry import get_engine
+from lector.core.errors import ConfigError, VoiceError
+from lector.core.model import Span
+from lector.core.voices.clip import DEFAULT_LIMITS, validate_clip
+from lector.core.voices.store import add_clip, clip_embedding, embedding_path, load_voice, sha256_bytes
 
 RATE = 22050
-EN = ("The old lighthouse keeper climbed the stairs every evening, and he counted every step as he went.",
-      "Rain fell softly over the harbour while the fishing boats came home one by one, slowly.")
+EN = (
+    "The old lighthouse keeper climbed the stairs every evening, and he counted every step as he went.",
+    "Rain fell softly over the harbour while the fishing boats came home one by one, slowly.",
+)
 ZH = "今天上午，市气象台发布消息称，受冷空气影响，本周末全市将出现明显降温。"
 
 
@@ -28,8 +30,12 @@ def synth(engine_id: str, text: str, lang: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def speech():
-    return {"joe": synth("piper-en", EN[0], "en"), "joe2": synth("piper-en", EN[1], "en"),
-            "baker": synth("fastspeech2-zh", ZH, "zh"), "espeak": synth("espeak-draft", EN[1], "en")}
+    return {
+        "joe": synth("piper-en", EN[0], "en"),
+        "joe2": synth("piper-en", EN[1], "en"),
+        "baker": synth("fastspeech2-zh", ZH, "zh"),
+        "espeak": synth("espeak-draft", EN[1], "en"),
+    }
 
 
 def write(path, audio, rate=RATE):
@@ -84,8 +90,8 @@ def test_clipped_clip_is_refused(speech, tmp_path):
 def test_noisy_clip_is_refused(speech, tmp_path):
     clean = speech["joe"]
     rms = float(np.sqrt(np.mean(clean[np.abs(clean) > 0.01] ** 2)))
-    noise = np.random.default_rng(0).standard_normal(clean.size).astype(np.float32) * rms / 10 ** 0.5
-    err = refusal(write(tmp_path / "noisy.wav", clean + noise))    # 10 dB below the speech
+    noise = np.random.default_rng(0).standard_normal(clean.size).astype(np.float32) * rms / 10**0.5
+    err = refusal(write(tmp_path / "noisy.wav", clean + noise))  # 10 dB below the speech
     assert err.message.startswith("clip is noisy: estimated SNR 1")
     assert err.message.endswith(f"dB; minimum {DEFAULT_LIMITS.min_snr_db:.0f} dB")
 
@@ -105,15 +111,16 @@ def test_stereo_is_downmixed_and_short_good_clip_warns(speech, tmp_path):
     audio, _, report = validate_clip(path)
     assert audio.ndim == 1
     assert report.channels == 2
-    assert report.warnings == ("clip is 4.2 s long; 5–10 s gives the most stable cloning",
-                               "clip has 2 channels; downmixed to mono")
+    assert report.warnings == (
+        "clip is 4.2 s long; 5–10 s gives the most stable cloning",
+        "clip has 2 channels; downmixed to mono",
+    )
 
 
 def test_add_clip_stores_clip_transcript_and_cached_embedding(speech, tmp_path):
     src = write(tmp_path / "src.wav", speech["joe"])
     voices = tmp_path / "voices"
-    result = add_clip(voices, "joe", src, "  The old lighthouse keeper.  ", engine="gpt-sovits",
-                      lang="en")
+    result = add_clip(voices, "joe", src, "  The old lighthouse keeper.  ", engine="gpt-sovits", lang="en")
     voice = load_voice(voices, "joe")
     entry = voice.config.clips[0]
     assert entry.file == "clips/joe-01.wav"
@@ -125,7 +132,7 @@ def test_add_clip_stores_clip_transcript_and_cached_embedding(speech, tmp_path):
     assert cache.is_file()
     stamp = cache.stat().st_mtime_ns
     emb = clip_embedding(voice, entry)
-    assert cache.stat().st_mtime_ns == stamp            # read from the cache, not recomputed
+    assert cache.stat().st_mtime_ns == stamp  # read from the cache, not recomputed
     assert emb.shape == (256,)
     assert float(np.linalg.norm(emb)) == pytest.approx(1.0, abs=1e-5)
     assert result.voice.config == voice.config

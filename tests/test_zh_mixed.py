@@ -1,17 +1,30 @@
-"""English inside Chinese read by rules (tts_engine.text.zh_mixed) and [manuscript] mixed_english."""
+"""English inside Chinese read by rules (lector.core.text.zh_mixed) and [manuscript] mixed_english."""
+
 import pytest
 
-from tts_engine.engines.zh_symbols import syllable_symbols
-from tts_engine.errors import ConfigError
-from tts_engine.model import Span, Token
-from tts_engine.project import load_project
-from tts_engine.text.zh_mixed import (LETTER_NAMES, WORDS, english_tokens, read_english_span, resolve_mode,
-                                      spelled_words, zh_line_pronunciation)
+from lector.core.engines.zh_symbols import syllable_symbols
+from lector.core.errors import ConfigError
+from lector.core.model import Span, Token
+from lector.core.project import load_project
+from lector.core.text.zh_mixed import (
+    LETTER_NAMES,
+    WORDS,
+    english_tokens,
+    read_english_span,
+    resolve_mode,
+    spelled_words,
+    zh_line_pronunciation,
+)
 
 
 def test_acronyms_words_and_numbers():
     assert [(t.text, t.pron) for t in english_tokens("iPhone 15 GDP")] == [
-        ("iPhone", "ai4 feng1"), (" ", ""), ("15", "shi2 wu3"), (" ", ""), ("GDP", "ji4 di4 pi1")]
+        ("iPhone", "ai4 feng1"),
+        (" ", ""),
+        ("15", "shi2 wu3"),
+        (" ", ""),
+        ("GDP", "ji4 di4 pi1"),
+    ]
     assert english_tokens("PDF")[0].pron == "pi1 di4 ei2 fu5"
     assert english_tokens("AI")[0].pron == "ei1 ai4"
 
@@ -43,8 +56,10 @@ def test_resolve_mode():
 
 def test_line_pronunciation_normalises_and_reads_english():
     def zh(run):
-        from tts_engine.text.g2p_zh import pinyin
+        from lector.core.text.g2p_zh import pinyin
+
         return " ".join(p for p in pinyin(run) if p)
+
     assert zh_line_pronunciation("1907年用PDF", zh) == "yi1 jiu3 ling2 qi1 nian2 yong4 pi1 di4 ei2 fu5"
 
 
@@ -53,7 +68,9 @@ def _project(tmp_path, setting: str):
     (tmp_path / "manuscript" / "01.md").write_text("# 一\n\n你好。\n", encoding="utf-8")
     (tmp_path / "project.toml").write_text(
         '[book]\ntitle = "T"\nlanguage = "zh"\n\n[voices.narrator]\nengine = "fastspeech2-zh"\n'
-        '\n[manuscript]\nmixed_english = "%s"\n' % setting, encoding="utf-8")
+        '\n[manuscript]\nmixed_english = "%s"\n' % setting,
+        encoding="utf-8",
+    )
     return tmp_path
 
 

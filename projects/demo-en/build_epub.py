@@ -5,6 +5,7 @@ holds a cover page, a copyright page and an EPUB 3 nav + EPUB 2 NCX table of
 contents (all dropped by [manuscript] front_matter) and three chapters whose
 titles come from the toc. Output is deterministic for the same sources.
 """
+
 from __future__ import annotations
 
 import sys
@@ -15,8 +16,11 @@ from pathlib import Path
 from ebooklib import epub
 
 HERE = Path(__file__).resolve().parent
-CHAPTERS = [("chapter1", "Chapter One: The Storm"), ("chapter2", "Chapter Two: The Ledger"),
-            ("chapter3", "Chapter Three: Morning")]
+CHAPTERS = [
+    ("chapter1", "Chapter One: The Storm"),
+    ("chapter2", "Chapter Two: The Ledger"),
+    ("chapter3", "Chapter Three: Morning"),
+]
 
 
 FIXED_TIME = datetime(2026, 1, 1)

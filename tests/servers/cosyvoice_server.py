@@ -3,6 +3,7 @@
 defaults (a missing one is FastAPI's 422), answers a stream of raw int16 PCM at the model
 rate with no header. The prompt wav is loaded as the server's ``load_wav`` would (a file that
 is not audio fails inside the handler: HTTP 500)."""
+
 from __future__ import annotations
 
 import io
@@ -30,14 +31,14 @@ def make_app(faults: Faults, sample_rate: int = 22050) -> FastAPI:
             return JSONResponse(status_code=status, content={"detail": f"injected {status}"})
         try:
             if prompt is not None:
-                sf.read(io.BytesIO(prompt))          # load_wav(prompt_wav.file, 16000)
+                sf.read(io.BytesIO(prompt))  # load_wav(prompt_wav.file, 16000)
             if "spk_id" in record and record["spk_id"] not in SPEAKERS:
-                raise KeyError(record["spk_id"])     # the model's spk2info lookup
+                raise KeyError(record["spk_id"])  # the model's spk2info lookup
             rate = faults.sample_rate or sample_rate
             pcm = to_int16(speak(record["tts_text"], _lang_of(record["tts_text"]), rate)).tobytes()
         finally:
             faults.leave()
-        return StreamingResponse(iter([pcm[i:i + 16000] for i in range(0, len(pcm), 16000)]))
+        return StreamingResponse(iter([pcm[i : i + 16000] for i in range(0, len(pcm), 16000)]))
 
     @app.get("/inference_sft")
     @app.post("/inference_sft")
@@ -46,31 +47,47 @@ def make_app(faults: Faults, sample_rate: int = 22050) -> FastAPI:
 
     @app.get("/inference_zero_shot")
     @app.post("/inference_zero_shot")
-    def inference_zero_shot(tts_text: str = Form(), prompt_text: str = Form(),
-                            prompt_wav: UploadFile = File()):
+    def inference_zero_shot(
+        tts_text: str = Form(), prompt_text: str = Form(), prompt_wav: UploadFile = File()
+    ):
         data = prompt_wav.file.read()
-        return respond({"path": "zero_shot", "tts_text": tts_text, "prompt_text": prompt_text,
-                        "prompt_wav_bytes": len(data)}, data)
+        return respond(
+            {
+                "path": "zero_shot",
+                "tts_text": tts_text,
+                "prompt_text": prompt_text,
+                "prompt_wav_bytes": len(data),
+            },
+            data,
+        )
 
     @app.get("/inference_cross_lingual")
     @app.post("/inference_cross_lingual")
     def inference_cross_lingual(tts_text: str = Form(), prompt_wav: UploadFile = File()):
         data = prompt_wav.file.read()
-        return respond({"path": "cross_lingual", "tts_text": tts_text,
-                        "prompt_wav_bytes": len(data)}, data)
+        return respond({"path": "cross_lingual", "tts_text": tts_text, "prompt_wav_bytes": len(data)}, data)
 
     @app.get("/inference_instruct")
     @app.post("/inference_instruct")
     def inference_instruct(tts_text: str = Form(), spk_id: str = Form(), instruct_text: str = Form()):
-        return respond({"path": "instruct", "tts_text": tts_text, "spk_id": spk_id,
-                        "instruct_text": instruct_text})
+        return respond(
+            {"path": "instruct", "tts_text": tts_text, "spk_id": spk_id, "instruct_text": instruct_text}
+        )
 
     @app.get("/inference_instruct2")
     @app.post("/inference_instruct2")
-    def inference_instruct2(tts_text: str = Form(), instruct_text: str = Form(),
-                            prompt_wav: UploadFile = File()):
+    def inference_instruct2(
+        tts_text: str = Form(), instruct_text: str = Form(), prompt_wav: UploadFile = File()
+    ):
         data = prompt_wav.file.read()
-        return respond({"path": "instruct2", "tts_text": tts_text, "instruct_text": instruct_text,
-                        "prompt_wav_bytes": len(data)}, data)
+        return respond(
+            {
+                "path": "instruct2",
+                "tts_text": tts_text,
+                "instruct_text": instruct_text,
+                "prompt_wav_bytes": len(data),
+            },
+            data,
+        )
 
     return app

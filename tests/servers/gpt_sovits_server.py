@@ -6,10 +6,10 @@ defaults), then ``check_params`` — 400 JSON ``{"message": ...}`` for a missing
 or split method — and, like the real pipeline, 400 ``{"message": "tts failed", "Exception"}``
 when the reference file cannot be read. Success: WAV bytes (``audio/wav``) at the model rate.
 """
+
 from __future__ import annotations
 
 import io
-from typing import Union
 
 import soundfile as sf
 from fastapi import FastAPI, Response
@@ -19,8 +19,7 @@ from pydantic import BaseModel
 from .harness import Faults
 from .speech import speak, to_int16
 
-LANGUAGES_V2 = {"auto", "auto_yue", "en", "zh", "ja", "yue", "ko", "all_zh", "all_ja", "all_yue",
-                "all_ko"}
+LANGUAGES_V2 = {"auto", "auto_yue", "en", "zh", "ja", "yue", "ko", "all_zh", "all_ja", "all_yue", "all_ko"}
 CUT_METHODS = {"cut0", "cut1", "cut2", "cut3", "cut4", "cut5"}
 
 
@@ -42,7 +41,7 @@ class TTS_Request(BaseModel):
     fragment_interval: float = 0.3
     seed: int = -1
     media_type: str = "wav"
-    streaming_mode: Union[bool, int] = False
+    streaming_mode: bool | int = False
     parallel_infer: bool = True
     repetition_penalty: float = 1.35
     sample_steps: int = 32

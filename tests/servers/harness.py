@@ -4,6 +4,7 @@
 (``fail_with``), a per-request delay, a sample-rate override, and a count of concurrent
 requests (``max_active``) so tests can check the client's per-server limit.
 """
+
 from __future__ import annotations
 
 import socket
@@ -17,13 +18,13 @@ import uvicorn
 
 @dataclass
 class Faults:
-    fail_with: list[int] = field(default_factory=list)   # statuses for the next requests
+    fail_with: list[int] = field(default_factory=list)  # statuses for the next requests
     delay_s: float = 0.0
-    sample_rate: int | None = None                       # answer at this rate instead
+    sample_rate: int | None = None  # answer at this rate instead
     active: int = 0
     max_active: int = 0
     calls: int = 0
-    requests: list[dict] = field(default_factory=list)   # what each request carried
+    requests: list[dict] = field(default_factory=list)  # what each request carried
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def enter(self, record: dict) -> int | None:
@@ -53,10 +54,9 @@ class ServerThread:
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
-    def start(self) -> "ServerThread":
+    def start(self) -> ServerThread:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:

@@ -4,11 +4,12 @@ implements it (remsky/Kokoro-FastAPI ``OpenAISpeechRequest``): ``input`` require
 an unknown voice or model is 400 ``{"detail": {"error", "message", "type"}}``. Audio is
 24 kHz mono; ``wav`` is written as a streamed WAV (size fields 0xFFFFFFFF) when ``stream``
 is true (the default), ``pcm`` is raw int16."""
+
 from __future__ import annotations
 
 import io
 import struct
-from typing import Literal, Optional
+from typing import Literal
 
 import soundfile as sf
 from fastapi import FastAPI, Response
@@ -27,13 +28,13 @@ class OpenAISpeechRequest(BaseModel):
     input: str
     voice: str = "af_heart"
     response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = "mp3"
-    download_format: Optional[Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]] = None
+    download_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | None = None
     speed: float = Field(default=1.0, ge=0.25, le=4.0)
     stream: bool = True
     return_download_link: bool = False
-    lang_code: Optional[str] = None
-    volume_multiplier: Optional[float] = 1.0
-    instructions: Optional[str] = None       # OpenAI gpt-4o-mini-tts
+    lang_code: str | None = None
+    volume_multiplier: float | None = 1.0
+    instructions: str | None = None  # OpenAI gpt-4o-mini-tts
 
 
 def streamed_wav(pcm: bytes, rate: int) -> bytes:
@@ -43,8 +44,12 @@ def streamed_wav(pcm: bytes, rate: int) -> bytes:
 
 
 def _invalid(message: str) -> JSONResponse:
-    return JSONResponse(status_code=400, content={"detail": {
-        "error": "validation_error", "message": message, "type": "invalid_request_error"}})
+    return JSONResponse(
+        status_code=400,
+        content={
+            "detail": {"error": "validation_error", "message": message, "type": "invalid_request_error"}
+        },
+    )
 
 
 def make_app(faults: Faults, sample_rate: int = 24000) -> FastAPI:

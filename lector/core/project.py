@@ -1,0 +1,396 @@
+"""Project folder and ``project.toml``: validated once, at the edge.
+
+A project folder holds ``project.toml``, ``manuscript/``, optional
+``lexicon.pls`` / ``lexicon.tsv``, optional ``cover.jpg`` and ``voices/``.
+Validation errors name the file, the dotted field and (for TOML) the line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError, did_you_mean
+
+DEFAULT_EMOTIONS = ("neutral", "happy", "sad", "angry", "calm", "excited", "whisper")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BookMeta(_Strict):
+    # "" / () = taken from the manuscript's EPUB metadata (lector.core.metadata.book_metadata)
+    title: str = ""
+    author: str = ""  # "A; B" for several
+    language: str = Field("zh", description="primary language: zh | en")
+    languages: tuple[str, ...] = ()
+    seed: int = 20261122
+    narrator: str = "narrator"  # cast name used when no [[voice:]] tag applies
+    description: str = ""
+    version: str = "1"
+    subtitle: str = ""
+    narrators: tuple[str, ...] = ()  # the narrator credit (tags); default: the cast's synthetic voice
+    publisher: str = ""
+    year: str = ""
+    genres: tuple[str, ...] = ()
+    series: str = ""
+    series_part: str = ""
+    isbn: str = ""
+    identifier: str = ""
+    copyright: str = ""
+
+    @field_validator("language")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}", v):
+            raise ValueError(f"language {v!r} is not a primary language subtag like 'zh' or 'en'")
+        return v
+
+
+class VoiceSpec(_Strict):
+    """One cast entry: a project-level voice name bound to an engine voice."""
+
+    engine: str
+    voice: str = "default"
+    lang: str = "zh"
+    speed: float = Field(1.0, gt=0.25, le=4.0)
+    pitch: float = Field(1.0, gt=0.25, le=4.0)
+    emotion: str = "neutral"
+    fallback: str | None = None  # another cast name used when this engine fails
+
+
+class PauseSettings(_Strict):
+    sentence_ms: int = Field(450, ge=0, le=10000)
+    paragraph_ms: int = Field(900, ge=0, le=10000)
+    chapter_title_ms: int = Field(1200, ge=0, le=10000)
+    scene_break_ms: int = Field(2000, ge=0, le=10000)  # a paragraph with nothing to speak (* * *, ⁂, —)
+    verse_line_ms: int = Field(300, ge=0, le=10000)  # after each line of verse (a line is not a paragraph)
+    verse_stanza_ms: int = Field(1000, ge=0, le=10000)  # after each stanza
+    head_ms: int = Field(750, ge=500, le=1000)  # ACX: 0.5-1 s room tone at the head
+    tail_ms: int = Field(2500, ge=1000, le=5000)  # ACX: 1-5 s at the tail
+
+
+class OutputSettings(_Strict):
+    profile: Literal["acx", "apple-books", "google-play", "podcast", "ebu-r128"] = "acx"
+    formats: tuple[Literal["flac", "wav", "mp3", "m4b", "vtt"], ...] = ("flac", "mp3", "m4b", "vtt")
+    sample_rate: int = 44100
+    mp3_kbps: int = Field(192, ge=192, le=320)
+
+
+class PublishSettings(_Strict):
+    target: Literal["local", "s3"] = "local"
+    local_dir: str = "build/object-store"  # relative to the project folder
+    bucket: str = "lector"
+    prefix: str = "audiobooks"
+    endpoint_url: str | None = None
+    # credentials never live here: AWS chain or a Prefect block
+
+
+class ScheduleSettings(_Strict):
+    cron: str | None = None
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str | None) -> str | None:
+        if v is not None and len(v.split()) != 5:
+            raise ValueError(f"cron {v!r} must have 5 fields, e.g. '0 2 * * *'")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"timezone {v!r} is not an IANA time zone"
+                f"{did_you_mean(v, zoneinfo.available_timezones())}, e.g. 'Europe/London'"
+            ) from None
+        return v
+
+
+class ManuscriptSettings(_Strict):
+    # EPUB sections (epub:type / doc-* role) and documents (id, file name) matching one of these are not read
+    front_matter: tuple[str, ...] = (
+        "cover",
+        "titlepage",
+        "halftitlepage",
+        "imprint",
+        "copyright",
+        "colophon",
+        "toc",
+        "nav",
+        "landmarks",
+        "page-list",
+        "loi",
+        "lot",
+        "index",
+        "errata",
+        "seriespage",
+        "other-credits",
+    )
+    notes: Literal["drop", "chapter-end", "book-end"] = "drop"  # EPUB footnotes / endnotes
+    code: Literal["skip", "note"] = "note"  # EPUB <pre> code listings
+    tables: Literal["skip", "note", "read"] = "note"  # EPUB tables
+    code_note: str = "A code listing is left out here."
+    table_note: str = "A table is left out here."
+    max_chars: int = Field(0, ge=0, description="0 = the engine's declared max_chars")
+    # text no cast voice can read (a script or xml:lang no voice speaks): "error" stops the plan,
+    # "skip" leaves it out with a plan warning listing what was skipped
+    unreadable: Literal["error", "skip"] = "error"
+    # English (Latin-script) runs inside Chinese text: "voice" = spoken by the cast's English voice,
+    # "rules" = read by the Chinese voice (acronyms letter by letter, known words from a word list,
+    # numbers in Chinese; lector.core.text.zh_mixed), "auto" = "voice" when
+    # the cast has an English voice, else "rules"
+    mixed_english: Literal["auto", "voice", "rules"] = "auto"
+
+
+class CreditSettings(_Strict):
+    """Spoken opening / closing credits (their own chapters). Texts may use {title}, {author}, {narrator}."""
+
+    opening: bool | None = None  # unset: on for EPUB manuscripts, off for text / SSML ones
+    closing: bool = False
+    opening_text: str = ""  # "" = "{title}. Written by {author}. Read by {narrator}." (language's own)
+    closing_text: str = ""  # "" = "The end. You have been listening to {title}, ..."
+
+
+class RenderSettings(_Strict):
+    threads: int = Field(2, ge=1, le=64)
+    batch_size: int = Field(16, ge=1, le=512)
+    gpu_concurrency: int = Field(1, ge=1, le=64)
+    qc: bool = True  # QC each chapter after mastering (build/qc.json); `lector render --no-qc` skips it
+    qc_sample_takes: int = Field(
+        24, ge=0, le=100000
+    )  # Whisper + voice checks on this many takes per chapter (lowest sha256 of the sentence id); signal checks on all; 0 = every take
+
+
+class EngineOptions(_Strict):
+    """Per-engine settings in ``[engines.<engine-id>]``; env ``LECTOR_<ID>_URL`` overrides ``url``."""
+
+    url: str | None = None  # remote engines (GPT-SoVITS, CosyVoice, OpenAI-compatible)
+    model_path: str | None = None  # e.g. a user's own Piper .onnx voice
+    config_path: str | None = None
+    threads: int | None = Field(None, ge=1, le=64)
+    timeout_s: float = Field(60.0, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+    concurrency: int = Field(1, ge=1, le=64)
+    model: str | None = None  # server-side model name (OpenAI-compatible APIs)
+    # cloning engines: the project's voices/ folder (reference clips); the renderer fills it in
+    voices_dir: str | None = None
+    # remote engines: the server's output rate in Hz (CosyVoice raw PCM has no header)
+    sample_rate: int | None = Field(None, ge=8000, le=192000)
+
+
+class ProjectConfig(_Strict):
+    book: BookMeta
+    voices: dict[str, VoiceSpec] = Field(default_factory=dict)  # cast: name -> voice
+    emotions: tuple[str, ...] = DEFAULT_EMOTIONS
+    pauses: PauseSettings = PauseSettings()
+    output: OutputSettings = OutputSettings()
+    publish: PublishSettings = PublishSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    manuscript: ManuscriptSettings = ManuscriptSettings()
+    credits: CreditSettings = CreditSettings()
+    render: RenderSettings = RenderSettings()
+    engines: dict[str, EngineOptions] = Field(default_factory=dict)
+    seeds: dict[str, int] = Field(default_factory=dict)  # sentence id -> seed override
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded, validated project folder."""
+
+    root: Path
+    config: ProjectConfig
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def manuscript_dir(self) -> Path:
+        return self.root / "manuscript"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def cover(self) -> Path | None:
+        """``cover.*`` in the project folder, any case (lector.core.audio.cover checks what it holds)."""
+        found = sorted(
+            (p for p in self.root.glob("*") if p.stem.lower() == "cover" and p.is_file()),
+            key=lambda p: (p.suffix.lower() not in (".jpg", ".jpeg", ".png"), p.name),
+        )
+        return found[0] if found else None
+
+    @property
+    def lexicon_files(self) -> tuple[Path, ...]:
+        return tuple(p for p in (self.root / "lexicon.pls", self.root / "lexicon.tsv") if p.is_file())
+
+    def voice(self, name: str) -> VoiceSpec:
+        try:
+            return self.config.voices[name]
+        except KeyError:
+            known = ", ".join(sorted(self.config.voices)) or "(none)"
+            raise ConfigError(
+                f"unknown voice {name!r}",
+                file=self.root / "project.toml",
+                field=f"voices.{name}",
+                fix=f"use one of: {known}, or add [voices.{name}] to project.toml",
+            ) from None
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """Best-effort TOML line for a pydantic error location (table header or key)."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    line_no = None
+    for depth in range(len(keys), 0, -1):
+        table, key = keys[: depth - 1], keys[depth - 1]
+        header = re.compile(r"^\s*\[+\s*" + re.escape(".".join(keys[:depth])) + r"\s*\]+")
+        for i, line in enumerate(text.splitlines(), 1):
+            if header.match(line):
+                return i
+        # a key "key = ..." inside its table (or a dotted key)
+        in_table = not table
+        for i, line in enumerate(text.splitlines(), 1):
+            m = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
+            if m:
+                in_table = m.group(1) == ".".join(table)
+            elif in_table and re.match(r"^\s*" + re.escape(key) + r"\s*=", line):
+                return i
+    return line_no
+
+
+def toml_line(toml_path: Path, loc: tuple) -> int | None:
+    """The line of project.toml that holds the dotted key ``loc`` (or its table), if found."""
+    try:
+        return _line_of(toml_path.read_text(encoding="utf-8"), loc)
+    except OSError:
+        return None
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The config model that holds the last key of ``loc`` (ProjectConfig for a top-level key)."""
+    import typing
+
+    model: type[BaseModel] = ProjectConfig
+    keys = [str(k) for k in loc[:-1] if not isinstance(k, int)]
+    while keys:
+        field = model.model_fields.get(keys.pop(0))
+        ann = field.annotation if field is not None else None
+        if typing.get_origin(ann) is dict:  # [voices.NAME], [engines.ID]: skip the name
+            ann = typing.get_args(ann)[1]
+            if not keys:
+                return None
+            keys.pop(0)
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return None
+        model = ann
+    return model
+
+
+def _validation_error(err: dict, text: str, toml_path: Path) -> ConfigError:
+    """One ConfigError for pydantic's first error: key, line, bad value, did-you-mean and the fix."""
+    loc = tuple(err["loc"])
+    field = ".".join(str(k) for k in loc)
+    table = ".".join(str(k) for k in loc[:-1])
+    where = f"[{table}]" if table else "the top level"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        model = _model_at(loc)
+        keys = list(model.model_fields) if model is not None else []
+        return ConfigError(
+            f"unknown key {loc[-1]!r} in {where}{did_you_mean(str(loc[-1]), keys)}",
+            file=toml_path,
+            line=_line_of(text, loc),
+            field=field,
+            fix=f"use one of the keys {where} takes: {', '.join(keys)} (docs/PROJECT_TOML.md)"
+            if keys
+            else "remove it (docs/PROJECT_TOML.md lists every key)",
+        )
+    hint = ""
+    if err["type"] == "literal_error":
+        hint = did_you_mean(
+            str(err.get("input")), re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected")))
+        )
+    elif err["type"] == "missing":
+        msg = f"{loc[-1]!r} is required in {where}"
+    got = "" if err["type"] == "missing" or repr(err.get("input")) in msg else f" (got {err.get('input')!r})"
+    return ConfigError(
+        f"{msg}{got}{hint}",
+        file=toml_path,
+        line=_line_of(text, loc),
+        field=field,
+        fix="set it to a valid value (docs/PROJECT_TOML.md lists every key, its type and default)",
+    )
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and validate ``PATH/project.toml``. Raises ConfigError naming file, field, line."""
+    root = Path(path).resolve()
+    toml_path = root / "project.toml"
+    if not toml_path.is_file():
+        raise ConfigError(
+            "no project.toml found",
+            file=toml_path,
+            fix=f"run `lector init {path}` or point to a project folder",
+        )
+    text = toml_path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(
+            f"invalid TOML: {exc}",
+            file=toml_path,
+            line=int(m.group(1)) if m else None,
+            fix="correct the TOML syntax at that line",
+        ) from None
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc.errors()[0], text, toml_path) from None
+    project = Project(root=root, config=config)
+    _check_cast(project, toml_path)
+    return project
+
+
+def _check_cast(project: Project, toml_path: Path) -> None:
+    cfg = project.config
+    if cfg.book.narrator not in cfg.voices:
+        raise ConfigError(
+            f"narrator voice {cfg.book.narrator!r} is not in [voices]"
+            f"{did_you_mean(cfg.book.narrator, cfg.voices)}",
+            file=toml_path,
+            line=toml_line(toml_path, ("book", "narrator")),
+            field="book.narrator",
+            fix=f"add [voices.{cfg.book.narrator}] with an engine, or name one of: "
+            f"{', '.join(cfg.voices) or '(no voices yet)'}",
+        )
+    for name, spec in cfg.voices.items():
+        if spec.fallback is not None and spec.fallback not in cfg.voices:
+            raise ConfigError(
+                f"fallback {spec.fallback!r} is not a voice{did_you_mean(spec.fallback, cfg.voices)}",
+                file=toml_path,
+                line=toml_line(toml_path, ("voices", name, "fallback")),
+                field=f"voices.{name}.fallback",
+                fix=f"name another entry of [voices]: {', '.join(n for n in cfg.voices if n != name)}",
+            )
+        if spec.emotion not in cfg.emotions:
+            raise ConfigError(
+                f"emotion {spec.emotion!r} is not allowed{did_you_mean(spec.emotion, cfg.emotions)}",
+                file=toml_path,
+                line=toml_line(toml_path, ("voices", name, "emotion")),
+                field=f"voices.{name}.emotion",
+                fix=f"use one of {list(cfg.emotions)}",
+            )

@@ -1,0 +1,31 @@
+"""Which takes of a chapter get the model checks (Whisper, speaker embedding) when QC samples.
+
+A long book has thousands of takes; the model checks are the cost of QC. They run on at most
+``QCOptions.sample_takes`` takes per chapter (``[render] qc_sample_takes``): those whose sentence
+id has the lowest sha256. The choice depends only on the chapter's sentence ids, so the qc-takes
+task and the chapter's qc task pick the same takes, every run picks them again (their cached
+measurements are reused), and an edit moves the sample by at most the edited take."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TypeVar
+
+NOT_SAMPLED_NOTE = "qc:not-sampled"  # ASR / voice not run on this take (QCOptions.sample_takes)
+
+R = TypeVar("R")  # a dataclass with ``sentence_id`` and ``deep``
+
+
+def sample_rank(sentence_id: str) -> str:
+    return hashlib.sha256(sentence_id.encode("utf-8")).hexdigest()
+
+
+def sample_refs(refs: Sequence[R], limit: int) -> list[R]:
+    """``refs`` in order, ``deep=False`` on all but the ``limit`` with the lowest sha256 of their
+    sentence id (0 = every take stays deep)."""
+    if limit <= 0 or len(refs) <= limit:
+        return list(refs)
+    chosen = set(sorted(range(len(refs)), key=lambda i: (sample_rank(refs[i].sentence_id), i))[:limit])
+    return [r if i in chosen else replace(r, deep=False) for i, r in enumerate(refs)]

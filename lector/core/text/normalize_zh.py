@@ -1,0 +1,260 @@
+"""Chinese text normalisation: display text -> spoken text, read as a narrator reads it.
+
+Examples (exact, tested in tests/data/zh_tn_cases.tsv)::
+
+    1907年 -> 一九〇七年            1911—1949年 -> 一九一一至一九四九年
+    比分3:2 -> 比分三比二           8:30 -> 八点三十分
+    70kg -> 七十公斤  3℃ -> 三摄氏度  12% -> 百分之十二  ￥25.5 -> 二十五点五元
+    13812345678 -> 幺三八幺二三四五六七八 (phone: digit by digit, 1 = 幺)
+    第3章 -> 第三章   1/3 -> 三分之一   3-5天 -> 三到五天   2个 -> 两个
+
+Rules run in order (phones and codes before dates, dates before times, units and
+ranges before bare numbers); the choice against WeTextProcessing and cn2an is in
+docs/MANDARIN.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from lector.core.text.zh_numbers import (
+    digits_to_zh,
+    int_to_zh,
+    liang,
+    number_to_zh,
+    year_to_zh,
+    yuan_to_zh,
+)
+
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_SNUM = rf"-?{_NUM}"
+_DASH = r"\s*[-~～–—至到]+\s*"
+# measure words after which 2 is read 两 (两个, 两本); 2 alone stays 二 (二月, 第二)
+_LIANG_BEFORE = "个位本次只种件条张名家岁份句层辆双把座间门杯碗天周人倍成项台架头匹块片场回趟遍斤里亩吨克升"
+_UNITS = {
+    "km/h": "公里每小时",
+    "m/s": "米每秒",
+    "kWh": "千瓦时",
+    "mAh": "毫安时",
+    "GHz": "吉赫兹",
+    "MHz": "兆赫兹",
+    "kHz": "千赫兹",
+    "Hz": "赫兹",
+    "kg": "公斤",
+    "mg": "毫克",
+    "km": "公里",
+    "cm": "厘米",
+    "mm": "毫米",
+    "ml": "毫升",
+    "mL": "毫升",
+    "m²": "平方米",
+    "㎡": "平方米",
+    "m³": "立方米",
+    "km²": "平方公里",
+    "kW": "千瓦",
+    "min": "分钟",
+    "ms": "毫秒",
+    "g": "克",
+    "t": "吨",
+    "m": "米",
+    "L": "升",
+    "l": "升",
+    "W": "瓦",
+    "V": "伏",
+    "h": "小时",
+    "s": "秒",
+    "°F": "华氏度",
+    "°C": "摄氏度",
+    "℃": "摄氏度",
+    "℉": "华氏度",
+    "°": "度",
+    "‰": "千分之",
+    "%": "百分之",
+}
+_UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+_NO_LIANG_UNITS = ("摄氏度", "华氏度", "度", "百分之", "千分之")
+_CURRENCY = {
+    "¥": "元",
+    "￥": "元",
+    "RMB": "元",
+    "US$": "美元",
+    "HK$": "港元",
+    "$": "美元",
+    "€": "欧元",
+    "£": "英镑",
+}
+_CUR_RE = "|".join(re.escape(c) for c in sorted(_CURRENCY, key=len, reverse=True))
+_SCORE_BEFORE = re.compile(r"(?:比分|比例|比数|以|战绩|大比分|总比分|比率|缩尺|比例尺)\s*$")
+_SCORE_AFTER = re.compile(
+    r"\s*(?:战胜|击败|获胜|取胜|力克|告负|落败|险胜|大胜|负于|胜|负|输|赢|领先|落后|的比分|比分)"
+)
+_PHONE_CONTEXT = r"(?:电话|手机|热线|号码|拨打|致电|传真|呼叫|来电|短信|QQ|qq|微信)"
+_CODE_CONTEXT = (
+    r"(?:邮编|邮政编码|编号|学号|工号|账号|卡号|车次|航班|房间号?|门牌号?|验证码|密码|"
+    r"型号|序列号|代码|身份证号?|订单号?|批号|车牌号?)"
+)
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width ASCII letters and digits -> half-width; other characters unchanged."""
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if 0xFF10 <= o <= 0xFF19 or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A:
+            out.append(chr(o - 0xFEE0))
+        elif ch == "\u3000":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _symbols_between_digits(text: str) -> str:
+    """Full-width ％．：／＋ and the minus sign next to digits -> ASCII; ○ inside Chinese
+    numerals -> 〇 (一九○七 -> 一九〇七)."""
+    text = re.sub(r"(?<=\d)[．。](?=\d)", ".", text)
+    text = re.sub(r"(?<=\d)／(?=\d)", "/", text)
+    text = re.sub(r"(?<=\d)％", "%", text)
+    text = re.sub(r"(?<=\d)\s*：\s*(?=\d)", ":", text)
+    text = re.sub(r"[−－](?=\d)", "-", text)
+    text = re.sub(r"＋(?=\d)", "+", text)
+    return re.sub(r"(?<=[〇零一二三四五六七八九])[○Ｏ]|[○Ｏ](?=[〇零一二三四五六七八九])", "〇", text)
+
+
+def _num(text: str) -> str:
+    """A number read as a cardinal, 2000 -> 两千 (narrators say 两 before 千/万/亿)."""
+    return liang(number_to_zh(text)) if "." not in text else number_to_zh(text)
+
+
+def _range(a: str, b: str | None, read: Callable[[str], str] = number_to_zh) -> str:
+    return read(a) + ("到" + read(b) if b else "")
+
+
+def _unit(m: re.Match) -> str:
+    a, b, unit = m.group(1), m.group(2), _UNITS[m.group(3)]
+    if unit in ("百分之", "千分之"):
+        return _percent(unit, a, b)
+    if unit in ("摄氏度", "华氏度", "度"):
+        return _temperature(a) + ("到" + _temperature(b) if b else "") + unit
+    if unit in _NO_LIANG_UNITS:
+        return _range(a, b) + unit
+    return ("两" if a == "2" else _num(a)) + ("到" + _num(b) if b else "") + unit
+
+
+def _signed_fraction(unit: str, x: str) -> str:
+    return ("负" + unit + number_to_zh(x[1:])) if x.startswith("-") else unit + number_to_zh(x)
+
+
+def _percent(unit: str, a: str, b: str | None) -> str:
+    """3% -> 百分之三, 3-5% -> 百分之三到百分之五, -2% -> 负百分之二."""
+    return _signed_fraction(unit, a) + ("到" + _signed_fraction(unit, b) if b else "")
+
+
+def _temperature(x: str) -> str:
+    return "零下" + number_to_zh(x[1:]) if x.startswith("-") else number_to_zh(x)
+
+
+def _currency(m: re.Match) -> str:
+    a, b, big, unit = m.group(2), m.group(3), m.group(4) or "", _CURRENCY[m.group(1)]
+    read = (lambda x: yuan_to_zh(x)[:-1]) if not big else number_to_zh
+    return _range(a, b, read) + big + unit
+
+
+def _clock(h: int, minute: int, sec: int | None = None) -> str:
+    spoken = ("两" if h == 2 else int_to_zh(h)) + "点"
+    if minute or sec:
+        spoken += ("零" if minute < 10 else "") + int_to_zh(minute) + "分"
+    if sec:
+        spoken += int_to_zh(sec) + "秒"
+    return spoken
+
+
+def _colon(m: re.Match) -> str:
+    """8:30 -> 八点三十分; 3:2 / 比分2:21 -> 三比二 (one-digit right side, score words, hour > 24)."""
+    a, b, c = m.group(1), m.group(2), m.group(3)
+    before, after = m.string[max(0, m.start() - 6) : m.start()], m.string[m.end() : m.end() + 4]
+    is_time = (
+        len(b) == 2
+        and int(a) <= 24
+        and int(b) < 60
+        and not _SCORE_BEFORE.search(before)
+        and not _SCORE_AFTER.match(after)
+    )
+    if is_time:
+        return _clock(int(a), int(b), int(c) if c else None)
+    return "比".join(number_to_zh(x) for x in (a, b, c) if x)
+
+
+def _year_range(m: re.Match) -> str:
+    return year_to_zh(m.group(1)) + "年" * bool(m.group(2)) + "至" + year_to_zh(m.group(3)) + "年"
+
+
+def _iso_date(m: re.Match) -> str:
+    y, mo, d = m.group(1), int(m.group(2)), int(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return m.group(0)
+    return f"{year_to_zh(y)}年{int_to_zh(mo)}月{int_to_zh(d)}日"
+
+
+_Rule = tuple[re.Pattern, Callable[[re.Match], str]]
+_RULES: list[_Rule] = [
+    # phones: mobile, landline, hotline numbers, and any digits after a phone word
+    (
+        re.compile(
+            r"(?<![\d.])(?:1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}-\d{7,8}|[48]00-?\d{3}-?\d{4})(?![\d.])"
+        ),
+        lambda m: digits_to_zh(m.group(0), phone=True),
+    ),
+    (
+        re.compile(rf"({_PHONE_CONTEXT}[^\d\n]{{0,4}}?)(\d[\d\- ]*\d|\d)(?![\d.])"),
+        lambda m: m.group(1) + digits_to_zh(m.group(2), phone=True),
+    ),
+    (
+        re.compile(rf"({_CODE_CONTEXT}[^\d\n]{{0,4}}?)([A-Za-z]*)(\d+)(?![\d.])"),
+        lambda m: m.group(1) + m.group(2) + digits_to_zh(m.group(3)),
+    ),
+    (re.compile(r"(?<![\d.])(\d{3,4})(?=室|房间|号房)"), lambda m: digits_to_zh(m.group(1))),
+    (re.compile(r"(?<=[打拨])(1[12]\d)(?![\d.])"), lambda m: digits_to_zh(m.group(1), phone=True)),
+    (re.compile(r"(?<![\d.,])\d{11,}(?![\d.])"), lambda m: digits_to_zh(m.group(0))),
+    # dates and years
+    (re.compile(r"(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.\-/])"), _iso_date),
+    (re.compile(r"(?<![\d.])([12]\d{3})(年?)\s*[-~～–—至到]+\s*([12]\d{3})\s*年(?!前|之久|多)"), _year_range),
+    (re.compile(r"(?<![\d.])([12]\d{3})(?=\s*年(?!前|之久|多|以上))"), lambda m: year_to_zh(m.group(1))),
+    (
+        re.compile(r"(?<=[〇一二三四五六七八九]年)\s*[-~～–—]+\s*(?=[〇一二三四五六七八九]{4}年)"),
+        lambda m: "至",
+    ),
+    # clock times (and scores / ratios written with a colon), time ranges
+    (re.compile(r"(?<![\d:.])(\d{1,2}|\d+)[:](\d{1,2}|\d+)(?:[:](\d{2}))?(?![\d:])"), _colon),
+    (re.compile(r"(?<=[点分秒])\s*[-~～–—]+\s*(?=[零一二三四五六七八九十两]+点)"), lambda m: "到"),
+    # money, units, percent, temperature (with an optional range: 3-5kg, 3%~5%)
+    (re.compile(rf"({_CUR_RE})\s*({_NUM})(?:{_DASH}(?:{_CUR_RE})?\s*({_NUM}))?\s*([万亿]+)?"), _currency),
+    (re.compile(rf"(?<![\d.A-Za-z])({_SNUM})(?:%?{_DASH}({_SNUM}))?\s*({_UNIT_RE})(?![A-Za-z²³])"), _unit),
+    (re.compile(r"(?<![\d.A-Za-z])-(\d+(?:\.\d+)?)(?=\s*度)"), lambda m: "零下" + number_to_zh(m.group(1))),
+    # fractions, math signs, ranges
+    (
+        re.compile(r"(?<![\d./])(\d+)/(\d+)(?![\d./])"),
+        lambda m: number_to_zh(m.group(2)) + "分之" + number_to_zh(m.group(1)),
+    ),
+    (
+        re.compile(r"(?<=\d)\s*([+×÷=＝])\s*(?=-?\d)"),
+        lambda m: {"+": "加", "×": "乘以", "÷": "除以", "=": "等于", "＝": "等于"}[m.group(1)],
+    ),
+    (
+        re.compile(rf"(?<![\d.\-])({_NUM}){_DASH}({_NUM})(?![\d\-])(?=([{_LIANG_BEFORE}])?)"),
+        lambda m: ("两" if m.group(1) == "2" and m.group(3) else _num(m.group(1))) + "到" + _num(m.group(2)),
+    ),
+    # 2 -> 两 before measure words (not after 第, not 2年级), leading-zero codes, plain numbers
+    (re.compile(rf"(?<![\d.第])2(?=[{_LIANG_BEFORE}千万亿]|小时|分钟|年(?!级|代))"), lambda m: "两"),
+    (re.compile(r"(?<![\d.,])0\d+(?![\d.])"), lambda m: digits_to_zh(m.group(0))),
+    (re.compile(rf"(?<![\d.])(?:(?<![0-9A-Za-z])-)?{_NUM}"), lambda m: _num(m.group(0))),
+]
+
+
+def normalize_zh(text: str) -> str:
+    """Spoken form of Chinese display text (numbers, dates, times, money, units, phones)."""
+    text = _symbols_between_digits(to_halfwidth(text))
+    for pattern, repl in _RULES:
+        text = pattern.sub(repl, text)
+    return text
