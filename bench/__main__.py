@@ -60,7 +60,7 @@ def bench_args(name: str, *, quick: bool, results_dir: Path) -> list[str] | None
     if not quick:
         return args
     if '"--quick"' in source:
-        return args + ["--quick"]
+        return [*args, "--quick"]
     return args + QUICK_ARGS[name] if name in QUICK_ARGS else None
 
 

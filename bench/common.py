@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lector.core.fsutil import atomic_write_text
+
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = Path(os.environ.get("LECTOR_BENCH_RESULTS", BENCH_DIR / "results"))
 
@@ -80,7 +82,7 @@ def check(value: float | None, target: str) -> bool | None:
 
 
 def metric(
-    name: str, value: float | str | None, unit: str = "", target: str = "", note: str = "", digits: int = 4
+    name: str, value: float | str | None, unit: str = "", target: str = "", note: str = "", *, digits: int = 4
 ) -> Metric:
     """A :class:`Metric` with ``ok`` filled in from ``target`` (numbers are rounded)."""
     if isinstance(value, float):
@@ -126,7 +128,4 @@ def write_result(
         "details": details or {},
     }
     path = out_dir / f"{name}.json"
-    tmp = path.with_suffix(".json.part")
-    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

@@ -3,11 +3,11 @@
 usage: python -m bench.engines [--runs 7] [--threads N] [--out bench/results/engines.json]
 
 RTF = synthesis wall time / audio duration, median over ``--runs`` runs after one warm-up,
-for a short and a long sentence per engine (text run through the front-end first, as
-`lector say` does). ``cpu_rtf_median`` is the process CPU time (all threads) per second of
-audio: it sees through other processes' load, which inflates wall time. The machine's load
-average is recorded per case: on a shared machine the wall figures are noisy and only
-comparable between runs taken under similar load.
+for a short and a long sentence per engine (text planned first, as `lector say` does).
+``cpu_rtf_median`` is the process CPU time (all threads) per second of audio: it sees through
+other processes' load, which inflates wall time. The machine's load average is recorded per
+case: on a shared machine the wall figures are noisy and only comparable between runs taken
+under similar load.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import statistics
 import time
 from pathlib import Path
 
-from lector.cli.commands.say import front_end
 from lector.core.engines.base import SynthRequest
 from lector.core.engines.registry import default_threads, get_engine
-from lector.core.project import EngineOptions
+from lector.core.project import EngineOptions, VoiceSpec
+from lector.core.speak import plan_speech
 
 TEXTS = {
     "zh": {
@@ -54,8 +54,8 @@ def bench_engine(engine_id: str, runs: int, threads: int | None) -> dict:
     sr = engine.capabilities.sample_rate
     result = {"load_s": round(load_s, 3), "target_rtf": TARGETS[engine_id], "cases": {}}
     for case, text in TEXTS[LANG[engine_id]].items():
-        (spans,) = front_end(text, LANG[engine_id], engine.capabilities.max_chars, None)
-        req = SynthRequest(f"bench-{case}", spans, seed=1)
+        (sentence,), _ = plan_speech(text, VoiceSpec(engine=engine_id, lang=LANG[engine_id]))
+        req = SynthRequest(f"bench-{case}", sentence.spans, seed=1)
         engine.synthesize([req])  # warm-up
         times, cpu = [], []
         for _ in range(runs):

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from bench.common import RESULTS_DIR
+from lector.core.fsutil import atomic_write_text
 
 SR = 44100
 TARGET_X_REALTIME = 60.0
@@ -126,9 +127,7 @@ def run(minutes: float, out: Path) -> dict:
     res["bench"] = "mastering"
     res["quick"] = minutes < 60
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.part")
-    tmp.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out)
+    atomic_write_text(out, json.dumps(res, indent=2) + "\n")
     return res
 
 

@@ -50,7 +50,12 @@ REPO = Path(__file__).resolve().parents[1]
 OVERHEAD_TARGET = "<= 1.10"
 SETTLE_S = 3.0  # before each timed flow: let the server record the last run's task events (see below)
 INCREMENTAL_TARGET = "<= 0.05"
-WORDS = ["the", "keeper", "climbed", "the", "narrow", "stairs", "before", "dawn", "and", "counted", "every", "step", "twice", "while", "the", "sea", "kept", "its", "slow", "grey", "rhythm", "against", "the", "rocks", "below", "the", "old", "tower", "where", "gulls", "waited", "for", "bread", "and", "the", "lamp", "turned", "its", "patient", "light", "over", "ships", "that", "never", "stopped", "to", "say", "thank", "you"]
+_WORDS_TEXT = (
+    "the keeper climbed the narrow stairs before dawn and counted every step twice while the sea kept its "
+    "slow grey rhythm against the rocks below the old tower where gulls waited for bread and the lamp "
+    "turned its patient light over ships that never stopped to say thank you"
+)
+WORDS = _WORDS_TEXT.split()
 
 
 # -- pure engine time -------------------------------------------------------------------------------
@@ -109,9 +114,10 @@ class DiscardStore:
 
 def pure_synthesis(root: Path) -> EngineClock:
     """Engine time for every sentence of the plan, in the flow's batches, models loaded first."""
+    from lector.core.casting import VoiceResolver
     from lector.core.planner import build_plan
     from lector.core.project import load_project
-    from lector.core.render import VoiceResolver, render_sentences
+    from lector.core.render import render_sentences
 
     project = load_project(root)
     plan = build_plan(project)

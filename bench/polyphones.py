@@ -30,7 +30,7 @@ def load_dev(data_dir: Path = DEFAULT_DATA) -> list[tuple[str, int, str]]:
     sents = (data_dir / "cpp-dev.sent").read_text(encoding="utf-8").splitlines()
     golds = (data_dir / "cpp-dev.lb").read_text(encoding="utf-8").splitlines()
     items = []
-    for sent, gold in zip(sents, golds):
+    for sent, gold in zip(sents, golds, strict=True):
         i = sent.index(MARK)
         items.append((sent.replace(MARK, ""), i, gold.strip().replace("u:", "v")))
     return items
@@ -56,9 +56,7 @@ def test_slice(items: list, n: int = 300) -> list:
 def predict_pypinyin(text: str, i: int) -> str:
     from pypinyin import Style, lazy_pinyin
 
-    prons = lazy_pinyin(
-        text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chunk: list(chunk)
-    )
+    prons = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=list)
     return prons[i] if len(prons) == len(text) else ""
 
 

@@ -39,7 +39,7 @@ _ROMAN = re.compile(r"\b(?:[IVX]{2,}|[IVXLCDM]{4,})\b")
 _TITLE_END = re.compile(r"(?<![\w.])(?:Mr|Mrs|Messrs|Dr|St|Rev|Col|Capt|Gen|Prof|Hon|Lieut)\.$")
 _NUMBER_END = re.compile(r"(?:(?<![\w.])(?:No|vol|Vol|p|pp|ch|chap)|\d\s?[lsd])\.$")
 _INITIAL_END = re.compile(r"(?<![\w.’'])[A-HJ-Z]\.$")
-_TAG = re.compile(r"(?:I|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}) (?:%s)\b" % "|".join(SPEECH_VERBS))
+_TAG = re.compile(r"(?:I|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}) (?:" + "|".join(SPEECH_VERBS) + r")\b")
 _STOP_END = re.compile(r"[.!?…][’”\"')]*$")
 _SYMBOLS = re.compile(r"[°′″℔£§½¼¾⅓⅔⅛]|&c|\b\d+\s?[lsd]\.")
 

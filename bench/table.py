@@ -116,8 +116,8 @@ def render_table(runs: list, results: dict[str, dict]) -> str:
     for name, payload in results.items():
         quick = " (quick)" if payload.get("quick") else ""
         for metric, value, target, met, note in rows_for(name, payload):
-            note = note.replace("|", "/").replace("\n", " ")
-            lines.append(f"| {name}{quick} | {metric} | {value} | {target} | {met} | {note} |")
+            cell = note.replace("|", "/").replace("\n", " ")
+            lines.append(f"| {name}{quick} | {metric} | {value} | {target} | {met} | {cell} |")
     problems = [r for r in runs if r.status not in ("ok", "skipped")]
     if problems:
         lines.append("")

@@ -67,8 +67,8 @@ def novel(chars: int) -> list[str]:
 
 
 def time_frontend(paras: list[str]) -> tuple[float, float]:
+    from lector.core.pronounce import Pronouncer
     from lector.core.text.normalize_zh import normalize_zh
-    from lector.core.text.pronounce import Pronouncer
 
     p = Pronouncer.for_project(None)
     p.tokens("预热模型。", "zh")  # load g2pM / jieba outside the timing
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     paras = novel(chars)
     n_chars = sum(len(p) for p in paras)
     scale = 300_000 / n_chars
-    fe_wall, fe_cpu = time_frontend(paras)
+    _, fe_cpu = time_frontend(paras)
     plan_wall, plan_cpu, note = time_build_plan(paras)
     load = f"1 core; load avg {os.getloadavg()[0]:.1f}"
     metrics = [

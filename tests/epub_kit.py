@@ -61,7 +61,8 @@ def write_epub(
     if nav is not None:
         items += '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>'
     opf = (
-        '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">'
+        '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
+        'unique-identifier="id">'
         '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">x</dc:identifier>'
         f"<dc:title>EPUB Title</dc:title><dc:language>en</dc:language>{metadata}</metadata>"
         f"<manifest>{items}{manifest}</manifest><spine>{spine}</spine></package>"

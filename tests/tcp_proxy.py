@@ -8,6 +8,7 @@ later connection too until ``restore()``; without it only that one connection is
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -15,15 +16,11 @@ import threading
 
 def _reset(sock: socket.socket) -> None:
     """Drop a connection at once (RST); shutdown() first wakes a thread blocked reading it."""
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         sock.close()
-    except OSError:
-        pass
 
 
 class CutProxy:

@@ -10,14 +10,14 @@ from lector.core.audio.assemble import (
     assemble_chapter,
     block_path,
     chapter_audio,
-    encode_chapter_blocks,
-    encoded_path,
-    quantize24,
+    quantize_master,
     read_master_flac,
+    splice_chapter_flac,
     write_chapter_flac,
     write_master_flac,
 )
 from lector.core.audio.blockcodec import split_adts_frames, split_mp3_frames
+from lector.core.audio.blockframes import drop_block_files, encode_chapter_blocks, encoded_path
 from lector.core.audio.master import check_profile, master_chapter, replay
 from lector.core.audio.measure import measure
 from lector.core.audio.stitch import GRID, stitch_chapter
@@ -103,16 +103,16 @@ def test_fresh_master_is_the_stitched_chapter_mastered_block_by_block(tmp_path):
         stitched.audio.copy(), 44100, "acx", bounds=[b.start_sample for b in stitched.blocks]
     )
     assert whole.recipe == built.recipe
-    assert _audio(tmp_path, built).tobytes() == quantize24(whole.audio).tobytes()
-    for block, span in zip(built.blocks, stitched.blocks):
+    assert _audio(tmp_path, built).tobytes() == quantize_master(whole.audio).tobytes()
+    for block, span in zip(built.blocks, stitched.blocks, strict=True):
         piece = stitched.audio[span.start_sample : span.start_sample + span.length]
-        want = quantize24(replay(built.recipe, piece, 44100))
+        want = quantize_master(replay(built.recipe, piece, 44100))
         assert (
             read_master_flac(block_path(tmp_path / "blocks", block.key, block.recipe)).tobytes()
             == want.tobytes()
         )
     # measurements combined from the blocks agree with measuring the whole master
-    m, whole_m = built.measurements, measure(quantize24(whole.audio), 44100)
+    m, whole_m = built.measurements, measure(quantize_master(whole.audio), 44100)
     assert (m.rms_dbfs, m.peak_dbfs, m.true_peak_dbfs, m.duration_s) == (
         whole_m.rms_dbfs,
         whole_m.peak_dbfs,
@@ -193,8 +193,8 @@ def test_missing_take_assembles_nothing(tmp_path):
     assert built.blocks == ()
 
 
-def test_master_flac_holds_the_24_bit_values_exactly(tmp_path):
-    x = quantize24(np.linspace(-1.0, 1.0, 4801, dtype=np.float32))
+def test_master_flac_holds_the_16_bit_values_exactly(tmp_path):
+    x = quantize_master(np.linspace(-1.0, 1.0, 4801, dtype=np.float32))
     path = write_master_flac(tmp_path / "m.flac", x, 44100)
     assert read_master_flac(path).tobytes() == x.tobytes()
 
@@ -236,3 +236,49 @@ def test_chapter_flac_is_spliced_from_the_blocks_frames(tmp_path):
     block_path(blocks_dir, again.blocks[0].key, again.blocks[0].recipe).with_suffix(".frames.npz").unlink()
     path = write_chapter_flac(tmp_path / "c.flac", blocks_dir, again.blocks, 44100)
     assert read_master_flac(path).tobytes() == _audio(tmp_path, again).tobytes()
+
+
+def test_an_edit_is_spliced_from_the_last_chapter_flac_once_the_block_files_are_gone(tmp_path):
+    ref = tmp_path / "ref"  # the same edit with every block's own FLAC kept
+    chapter, results, store = _book(ref, [0.2] * 6)
+    first = _assemble(ref, chapter, results, store)
+    again = _assemble(ref, chapter, _edit(store, results, 2), store, previous=first.recipe)
+    want = write_chapter_flac(ref / "b.flac", ref / "blocks", again.blocks, 44100).read_bytes()
+
+    chapter, results, store = _book(tmp_path, [0.2] * 6)
+    first = _assemble(tmp_path, chapter, results, store)
+    blocks_dir, flac = tmp_path / "blocks", tmp_path / "chapter.flac"
+    spliced = splice_chapter_flac(flac, blocks_dir, first.blocks, 44100)
+    assert spliced is not None and drop_block_files(blocks_dir, first.blocks, "flac") > 0
+    _BLOCKS.items.clear()  # a fresh process: nothing in memory
+    _BLOCKS.size = 0
+    again = assemble_chapter(
+        chapter,
+        _edit(store, results, 2),
+        store,
+        pauses=PAUSES,
+        sample_rate=44100,
+        profile="acx",
+        block_dir=blocks_dir,
+        previous=first.recipe,
+        spliced=spliced,
+    )
+    assert (again.remastered, again.recipe_kept) == (1, True)
+    # block 0 stays at frame 0, block 2 moves: its frames are renumbered as they are copied
+    assert again.blocks[2].start_sample != first.blocks[2].start_sample
+    now = splice_chapter_flac(flac, blocks_dir, again.blocks, 44100, previous=spliced)
+    assert flac.read_bytes() == want
+    assert now is not None and [now.spans[b.id].start_sample for b in again.blocks] == [
+        b.start_sample for b in again.blocks
+    ]
+    # with every block file gone, a block's samples are read from the chapter FLAC
+    drop_block_files(blocks_dir, again.blocks, "flac")
+    _BLOCKS.items.clear()
+    _BLOCKS.size = 0
+    assert np.concatenate(chapter_audio(blocks_dir, again.blocks, now)).tobytes() == (
+        read_master_flac(flac).tobytes()
+    )
+    _BLOCKS.items.clear()
+    _BLOCKS.size = 0
+    with pytest.raises(AudioError, match="mastered block unreadable"):
+        chapter_audio(blocks_dir, again.blocks)  # nothing holds them without the chapter FLAC

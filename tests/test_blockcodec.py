@@ -3,7 +3,6 @@ decoding of concatenated blocks with room-tone-level junctions, ID3, m4b marks, 
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from lector.core.audio.blockcodec import (
 )
 from lector.core.audio.export import Id3Tags, ffmpeg_exe, mux_m4b
 from lector.core.errors import AudioError
+from tests.ffprobe import ffmpeg_chapters
 
 SR = 44100
 EDGE = 9000  # room-tone edges of every block (> 200 ms)
@@ -99,7 +99,7 @@ def dbfs(v: float) -> float:
 
 
 def test_mp3_frames_cbr_mono_no_reservoir_no_tags(encoded):
-    for block, data in zip(BLOCKS, encoded["mp3"]):
+    for block, data in zip(BLOCKS, encoded["mp3"], strict=True):
         frames = split_mp3_frames(data)
         assert len(frames) == block.size // MP3_FRAME
         heads = [parse_mp3_header(f) for f in frames]
@@ -109,7 +109,7 @@ def test_mp3_frames_cbr_mono_no_reservoir_no_tags(encoded):
 
 
 def test_adts_frames_lc_mono_44k(encoded):
-    for block, data in zip(BLOCKS, encoded["aac"]):
+    for block, data in zip(BLOCKS, encoded["aac"], strict=True):
         frames = split_adts_frames(data)
         assert len(frames) == block.size // AAC_FRAME
         # profile (2 bits) 1 = AAC-LC, sampling index 4 = 44100 Hz, channel configuration 1 = mono
@@ -201,14 +201,6 @@ def test_write_mp3_tags_and_decodes(tmp_path, encoded):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["01.mp3", "02.mp3"]
 
 
-def _chapters(path: Path) -> list[tuple[float, float, str]]:
-    err = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True
-    ).stderr
-    found = re.findall(r"Chapter #\d+:\d+: start ([\d.]+), end ([\d.]+)\s+Metadata:\s+title\s+: (.*)", err)
-    return [(float(a), float(b), t.strip()) for a, b, t in found]
-
-
 def _book(tmp_path: Path, aac: tuple[bytes, ...]) -> tuple[Path, int, int]:
     one = write_adts(tmp_path / "01.aac", aac[:2])
     two = write_adts(tmp_path / "02.aac", aac[2:])
@@ -218,7 +210,7 @@ def _book(tmp_path: Path, aac: tuple[bytes, ...]) -> tuple[Path, int, int]:
 
 def test_mux_m4b_marks_equal_block_samples(tmp_path, encoded):
     book, n1, n2 = _book(tmp_path, encoded["aac"])
-    marks = _chapters(book)
+    marks = ffmpeg_chapters(book)
     assert [t for *_, t in marks] == ["One", "Two"]
     flat = [v for a, b, _ in marks for v in (a, b)]
     assert flat == pytest.approx([0.0, n1 / SR, n1 / SR, (n1 + n2) / SR], abs=0.001)

@@ -1,5 +1,5 @@
 """Book metadata from the EPUB (OPF dc:* + refines), covers, and the tags of every delivery format,
-read back with mutagen (issue 16: Apple Books / Audiobookshelf conventions)."""
+read back with mutagen (Apple Books / Audiobookshelf conventions)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from PIL import Image
 from lector.core.audio.cover import load_cover, project_cover
 from lector.core.errors import ConfigError
 from lector.core.ingest.epub_meta import read_epub_meta
-from lector.core.metadata import book_metadata
+from lector.core.ingest.metadata import book_metadata
 from lector.core.project import load_project
 from tests.epub_fixture import BOOKS, SHERLOCK, tiny_epub
 
@@ -193,7 +193,7 @@ def test_cover_is_found_in_any_case_and_sniffed(tmp_path):
 def test_text_file_named_cover_is_an_error_naming_it(tmp_path):
     root = epub_project(tmp_path / "p")
     (root / "cover.jpg").write_text("not a picture", encoding="utf-8")
-    with pytest.raises(ConfigError, match="cover cover.jpg is not a readable image") as err:
+    with pytest.raises(ConfigError, match=r"cover cover\.jpg is not a readable image") as err:
         project_cover(load_project(root))
     assert str(err.value.file).endswith("cover.jpg")
 
@@ -379,7 +379,9 @@ def _delivery(
     from lector.core.audio.cover import Cover
     from lector.core.qc.retail import BookPart, Delivery
 
-    parts = tuple(BookPart(i, f"c{i}", s, m * 60) for i, (s, m) in enumerate(zip(sources, minutes), 1))
+    parts = tuple(
+        BookPart(i, f"c{i}", s, m * 60) for i, (s, m) in enumerate(zip(sources, minutes, strict=True), 1)
+    )
     pic = Cover(b"", "image/jpeg", *cover, "cover.jpg") if cover else None
     return Delivery(parts, ("flac", "mp3", "m4b"), kbps, 44100, pic)
 
@@ -426,7 +428,7 @@ def test_apple_google_and_podcast_rules():
 
 
 def test_manifest_urls_for_s3_with_an_endpoint_and_without():
-    from lector.flows.manifest import add_urls
+    from lector.core.build.manifest import add_urls
     from lector.flows.publish import PublishTarget
 
     doc = {"files": [{"path": "masters/01 a.mp3", "sha256": "ab" * 32}]}
@@ -485,7 +487,7 @@ def test_export_mp3_and_retag_flac_outside_the_block_path(tmp_path):
     from lector.core.audio.export import export_mp3
     from lector.core.audio.flacsplice import retag
     from lector.core.audio.tags import TrackTags, flac_metadata
-    from lector.core.metadata import BookMetadata
+    from lector.core.ingest.metadata import BookMetadata
 
     meta = BookMetadata("Book", ("Ann Author",), ("Ned Narrator",), "en", year="1892", genres=("Fiction",))
     tags = TrackTags(meta, "One", 1, 4, load_cover(_image("PNG", (2400, 2400)), "cover.png"))
@@ -553,7 +555,7 @@ def test_s3_manifest_urls_fetch_the_published_bytes(tiny_project, s3_bucket):
 
 def test_m4b_desc_is_cut_to_255_characters_and_ldes_keeps_all():
     from lector.core.audio.tags import TrackTags, m4b_items
-    from lector.core.metadata import BookMetadata
+    from lector.core.ingest.metadata import BookMetadata
 
     text = " ".join(["word"] * 100)  # 499 characters
     items = dict(m4b_items(TrackTags(BookMetadata("T", ("A",), ("N",), "en", description=text), "T")))

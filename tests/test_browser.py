@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
 from tests.test_review import make_review_project
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Server:
@@ -31,7 +21,7 @@ class _Server:
     def __init__(self, app) -> None:
         import uvicorn
 
-        self.port = _free_port()
+        self.port = free_port()
         self.server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         )
@@ -49,33 +39,6 @@ class _Server:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-
-
-@pytest.fixture()
-def browser(tmp_path):
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip("chromium / chromedriver not installed (.ci/run installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--autoplay-policy=no-user-gesture-required",
-        "--window-size=1280,1000",
-        f"--user-data-dir={tmp_path / 'chrome-profile'}",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _wait(predicate, timeout: float = 15.0, what: str = "condition"):
@@ -144,6 +107,7 @@ def test_review_chapter_in_chromium(browser, tmp_path):
 
         # re-roll sentence 1: a new seed override is written and the row shows it changed
         assert ids[0] not in load_overrides(project).seeds
+        browser.execute_script("window.scrollTo(0, 0);")  # the reload kept the scroll: row 1 under the player
         browser.find_element(By.CSS_SELECTOR, f"#s-{ids[0]} button.reroll").click()
         _wait(
             lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{ids[0]}.pending"), what="pending re-render"

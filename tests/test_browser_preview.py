@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.test_browser import _Server, _wait, browser  # noqa: F401  (fixture)
+from tests.test_browser import _Server, _wait
 from tests.test_review_preview import book, built_book  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,7 +67,7 @@ def test_edit_preview_accept_restore_in_chromium(browser, book):  # noqa: F811
 
         browser.find_element(By.CSS_SELECTOR, f"#s-{sid} button.pv-accept-btn").click()
         new_row = _wait(
-            lambda: [r for r in browser.find_elements(By.CSS_SELECTOR, "li.sentence.accepted")],
+            lambda: list(browser.find_elements(By.CSS_SELECTOR, "li.sentence.accepted")),
             timeout=60,
             what="the accepted row",
         )[0]

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.test_browser import _Server, _wait, browser  # noqa: F401  (fixture)
+from tests.test_browser import _Server, _wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,7 +22,7 @@ def _produce_first_chapter(project):
     return json.loads((project / "build" / "chapters" / "01" / "timeline.json").read_text(encoding="utf-8"))
 
 
-def test_reroll_and_rerender_shows_new_take(browser, make_project, prefect_server):  # noqa: F811
+def test_reroll_and_rerender_shows_new_take(browser, make_project, prefect_server):
     from selenium.webdriver.common.by import By
 
     from lector.core.overrides import load_overrides
@@ -41,7 +41,7 @@ def test_reroll_and_rerender_shows_new_take(browser, make_project, prefect_serve
         _wait(lambda: browser.find_elements(By.CSS_SELECTOR, f"#s-{sid}.pending"), what="pending re-render")
         assert sid in load_overrides(project).seeds
         button = browser.find_element(By.ID, "rerender-btn")
-        _wait(lambda: button.is_enabled(), what="re-render button enabled")
+        _wait(button.is_enabled, what="re-render button enabled")
         button.click()
         # the page polls the job and reloads when it is done
         _wait(

@@ -164,10 +164,11 @@ class DictStore(BytesStore):
 
 def test_bytes_only_store_serves_render_and_stitch():
     from lector.core.audio.stitch import stitch_chapter
+    from lector.core.casting import ResolvedVoice, VoiceResolver
     from lector.core.engines.fake import FakeEngine
     from lector.core.model import Chapter, Sentence
     from lector.core.project import PauseSettings
-    from lector.core.render import ResolvedVoice, VoiceResolver, render_sentences
+    from lector.core.render import render_sentences
 
     store = DictStore()
     assert isinstance(store, Store)

@@ -19,7 +19,9 @@ from .conftest import REPO, write_tiny_project
 
 
 def _python(code: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -147,9 +149,10 @@ def test_publish_refuses_a_build_with_unallowed_fallbacks(tmp_path, capsys):
     )
     assert lector(["publish", str(root)]) == 3
     assert capsys.readouterr().err == (
-        f"lector: error: {root / 'build' / 'manifest.json'} [fallback]: the build holds 4 sentence(s) spoken by "
-        "a fallback voice (chapter 2: 4); nothing was published — fix: render again once the voice's engine "
-        "works, or publish them with `lector publish --allow-fallback`\n"
+        f"lector: error: {root / 'build' / 'manifest.json'} [fallback]: "
+        "the build holds 4 sentence(s) spoken by a fallback voice (chapter 2: 4); nothing was published — "
+        "fix: render again once the voice's engine works, or publish them with "
+        "`lector publish --allow-fallback`\n"
     )
     assert not (root / "build" / "object-store").exists()
 

@@ -18,9 +18,9 @@ SR = 24000
 
 def zh_span(text: str, overrides: dict[int, str] | None = None) -> Span:
     """Tokens as the front-end would give them (pypinyin here, tests only)."""
-    sylls = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: list(s))
+    sylls = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=list)
     tokens = []
-    for i, (ch, syl) in enumerate(zip(text, sylls)):
+    for i, (ch, syl) in enumerate(zip(text, sylls, strict=True)):
         pron = "" if not ("\u4e00" <= ch <= "\u9fff") else (overrides or {}).get(i, syl)
         tokens.append(Token(ch, pron))
     return Span(text, text, "zh", tuple(tokens))

@@ -90,7 +90,7 @@ def test_padded_batch_trims_each_item_exactly(engine, monkeypatch):
     out_single = engine.synthesize(reqs)
     monkeypatch.setattr(engine, "max_batch", 4)
     out_batch = engine.synthesize(reqs)
-    for b, s in zip(out_batch, out_single):
+    for b, s in zip(out_batch, out_single, strict=True):
         assert len(b) == len(s)
         assert float(np.abs(b - s).max()) < 2e-3
 
@@ -156,5 +156,4 @@ def test_capabilities_do_not_load_the_model():
     assert engine.capabilities.engine_id == "piper-en"
     assert engine.capabilities.version.startswith("1+")
     assert engine._session is None
-    engine.session
-    assert engine._session is not None
+    assert engine.session is engine._session is not None  # built on first use

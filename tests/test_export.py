@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from lector.core.audio.export import (
 )
 from lector.core.audio.io import write_flac
 from lector.core.errors import AudioError
+from tests.ffprobe import ffmpeg_chapters
 
 SR = 44100
 MPEG1_L3_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
@@ -114,14 +114,6 @@ def test_mp3_cbr_192_44k_with_id3(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["01-one.mp3"]
 
 
-def _ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
-    err = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True
-    ).stderr
-    found = re.findall(r"Chapter #\d+:\d+: start ([\d.]+), end ([\d.]+)\s+Metadata:\s+title\s+: (.*)", err)
-    return [(float(a), float(b), t.strip()) for a, b, t in found]
-
-
 def test_m4b_chapters_tags_cover(tmp_path, cover):
     one = speech_like(4.0, seed=1)
     two = speech_like(3.0, seed=2, sample_rate=24000)
@@ -133,7 +125,7 @@ def test_m4b_chapters_tags_cover(tmp_path, cover):
         author="Ann Author",
         cover=cover,
     )
-    assert _ffmpeg_chapters(path) == [(0.0, 4.0, "Chapter One"), (4.0, 7.0, "第二章 = two")]
+    assert ffmpeg_chapters(path) == [(0.0, 4.0, "Chapter One"), (4.0, 7.0, "第二章 = two")]
     mp4 = mutagen.mp4.MP4(path)
     assert [(c.start, c.title) for c in mp4.chapters] == [(0.0, "Chapter One"), (4.0, "第二章 = two")]
     assert mp4.tags["\xa9nam"] == ["The Book"]

@@ -7,9 +7,10 @@ from __future__ import annotations
 import soundfile as sf
 
 from lector.core.cache import LocalStore
+from lector.core.casting import VoiceResolver
 from lector.core.model import Sentence, Span
 from lector.core.project import load_project
-from lector.core.render import VoiceResolver, render_sentences
+from lector.core.render import render_sentences
 from lector.core.voices.store import add_clip, voices_dir
 
 from .servers import gpt_sovits_server

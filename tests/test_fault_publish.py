@@ -123,7 +123,7 @@ def test_outage_mid_republish_keeps_the_old_manifest_true(tmp_path, s3_bucket, p
 
     new_sha = rebuild_big(root, seed=1)  # an edit, then the same version published again
     proxy.cut_after(3 * MIB, outage=True)
-    with pytest.raises(PublishError, match="^lost the connection to "):
+    with pytest.raises(PublishError, match=r"^lost the connection to "):
         publish_build(project, target, multipart_threshold_bytes=MIB)
     raw, _ = consistent_manifest(client, bucket, "books/tiny/3")
     assert raw == old_raw  # readers still get the old version, whole and true

@@ -10,11 +10,12 @@ import numpy as np
 
 from lector.core.audio.blockcodec import GRID, encode_aac_block, write_adts
 from lector.core.audio.export import adts_samples
-from lector.core.audio.io import atomic_write_bytes
 from lector.core.audio.mp4mux import adts_table
+from lector.core.build.records import read_object
+from lector.core.fsutil import atomic_write_bytes
 from lector.core.hashing import FACTS, SHA256, FileFacts, file_digest, remember_digest, sha256_file
 from lector.core.text.segment import split_sentences
-from lector.review.data import _read_json
+from lector.review.data import _read_cached
 
 
 def test_file_digest_is_remembered_until_the_file_is_replaced(tmp_path):
@@ -62,12 +63,16 @@ def test_adts_table_is_read_once_per_file_identity(tmp_path):
 def test_review_json_is_parsed_again_when_replaced(tmp_path):
     path = tmp_path / "plan.json"
     atomic_write_bytes(path, json.dumps({"n": 1}).encode())
-    first = _read_json(path)
-    assert first == {"n": 1} and _read_json(path) is first
+
+    def load(p):
+        return read_object(p, "qc")
+
+    first = _read_cached(path, load)
+    assert first == {"n": 1} and _read_cached(path, load) is first
     atomic_write_bytes(path, json.dumps({"n": 2}).encode())
-    assert _read_json(path) == {"n": 2}
+    assert _read_cached(path, load) == {"n": 2}
     path.write_text("{broken", encoding="utf-8")
-    assert _read_json(path) is None
+    assert _read_cached(path, load) is None
 
 
 def test_split_sentences_gives_a_fresh_list_each_time():

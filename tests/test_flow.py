@@ -12,8 +12,9 @@ from mutagen.mp4 import MP4
 
 from lector.cli import main as lector
 from lector.core.audio.blockcodec import parse_mp3_header, split_mp3_frames
+from lector.core.build import ChapterOutput
+from lector.core.build.manifest import build_manifest
 from lector.core.project import load_project
-from lector.flows.manifest import ChapterOutput, build_manifest
 from lector.flows.produce import produce_book, rerender_changed, rerender_sentences, run_book
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -86,7 +87,7 @@ def test_m4b_has_chapter_marks_and_cover_and_mp3_is_cbr_192k(tiny_project):
     assert str(mp3.tags["TIT2"]) == "Two"
     assert str(mp3.tags["TPE1"]) == "Test Author"
     assert str(mp3.tags["TALB"]) == "Tiny Book"
-    assert str(mp3.tags["TRCK"]) == "2/2"  # n/N (issue 16)
+    assert str(mp3.tags["TRCK"]) == "2/2"  # n/N
     vtt = (masters / "01-one.vtt").read_text()
     assert vtt.startswith("WEBVTT\n\n1\n00:00:00.")
     assert "The second one follows." in vtt

@@ -12,7 +12,7 @@ from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4
 
 from lector.core.audio.blockcodec import parse_mp3_header, split_mp3_frames
-from lector.core.audio.profiles import ACX
+from lector.core.profiles import ACX
 from lector.flows.produce import produce_book
 
 pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]

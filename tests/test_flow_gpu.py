@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from dataclasses import replace
+from itertools import pairwise
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -56,4 +57,4 @@ def test_gpu_engine_batches_never_overlap_under_the_limit(tiny_project, monkeypa
     assert (summary["synthesized"], summary["cached"]) == (6, 0)
     spans = sorted(SPANS)
     assert len(spans) == 6
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))

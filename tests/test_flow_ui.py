@@ -12,10 +12,10 @@ import warnings
 
 import pytest
 
+from lector.core.build import ChapterOutput
 from lector.core.planner import build_plan
 from lector.core.project import load_project
 from lector.flows.deploy import project_deployments
-from lector.flows.manifest import ChapterOutput
 from lector.flows.report import run_report
 
 SCHEDULE = '\n[schedule]\ncron = "15 4 * * 1"\ntimezone = "Europe/Berlin"\n'
@@ -176,15 +176,15 @@ def test_run_names_tasks_by_chapter_logs_progress_and_publishes_artifacts(tiny_p
 
 
 def _output(index: int, title: str, **kw) -> ChapterOutput:
-    fields = dict(
-        duration_s=75.25,
-        profile="acx",
-        gain_db=1.5,
-        files=(),
-        measurements=(("lufs_integrated", -19.04), ("true_peak_dbfs", -3.51)),
-        violations=(),
-        engine_sentences=(("piper-en", 3),),
-    )
+    fields = {
+        "duration_s": 75.25,
+        "profile": "acx",
+        "gain_db": 1.5,
+        "files": (),
+        "measurements": (("lufs_integrated", -19.04), ("true_peak_dbfs", -3.51)),
+        "violations": (),
+        "engine_sentences": (("piper-en", 3),),
+    }
     fields.update(kw)
     return ChapterOutput(index=index, title=title, **fields)
 
@@ -228,7 +228,8 @@ def test_run_report_links_every_flag_to_the_review_page(tiny_project):
         [
             "# Tiny Book — Test Author",
             "",
-            "Project `flags` · chapters rendered this run: 1 · sentences synthesized 4, cached 2 · book 63:20.2",
+            "Project `flags` · chapters rendered this run: 1 · sentences synthesized 4, cached 2 · "
+            "book 63:20.2",
             "",
             "| Chapter | Title | Duration | Loudness (LUFS) | True peak (dBTP) | Profile | Engines | Flags |",
             "|---:|---|---:|---:|---:|---|---|---:|",
@@ -293,8 +294,8 @@ def test_deployments_carry_a_description_and_their_parameter_defaults(tiny_proje
     assert changed.description == (
         "*Tiny Book* by Test Author — re-render the chapters whose text, voices or settings changed. "
         + tail
-        + "Runs when triggered (UI, `prefect deployment run`, review app). Each run's report and flags are its "
-        "artifacts."
+        + "Runs when triggered (UI, `prefect deployment run`, review app). "
+        "Each run's report and flags are its artifacts."
     )
 
 

@@ -80,7 +80,7 @@ def test_not_utf8_is_manuscript_error(tmp_path):
 
 def test_empty_manuscript_folder(tmp_path):
     make_project(tmp_path, {})
-    with pytest.raises(ManuscriptError, match="holds no .md"):
+    with pytest.raises(ManuscriptError, match=r"holds no \.md"):
         read_manuscript(load_project(tmp_path))
 
 

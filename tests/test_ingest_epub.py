@@ -61,8 +61,10 @@ OPF2 = """<?xml version="1.0"?>
 <spine toc="ncx"><itemref idref="titlepage"/><itemref idref="c2"/><itemref idref="c1"/></spine></package>"""
 NCX = """<?xml version="1.0"?>
 <ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"><head/><docTitle><text>T2</text></docTitle>
-<navMap><navPoint id="n1" playOrder="1"><navLabel><text>First From NCX</text></navLabel><content src="b.html"/></navPoint>
-<navPoint id="n2" playOrder="2"><navLabel><text>Second From NCX</text></navLabel><content src="a.html#x"/></navPoint>
+<navMap><navPoint id="n1" playOrder="1"><navLabel><text>First From NCX</text></navLabel>
+<content src="b.html"/></navPoint>
+<navPoint id="n2" playOrder="2"><navLabel><text>Second From NCX</text></navLabel>
+<content src="a.html#x"/></navPoint>
 </navMap></ncx>"""
 
 
@@ -74,7 +76,8 @@ def build_epub2(path: Path) -> Path:
             "META-INF/container.xml",
             '<?xml version="1.0"?><container version="1.0" '
             'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile '
-            'full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>',
+            'full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+            "</rootfiles></container>",
         )
         z.writestr("OEBPS/content.opf", OPF2)
         z.writestr("OEBPS/toc.ncx", NCX)

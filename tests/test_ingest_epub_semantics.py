@@ -10,11 +10,11 @@ from lector.core.errors import LexiconError
 from lector.core.ingest import Break, Run, read_manuscript
 from lector.core.ingest.epub import is_front_matter, read_epub
 from lector.core.ingest.epub_structure import Shape
+from lector.core.ingest.tags import Vocabulary
 from lector.core.model import Token
 from lector.core.planner import build_plan
 from lector.core.planwarn import collecting
 from lector.core.project import ManuscriptSettings, load_project
-from lector.core.text.tags import Vocabulary
 from tests.epub_kit import EN_TOML, NO_CREDITS, page, write_epub
 from tests.test_project import StubPronouncer, make_project
 
@@ -260,7 +260,7 @@ def test_package_linked_pls_reaches_the_pronouncer(tmp_path):
         'hreflang="en"/>',
         extra={"lex/book.pls": PLS},
     )
-    from lector.core.text.pronounce import Pronouncer
+    from lector.core.pronounce import Pronouncer
 
     pron = Pronouncer.for_project(tmp_path)
     assert pron.tokens("Watson", "en") == (

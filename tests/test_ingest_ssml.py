@@ -86,7 +86,8 @@ def test_phoneme_sub_say_as(tmp_path):
 
 def test_english_say_as_and_ipa_phoneme(tmp_path):
     body = (
-        '<lang xml:lang="en"><say-as interpret-as="ordinal">21</say-as> <say-as interpret-as="date" format="mdy">'
+        '<lang xml:lang="en"><say-as interpret-as="ordinal">21</say-as> '
+        '<say-as interpret-as="date" format="mdy">'
         '3/5/2020</say-as> <say-as interpret-as="characters">ABC</say-as> '
         '<phoneme alphabet="ipa" ph="ʃɪˈvɔːn">Siobhan</phoneme> '
         '<phoneme alphabet="sapi" ph="h eh 1 l ow">hello</phoneme></lang>'

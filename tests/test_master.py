@@ -9,8 +9,8 @@ import scipy.signal as ss
 from bench.speech import speech_like
 from lector.core.audio.master import check_profile, master_chapter
 from lector.core.audio.measure import Measurements, integrated_loudness, measure
-from lector.core.audio.profiles import ACX, get_profile
 from lector.core.errors import AudioError, ConfigError
+from lector.core.profiles import ACX, get_profile
 
 SR = 44100
 
@@ -152,7 +152,7 @@ def test_block_limiter_equals_whole_file_pass():
 
     x = speech_like(5.0, seed=7) * np.float32(4.0)
     c = np.float32(10 ** (-6 / 20))
-    w = int(round(5.0 * SR / 1000))
+    w = round(5.0 * SR / 1000)
     reference = np.clip(x * _gain_curve(x, c, w), -c, c)
     assert x.size > 3 * LIMIT_BLOCK
     got = x.copy()

@@ -1,4 +1,4 @@
-"""lector.core.membudget: chapters mastered at once share a memory budget (issue 16)."""
+"""lector.core.membudget: chapters mastered at once share a memory budget."""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import struct
 import subprocess
 from pathlib import Path
@@ -16,6 +15,7 @@ from lector.core.audio.export import M4B_RATE, adts_samples, ffmetadata, ffmpeg_
 from lector.core.audio.mp4mux import write_m4b
 from lector.core.errors import AudioError
 from tests.conftest import make_cover
+from tests.ffprobe import ffmpeg_chapters
 
 CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"dinf", b"udta", b"edts", b"tref", b"ilst"}
 
@@ -132,13 +132,9 @@ def test_chapter_marks_sit_on_the_first_sample_and_tags_and_cover_are_set(chapte
     cover = make_cover(tmp_path / "cover.jpg")
     book = write_m4b(tmp_path / "book.m4b", chapters, title="The Book", author="Ann Author", cover=cover)
     starts = [0, 3 * GRID, 5 * GRID]
-    err = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-i", str(book)], capture_output=True, text=True
-    ).stderr
-    marks = re.findall(r"Chapter #\d+:\d+: start ([\d.]+), end ([\d.]+)\s+Metadata:\s+title\s+: (.*)", err)
-    assert [(float(a), float(b), t.strip()) for a, b, t in marks] == [
+    assert ffmpeg_chapters(book) == [
         (pytest.approx(s / M4B_RATE, abs=1e-6), pytest.approx(e / M4B_RATE, abs=1e-6), t)
-        for s, e, t in zip(starts, starts[1:] + [9 * GRID], ("One", "第二章 = two", "Three"))
+        for s, e, t in zip(starts, [*starts[1:], 9 * GRID], ("One", "第二章 = two", "Three"), strict=True)
     ]
     mp4 = mutagen.mp4.MP4(book)
     assert [(c.title, round(c.start, 4)) for c in mp4.chapters] == [

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-
 import mutagen.mp4
 import pytest
 
@@ -15,19 +12,11 @@ from lector.core.audio.export import (
     M4bChapter,
     adts_samples,
     encode_aac,
-    ffmpeg_exe,
     mux_m4b,
 )
 from lector.core.audio.io import write_flac
 from lector.core.errors import AudioError
-
-
-def _chapters(path) -> list[tuple[float, float, str]]:
-    err = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True
-    ).stderr
-    found = re.findall(r"Chapter #\d+:\d+: start ([\d.]+), end ([\d.]+)\s+Metadata:\s+title\s+: (.*)", err)
-    return [(float(a), float(b), t.strip()) for a, b, t in found]
+from tests.ffprobe import ffmpeg_chapters
 
 
 def test_mux_m4b_stream_copies_chapter_aac(tmp_path):
@@ -48,7 +37,7 @@ def test_mux_m4b_stream_copies_chapter_aac(tmp_path):
         cover=cover,
     )
     end1, end2 = n1 / M4B_RATE, (n1 + n2) / M4B_RATE  # each mark at its chapter's first sample
-    assert _chapters(book) == [
+    assert ffmpeg_chapters(book) == [
         (0.0, pytest.approx(end1, abs=1e-6), "One"),
         (pytest.approx(end1, abs=1e-6), pytest.approx(end2, abs=1e-6), "第二章 = two"),
     ]

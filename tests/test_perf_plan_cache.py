@@ -9,8 +9,8 @@ import pytest
 
 from lector.core.planner import build_plan, plan_to_json
 from lector.core.project import load_project
+from lector.core.pronounce import CachedPronouncer, Pronouncer, frontend_version
 from lector.core.text import g2p_en, g2p_zh
-from lector.core.text.pronounce import CachedPronouncer, Pronouncer, frontend_version
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -27,12 +27,12 @@ def test_pack_windows_groups_consecutive_takes():
 
 def test_packed_wer_matches_single_takes_with_at_most_two_whisper_calls(takes):
     audio, rate = takes
-    single = [asr.wer(t, asr.transcribe(a, rate)) for t, a in zip(TEXTS, audio)]
+    single = [asr.wer(t, asr.transcribe(a, rate)) for t, a in zip(TEXTS, audio, strict=True)]
     before = CALLS["whisper"]
     packed_text = asr.transcribe_many([(a, rate) for a in audio])
     assert CALLS["whisper"] - before <= 2
-    packed = [asr.wer(t, h) for t, h in zip(TEXTS, packed_text)]
-    assert all(abs(p - s) <= 0.1 for p, s in zip(packed, single)), (single, packed_text)
+    packed = [asr.wer(t, h) for t, h in zip(TEXTS, packed_text, strict=True)]
+    assert all(abs(p - s) <= 0.1 for p, s in zip(packed, single, strict=True)), (single, packed_text)
     assert asr.transcribe_many([(a, rate) for a in audio]) == packed_text  # deterministic
 
 
@@ -40,7 +40,10 @@ def test_check_sentences_packs_and_confirms_a_mismatch_alone(takes):
     audio, rate = takes
     texts = list(TEXTS)
     texts[4] = "The train was late again, so we waited in the cold station."  # wrong sentence
-    items = [SentenceAudio(f"s{i}", t, "narrator", a, rate) for i, (t, a) in enumerate(zip(texts, audio))]
+    items = [
+        SentenceAudio(f"s{i}", t, "narrator", a, rate)
+        for i, (t, a) in enumerate(zip(texts, audio, strict=True))
+    ]
     before = CALLS["whisper"]
     results = check_sentences(items, QCOptions(voice=False))
     assert CALLS["whisper"] - before == 2  # one packed window + the mismatch confirmed alone

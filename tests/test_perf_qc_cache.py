@@ -11,7 +11,7 @@ import soundfile as sf
 from lector.core.qc import QCOptions, run_qc
 from lector.core.qc import asr as asr_mod
 from lector.core.qc import cache as qc_cache
-from lector.core.qc import voice as voice_mod
+from lector.core.voices import embed as embed_mod
 
 RATE = 22050
 TEXTS = [
@@ -62,7 +62,7 @@ def _fakes(monkeypatch) -> dict[str, int]:
 
     def transcribe(audio, rate):
         calls["asr"] += 1
-        return TEXTS[int(round((audio.size / rate - 1.9) / 0.1))]
+        return TEXTS[round((audio.size / rate - 1.9) / 0.1)]
 
     def embed(audio, rate):
         calls["embed"] += 1
@@ -71,7 +71,7 @@ def _fakes(monkeypatch) -> dict[str, int]:
 
     monkeypatch.setattr(asr_mod, "asr_available", lambda: True)
     monkeypatch.setattr(asr_mod, "transcribe", transcribe)
-    monkeypatch.setattr(voice_mod, "speaker_embedding", embed)
+    monkeypatch.setattr(embed_mod, "speaker_embedding", embed)
     return calls
 
 

@@ -35,7 +35,7 @@ def test_ids_and_seeds_follow_the_contract(tmp_path):
 def test_editing_one_sentence_changes_only_its_id(tmp_path):
     before = _ids(_plan(tmp_path / "a", {"01.md": CH}))
     after = _ids(_plan(tmp_path / "b", {"01.md": CH.replace("二句。", "改过的二句。")}))
-    assert [b == a for b, a in zip(before, after)] == [True, True, False, True, True]
+    assert [b == a for b, a in zip(before, after, strict=True)] == [True, True, False, True, True]
 
 
 def test_inserting_a_sentence_keeps_neighbours(tmp_path):

@@ -13,7 +13,7 @@ from tests.test_project import StubPronouncer
 
 ROOT = Path(__file__).resolve().parents[1]
 ZH, EN = ROOT / "projects" / "demo-zh", ROOT / "projects" / "demo-en"
-HAS_PRONOUNCER = importlib.util.find_spec("lector.core.text.pronounce") is not None
+HAS_PRONOUNCER = importlib.util.find_spec("lector.core.pronounce") is not None
 
 
 def test_demo_zh_plan_shape():
@@ -34,7 +34,7 @@ def test_demo_zh_plan_shape():
     assert plan.chapters[2].sentences[4].seed == 123
 
 
-@pytest.mark.skipif(not HAS_PRONOUNCER, reason="lector.core.text.pronounce not built yet")
+@pytest.mark.skipif(not HAS_PRONOUNCER, reason="lector.core.pronounce not built yet")
 def test_demo_zh_lexicon_context_entries_with_real_pronouncer():
     plan = build_plan(load_project(ZH))
     first = plan.chapters[0].sentences[1]
@@ -62,7 +62,7 @@ def test_demo_en_plan_shape():
     )
 
 
-@pytest.mark.skipif(not HAS_PRONOUNCER, reason="lector.core.text.pronounce not built yet")
+@pytest.mark.skipif(not HAS_PRONOUNCER, reason="lector.core.pronounce not built yet")
 def test_demo_en_pls_lexicon_with_real_pronouncer():
     plan = build_plan(load_project(EN))
     storm = plan.chapters[0].sentences

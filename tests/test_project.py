@@ -33,7 +33,7 @@ EN_TOML = ZH_TOML.replace('language = "zh"', 'language = "en"').replace('title =
 
 
 class StubPronouncer:
-    """Deterministic stand-in for lector.core.text.pronounce.Pronouncer."""
+    """Deterministic stand-in for lector.core.pronounce.Pronouncer."""
 
     def substitute(self, text: str, lang: str) -> str:
         return text.replace("NASA", "Nasa") if lang == "en" else text
@@ -73,6 +73,24 @@ def test_unknown_toml_key_is_rejected_with_line(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_project(tmp_path)
     assert (info.value.field, info.value.line) == ("book.colour", 5)
+
+
+def test_removed_render_keys_are_refused_with_what_to_write_instead(tmp_path):
+    make_project(tmp_path, {}, ZH_TOML + "\n[render]\nbatch_size = 8\nthreads = 4\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(tmp_path)
+    assert (info.value.field, info.value.line) == ("render.threads", 17)
+    assert str(info.value) == (
+        f"{tmp_path / 'project.toml'}:17 [render.threads]: key 'threads' in [render] is no longer read"
+        " — fix: delete it; set CPU threads per engine with [engines.<id>] threads = N"
+    )
+    make_project(tmp_path, {}, ZH_TOML + "\n[render]\ngpu_concurrency = 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(tmp_path)
+    assert info.value.fix == (
+        "delete it; the GPU limit is the Prefect global concurrency limit named 'gpu' "
+        "(`prefect gcl create gpu --limit N`)"
+    )
 
 
 def test_toml_syntax_error_has_line(tmp_path):

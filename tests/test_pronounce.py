@@ -7,8 +7,8 @@ from pathlib import Path
 
 from lector.cli import main
 from lector.core.model import Token
+from lector.core.pronounce import Pronouncer
 from lector.core.text.lexicon import load_tsv
-from lector.core.text.pronounce import Pronouncer
 
 
 def project(tmp_path: Path, tsv: str = "", pls: str = "") -> Path:

@@ -52,10 +52,11 @@ def test_prune_removes_the_superseded_take_and_block_only(tiny_project):
     kept_aac = _files(build / "aac")
     (build / "cache" / ".01.flac.partial").write_bytes(b"left by a killed write")
     report = prune_build(project, build_plan(project), min_age_s=0)
-    # the paragraph block: FLAC, frame table, stats, MP3, AAC frames and its sentence timeline
+    # the paragraph block: frame table, stats, AAC frames and its sentence timeline (its FLAC and
+    # MP3 frames were only ever kept inside chapter.flac and the chapter MP3)
     assert {a.name: (a.removed, a.skipped) for a in report.areas} == {
         "cache": (2, ""),
-        "blocks": (6, ""),
+        "blocks": (4, ""),
         "aac": (0, ""),
         "qc-cache": (0, ""),
     }
@@ -79,7 +80,7 @@ def test_prune_keeps_history_young_files_and_removes_nothing_on_a_dry_run(tiny_p
     before = _files(project.build_dir)
     assert prune_build(project, plan).removed == ()  # all written within 10 minutes
     dry = prune_build(project, plan, min_age_s=0, dry_run=True)
-    assert len(dry.removed) == 7 and _files(project.build_dir) == before
+    assert len(dry.removed) == 5 and _files(project.build_dir) == before
     kept = prune_build(project, plan, keep_keys=old_takes, min_age_s=0)
     assert {a.name: a.removed for a in kept.areas}["cache"] == 0  # the review app's take history
     later = time.time() + 3600
@@ -98,7 +99,7 @@ def test_prune_leaves_the_cache_whole_when_a_voice_does_not_resolve(tiny_project
     cache = report.areas[0]
     assert (cache.name, cache.removed) == ("cache", 0)
     assert cache.skipped.startswith("a voice's engine cannot be loaded here ([engines.gpt-sovits.url]")
-    assert {a.name: a.removed for a in report.areas}["blocks"] == 6
+    assert {a.name: a.removed for a in report.areas}["blocks"] == 4
 
 
 def test_cli_gc_dry_run_then_for_real(tiny_project, capsys):
@@ -110,6 +111,26 @@ def test_cli_gc_dry_run_then_for_real(tiny_project, capsys):
     assert "cache: would remove 1 files" in out and f"  cache/{take[:2]}/{take}.flac" in out
     assert (root / "build" / "cache" / take[:2] / f"{take}.flac").is_file()
     assert cli(["gc", str(root)]) == 0
-    assert "blocks: removed 6 files" in capsys.readouterr().out
+    assert "blocks: removed 4 files" in capsys.readouterr().out
     assert not (root / "build" / "cache" / take[:2] / f"{take}.flac").exists()
     assert cli(["gc", str(root), "--min-age-minutes", "-1"]) == 2
+
+
+def test_prune_removes_a_block_flac_that_chapter_flac_holds(tiny_project):
+    # a build rendered before blocks were kept once still has each block's own FLAC beside
+    # chapter.flac; gc removes those, and the next render splices from chapter.flac alone
+    root = tiny_project()
+    produce_book(str(root), publish=False)
+    project = load_project(root)
+    build = project.build_dir
+    doc = json.loads((build / "chapters" / "01" / "master.json").read_text("utf-8"))
+    key, recipe = doc["blocks"][0][:2]
+    old = build / "blocks" / key[:2] / f"{key}.{recipe}.flac"
+    assert not old.exists()  # the render kept its frames in chapter.flac only
+    old.write_bytes(b"an old build's block FLAC")
+    report = prune_build(project, build_plan(project), min_age_s=0)
+    assert [p.relative_to(build).as_posix() for p in report.removed] == [
+        f"blocks/{key[:2]}/{key}.{recipe}.flac"
+    ]
+    again = produce_book(str(root), publish=False)
+    assert (again["synthesized"], again["cached"]) == (0, 6)

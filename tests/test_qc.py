@@ -57,7 +57,7 @@ def test_signal_stats_on_synthetic_gap():
 
 def test_clean_takes_pass(piper_takes):
     audio, rate = piper_takes
-    items = [_item(i, t, a, rate) for i, (t, a) in enumerate(zip(TEXTS, audio))]
+    items = [_item(i, t, a, rate) for i, (t, a) in enumerate(zip(TEXTS, audio, strict=True))]
     results = check_sentences(items)
     assert [r.flags for r in results] == [()] * len(TEXTS)
     assert all(r.voice_similarity is not None and r.voice_similarity > 0.9 for r in results)
@@ -183,7 +183,7 @@ def test_profile_checks_report_violations(tmp_path):
     t = np.arange(3 * rate) / rate
     quiet = (0.001 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
     sf.write(str(tmp_path / "chapter.flac"), quiet, rate, subtype="PCM_24")
-    checks = profile_checks(tmp_path / "chapter.flac", "acx")  # every rule, pass or fail (issue 16)
+    checks = profile_checks(tmp_path / "chapter.flac", "acx")  # every rule, pass or fail
     assert [c.rule for c in checks] == [
         "level",
         "peak",

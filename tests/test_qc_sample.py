@@ -1,4 +1,4 @@
-"""QC's Whisper + speaker checks run on a bounded sample of each chapter's takes (issue 16):
+"""QC's Whisper + speaker checks run on a bounded sample of each chapter's takes:
 the takes whose sentence id has the lowest sha256; every take still gets the signal checks."""
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from lector.core.model import Token
+from lector.core.pronounce import CachedPronouncer, Pronouncer
 from lector.core.text import g2p_en
 from lector.core.text.lexicon import load_tsv
 from lector.core.text.normalize_en import normalize_en
-from lector.core.text.pronounce import CachedPronouncer, Pronouncer
 from lector.core.text.segment import split_sentences
 
 
@@ -24,8 +24,8 @@ from lector.core.text.segment import split_sentences
             "I may add that his whole debts at the present moment, as far as we have been able to ascertain, "
             "amount to £88 10s., while he has £220 standing to his credit in the Capital and Counties Bank.",
             "I may add that his whole debts at the present moment, as far as we have been able to ascertain, "
-            "amount to eighty-eight pounds ten shillings, while he has two hundred and twenty pounds standing "
-            "to his credit in the Capital and Counties Bank.",
+            "amount to eighty-eight pounds ten shillings, while he has two hundred and twenty pounds "
+            "standing to his credit in the Capital and Counties Bank.",
         ),
         (
             "I found to my surprise that I had received no less than 26s. 4d.",
@@ -247,7 +247,8 @@ def test_letter_a_stays_a_letter():
 
 
 def test_span_cut_before_a_foreign_phrase_keeps_the_weak_article():
-    # "A Case of Identity": "...the marriage is a <i xml:lang="fr">fait accompli</i>" — the English span ends on "a"
+    # "A Case of Identity": "...the marriage is a <i xml:lang="fr">fait accompli</i>":
+    # the English span ends on "a"
     tokens = Pronouncer().tokens("“And this, of course, remains to you, since the marriage is a ", "en")
     assert [(t.text, t.pron) for t in tokens[-3:]] == [("marriage", "mˈæɹɪdʒ"), ("is", "ɪz"), ("a", "ɐ")]
 

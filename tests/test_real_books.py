@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from lector.core.casting import VoiceResolver, build_request, invalid_audio
 from lector.core.plan_text import speakable
 from lector.core.planner import build_plan
 from lector.core.project import load_project
-from lector.core.render import VoiceResolver, build_request, invalid_audio
 from tests.epub_kit import EN_TOML
 
 # the shared books next to the repository (LECTOR_BOOKS names another folder of real EPUBs)

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 
 from lector.core.cache import LocalStore
+from lector.core.casting import ResolvedVoice, VoiceResolver, invalid_audio
 from lector.core.engines.base import Capabilities, SynthRequest, VoiceInfo
 from lector.core.engines.fake import FakeEngine
 from lector.core.errors import EngineError, EngineUnavailable
 from lector.core.model import Sentence, Span
 from lector.core.project import load_project
-from lector.core.render import ResolvedVoice, VoiceResolver, cached_report, invalid_audio, render_sentences
+from lector.core.render import cached_report, render_sentences
 
 
 class ToneEngine:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import time
@@ -15,6 +14,7 @@ import soundfile as sf
 from fastapi.testclient import TestClient
 
 from lector.core.errors import ConfigError
+from lector.core.fsutil import atomic_write_text
 from lector.review.app import create_app
 from lector.review.bundle import export_bundle
 from lector.review.security import check_bind
@@ -60,7 +60,7 @@ def make_review_project(tmp: Path, audio: list[np.ndarray] | None = None, rate: 
         t = np.arange(int(1.2 * rate)) / rate
         audio = [(0.2 * np.sin(2 * np.pi * f * t)).astype(np.float32) for f in (220, 330, 440)]
     rows, pieces, start = [], [np.zeros(rate // 2, np.float32)], 0.5
-    for n, (text, a) in enumerate(zip(TEXTS, audio)):
+    for n, (text, a) in enumerate(zip(TEXTS, audio, strict=True)):
         key = _key(n)
         path = build / "cache" / key[:2] / f"{key}.flac"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +161,10 @@ def test_chapter_page_escapes_manuscript_text(client):
     assert r.status_code == 200
     assert "<script>alert(1)</script>" not in r.text
     assert "Nobody &lt;script&gt;alert(1)&lt;/script&gt; slept that night." in r.text
-    assert r.text.count("<script") == 1 and '<script src="/static/review.js"></script>' in r.text
+    assert re.findall(r"<script[^>]*>", r.text) == [  # the app's own files only, never inline
+        '<script src="/static/review.js">',
+        '<script src="/static/wave.js">',
+    ]
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert 'data-start="0.500"' in r.text and "/audio/takes/" + _key(0) in r.text
 
@@ -378,8 +381,6 @@ def test_cli_export_and_refuses_public_bind(project, tmp_path, capsys, monkeypat
 
 def test_rerender_job_keeps_previous_take(client, project, monkeypatch):
     """Job mechanics with the flow call replaced: the new timeline gets a new cache key."""
-    from lector.review import actions
-
     sid = f"{2:012x}"
     timeline_path = project / "build" / "chapters" / "01" / "timeline.json"
     new_key = _key(2, "b")
@@ -395,13 +396,10 @@ def test_rerender_job_keeps_previous_take(client, project, monkeypatch):
         )
         data["sentences"][2]["cache_key"] = new_key
         # atomic, like the real flow: the page polls the timeline while the job runs
-        tmp = timeline_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data))
-        os.replace(tmp, timeline_path)
+        atomic_write_text(timeline_path, json.dumps(data))
         return "re-rendered 1 sentence(s)"
 
-    monkeypatch.setattr(actions, "_rerender_locally", fake_flow)
-    # the app re-renders in process (review.preview.PreviewService.render_chapter): same fake there
+    # the app re-renders in process (review.preview.PreviewService.render_chapter): the fake there
     from lector.review.preview import PreviewService
 
     monkeypatch.setattr(PreviewService, "render_chapter", lambda self, chapter: fake_flow(self.root, [sid]))
@@ -424,3 +422,49 @@ def test_rerender_job_keeps_previous_take(client, project, monkeypatch):
     assert f'previous <audio class="take" controls preload="none" src="/audio/takes/{_key(2)}">' in page
     assert client.get(f"/audio/takes/{_key(2)}").status_code == 200
     assert client.get(f"/audio/takes/{new_key}").status_code == 200
+
+
+def test_rerender_job_without_the_app_renders_through_the_given_callable(project, monkeypatch):
+    """No deployment and no preview service: the job calls the ``rerender`` it was given (what
+    `lector review` passes: the production flow); the old take is kept."""
+    from lector.review import jobs
+
+    monkeypatch.delenv("LECTOR_RERENDER_DEPLOYMENT", raising=False)
+    store = ReviewStore.for_project(project)
+    sid = f"{2:012x}"
+    calls = []
+
+    def rerender(root, ids):
+        calls.append((root, ids))
+        return "re-rendered 1 sentence(s)"
+
+    assert jobs.rerender_available(project, None) is False
+    assert jobs.rerender_available(project, rerender) is True
+    job_id = jobs.start_rerender(project, store, 1, [(sid, _key(2), 7)], rerender)
+    deadline = time.monotonic() + 10
+    while store.jobs(1, limit=1)[0].status == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    job = store.jobs(1, limit=1)[0]
+    assert (job.id, job.status, job.message, job.sentence_ids) == (
+        job_id,
+        "done",
+        "re-rendered 1 sentence(s)",
+        (sid,),
+    )
+    assert calls == [(project, [sid])]
+    assert [(t.cache_key, t.seed) for t in store.takes(sid)] == [(_key(2), 7)]
+
+
+def test_review_command_hands_the_production_flow_to_the_app(project, monkeypatch):
+    """The review package never imports lector.flows: `lector review` passes the flow's re-render in."""
+    import uvicorn
+
+    from lector.cli import main
+    from lector.cli.commands.review import rerender_with_flow
+
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    monkeypatch.setenv("LECTOR_REVIEW_WARM", "0")
+    assert main(["review", str(project)]) == 0
+    assert served[0].state.ctx.rerender is rerender_with_flow

@@ -41,7 +41,7 @@ def test_signal_stops_the_app_and_its_children(tmp_path, sig):
     for name in ("DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED"):
         env.pop(name, None)  # the app itself turns telemetry off
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lector.cli", "review", str(project), "--port", str(port)],
+        [sys.executable, "-m", "lector", "review", str(project), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -74,9 +74,9 @@ def test_edit_preview_accept_then_render_has_nothing_to_do(book):
         assert made["sentence_id"] != sid
         new_key = made["take"]["cache_key"]
         assert (book / "build" / "cache" / new_key[:2] / f"{new_key}.flac").is_file()
-        assert (
-            book / "manuscript" / "01.md"
-        ).read_text("utf-8") == "# One\n\nThe first sentence is right here. The second one follows.\n"
+        assert (book / "manuscript" / "01.md").read_text(
+            "utf-8"
+        ) == "# One\n\nThe first sentence is right here. The second one follows.\n"
         assert c.get(made["take"]["url"]).status_code == 200
         assert _timeline(book)[1]["cache_key"] == old_key  # the book is unchanged until accepted
         again = _post(c, f"/sentences/{sid}/preview", text="The first sentence is right here.").json()
@@ -189,7 +189,13 @@ def test_take_history_lineage_and_choice(tmp_path):
     from lector.review.takes import TakeHistory
 
     h = TakeHistory(tmp_path / "state.sqlite")
-    settings = dict(pronunciation="", seed=7, engine="piper-en", voice="narrator", emotion="neutral")
+    settings = {
+        "pronunciation": "",
+        "seed": 7,
+        "engine": "piper-en",
+        "voice": "narrator",
+        "emotion": "neutral",
+    }
     a = h.add("aaa", "aaa", 1, "k1", text="one", origin="render", **settings)
     assert h.link("bbb", "aaa") == "aaa"
     assert h.link("ccc", "bbb") == "aaa"

@@ -7,7 +7,8 @@ import json
 import numpy as np
 
 from lector.core.audio.measure import measure
-from lector.core.audio.stitch import GRID, room_tone, stitch_chapter, write_timeline
+from lector.core.audio.stitch import GRID, room_tone, stitch_chapter
+from lector.core.build import BuildDir, Timeline
 from lector.core.cache import LocalStore
 from lector.core.model import Chapter, Sentence, Span, Token
 from lector.core.project import PauseSettings
@@ -25,7 +26,7 @@ def _setup(
 ):
     store = LocalStore(tmp_path / "cache")
     sentences, results = [], []
-    for i, ((audio, rate), pause) in enumerate(zip(takes, pauses_ms)):
+    for i, ((audio, rate), pause) in enumerate(zip(takes, pauses_ms, strict=True)):
         key = f"{i:02d}" + "ab" * 31
         store.write(key, audio, rate)
         span = Span(f"Line {i}.", f"line {i}.", "en", (Token("line", "lˈaɪn"), Token(str(i), "wˈʌn")))
@@ -89,7 +90,7 @@ def test_sentence_edges_get_5ms_fades(tmp_path):
     assert e - s == 44100
     got = [float(st.audio[i]) for i in (s, s + 110, s + 220, e - 111, e - 1)]
     want = [0.0, 0.25, 0.5, 0.25, 0.0]
-    assert all(abs(g - w) < 0.005 for g, w in zip(got, want)), got
+    assert all(abs(g - w) < 0.005 for g, w in zip(got, want, strict=True)), got
 
 
 def test_room_tone_in_head_gaps_and_tail_is_deterministic(tmp_path):
@@ -117,9 +118,12 @@ def test_missing_take_is_listed_not_fatal(tmp_path):
 def test_write_timeline_json(tmp_path):
     chapter, results, store = _setup(tmp_path, [(_tone(24000, 24000), 24000)] * 2, [450, 450])
     st = stitch_chapter(chapter, results, store, pauses=PAUSES)
-    path = write_timeline(tmp_path / "build" / "chapters" / "03" / "timeline.json", chapter, st, results)
+    # the timeline is a build record (lector.core.build): versioned by its "schema"
+    timeline = Timeline.of(chapter, st.timeline, st.sample_rate, results, st.duration_s)
+    path = BuildDir(tmp_path / "build").write_timeline(timeline)
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert doc == {
+        "schema": "lector-timeline-v1",
         "chapter": 3,
         "title": "Chapter Three",
         "sample_rate": 44100,
@@ -195,7 +199,7 @@ def test_an_edit_leaves_the_other_paragraphs_samples_identical(tmp_path):
         "id2", "ff" + "ab" * 31, "fake", "1", "tone-en", 24000, edited.size / 24000, True
     )
     after = stitch_chapter(chapter, results, store, pauses=PAUSES)
-    assert [b.key == a.key for b, a in zip(before.blocks, after.blocks)] == [True, False, True]
+    assert [b.key == a.key for b, a in zip(before.blocks, after.blocks, strict=True)] == [True, False, True]
     for i in (0, 2):
         b, a = before.blocks[i], after.blocks[i]
         assert b.length == a.length

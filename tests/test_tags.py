@@ -2,7 +2,7 @@ import pytest
 
 from lector.core.errors import TagError
 from lector.core.ingest.raw import Style
-from lector.core.text.tags import Tag, Vocabulary, apply, is_tag_only, parse_duration_ms, scan
+from lector.core.ingest.tags import Tag, Vocabulary, apply, is_tag_only, parse_duration_ms, scan
 
 VOCAB = Vocabulary(emotions=("neutral", "sad", "happy"), voices=("narrator", "alice"))
 

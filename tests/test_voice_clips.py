@@ -50,7 +50,7 @@ def refusal(path) -> VoiceError:
 
 
 def test_good_clip_is_accepted_with_measurements(speech, tmp_path):
-    audio, rate, report = validate_clip(write(tmp_path / "good.wav", speech["joe"]))
+    _, rate, report = validate_clip(write(tmp_path / "good.wav", speech["joe"]))
     assert rate == RATE
     assert report.duration_s == pytest.approx(speech["joe"].size / RATE, abs=1e-3)
     assert 5.0 <= report.duration_s <= 10.0

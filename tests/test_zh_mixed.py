@@ -68,7 +68,7 @@ def _project(tmp_path, setting: str):
     (tmp_path / "manuscript" / "01.md").write_text("# 一\n\n你好。\n", encoding="utf-8")
     (tmp_path / "project.toml").write_text(
         '[book]\ntitle = "T"\nlanguage = "zh"\n\n[voices.narrator]\nengine = "fastspeech2-zh"\n'
-        '\n[manuscript]\nmixed_english = "%s"\n' % setting,
+        f'\n[manuscript]\nmixed_english = "{setting}"\n',
         encoding="utf-8",
     )
     return tmp_path

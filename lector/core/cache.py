@@ -17,7 +17,8 @@ planner derives it from the sentence id, so it only changes on an explicit
 re-roll, and a re-roll of a non-deterministic engine must give a new take.
 Display text, sentence id, token origins and pauses are *not* in the key.
 
-Stores implement :class:`Store`; :class:`LocalStore` keeps
+Stores implement :class:`~lector.core.audio.store.Store` (the protocol stitching reads takes
+through, so it lives below this module); :class:`LocalStore` keeps
 ``<root>/<key[:2]>/<key>.flac`` (``root`` = ``<project>/build/cache``). The flows
 side adds an S3 store implementing ``exists``/``get_bytes``/``put_bytes`` and can
 inherit ``read``/``write`` from :class:`BytesStore`. A partial or corrupt entry
@@ -32,13 +33,27 @@ import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .audio.io import atomic_write_bytes, decode_audio, encode_flac
+from .audio.io import Audio, decode_audio, encode_flac
+from .audio.store import Store, try_read
 from .engines.base import Capabilities, SynthRequest
 from .errors import AudioError, CacheError
+from .fsutil import atomic_write_bytes
+from .model import Span
+
+__all__ = [
+    "KEY_SCHEMA",
+    "BytesStore",
+    "LocalStore",
+    "Store",
+    "check_key",
+    "project_store",
+    "render_key",
+    "take_info",
+    "try_read",
+]
 
 KEY_SCHEMA = "lector-render-v1"
 _KEY_RE = re.compile(r"[0-9a-f]{64}")
@@ -68,8 +83,8 @@ def render_key(request: SynthRequest, caps: Capabilities, params: Mapping[str, s
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _span_identity(span, with_tokens: bool) -> list:
-    item = [span.spoken, span.lang]
+def _span_identity(span: Span, with_tokens: bool) -> list[object]:
+    item: list[object] = [span.spoken, span.lang]
     if with_tokens:
         item.append([[t.text, t.pron] for t in span.tokens])
     return item
@@ -85,23 +100,6 @@ def check_key(key: str) -> str:
     return key
 
 
-@runtime_checkable
-class Store(Protocol):
-    """Where rendered sentences live. ``read`` raises CacheError on a missing/corrupt entry."""
-
-    def exists(self, key: str) -> bool: ...
-
-    def get_bytes(self, key: str) -> bytes | None: ...
-
-    def put_bytes(self, key: str, data: bytes) -> None: ...
-
-    def read(self, key: str) -> tuple[np.ndarray, int]: ...
-
-    def write(self, key: str, audio: np.ndarray, sample_rate: int) -> None: ...
-
-    def path_for(self, key: str) -> Path | None: ...
-
-
 class BytesStore:
     """Mixin: ``read``/``write`` (FLAC encode/decode) on top of ``get_bytes``/``put_bytes``."""
 
@@ -111,7 +109,7 @@ class BytesStore:
     def put_bytes(self, key: str, data: bytes) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def read(self, key: str) -> tuple[np.ndarray, int]:
+    def read(self, key: str) -> tuple[Audio, int]:
         data = self.get_bytes(check_key(key))
         if data is None:
             raise CacheError(f"no cache entry {key}", field="key", fix="render the sentence first")
@@ -129,7 +127,7 @@ class BytesStore:
             )
         return audio, sr
 
-    def write(self, key: str, audio: np.ndarray, sample_rate: int) -> None:
+    def write(self, key: str, audio: Audio, sample_rate: int) -> None:
         self.put_bytes(check_key(key), encode_flac(audio, sample_rate))
 
     def path_for(self, key: str) -> Path | None:
@@ -161,7 +159,7 @@ class LocalStore(BytesStore):
     def put_bytes(self, key: str, data: bytes) -> None:
         atomic_write_bytes(self.path_for(key), data)
 
-    def write(self, key: str, audio: np.ndarray, sample_rate: int) -> None:
+    def write(self, key: str, audio: Audio, sample_rate: int) -> None:
         super().write(key, audio, sample_rate)
         _remember(self.path_for(key), np.asarray(audio).size, sample_rate)
 
@@ -201,14 +199,6 @@ def take_info(store: Store, key: str) -> tuple[int, int] | None:
     if path is not None:
         _remember(path, hit[0].size, hit[1])
     return hit[0].size, hit[1]
-
-
-def try_read(store: Store, key: str) -> tuple[np.ndarray, int] | None:
-    """``store.read(key)``, or None for a miss (absent, partial or corrupt entry)."""
-    try:
-        return store.read(key)
-    except CacheError:
-        return None
 
 
 def project_store(build_dir: str | Path) -> LocalStore:

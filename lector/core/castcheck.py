@@ -37,8 +37,8 @@ class EngineFacts:
 def engine_facts(project: Project) -> dict[str, EngineFacts | None]:
     """Engine id -> its facts, for every engine the cast uses; None when it cannot be loaded here.
     Unknown engine ids raise ConfigError naming the cast entry."""
+    from .casting import VoiceResolver
     from .engines.registry import known_engines
-    from .render import VoiceResolver
 
     known = known_engines()
     resolver = VoiceResolver.from_project(project)
@@ -101,7 +101,7 @@ def check_sentences(project: Project, plan: Plan, facts: dict[str, EngineFacts |
         for s in chapter.sentences:
             spec = voices.get(s.voice)
             f = facts.get(spec.engine) if spec is not None else None
-            if f is None:
+            if spec is None or f is None:
                 continue
             langs = {sp.lang for sp in s.spans if sp.spoken.strip()}
             bad = sorted(langs - set(f.reads))

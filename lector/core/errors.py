@@ -7,7 +7,9 @@ message a producer sees is actionable without a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 
 class LectorError(Exception):
@@ -85,6 +87,10 @@ class PublishError(LectorError, RuntimeError):
     """Uploading or verifying published objects failed."""
 
 
+class BuildRecordError(LectorError, ValueError):
+    """A record under build/ is damaged or was written by a newer Lector (unknown schema)."""
+
+
 class ProjectBusy(LectorError, RuntimeError):
     """Another render (or review-app edit) holds the project's lock (lector.core.lock)."""
 
@@ -93,8 +99,10 @@ class FallbackUsed(EngineError):
     """A render spoke sentences with a cast voice's declared fallback and fallbacks were not allowed
     (``lector render --allow-fallback``): the masters are written, nothing is published."""
 
+    summary: dict[str, Any] | None = None  # the run's summary, printed by the CLI before it fails
 
-def did_you_mean(value: str, choices) -> str:
+
+def did_you_mean(value: str, choices: Iterable[object]) -> str:
     """' (did you mean 'x'?)' for the closest of ``choices`` (difflib), or '' when none is close:
     appended to the message of an error about a misspelt key, voice, emotion or engine."""
     import difflib

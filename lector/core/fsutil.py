@@ -16,6 +16,7 @@ under a lock.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -59,10 +60,8 @@ def _settle(tmp: Path, final: Path, mode: int | None) -> None:
         try:  # keep a producer's group (or, as root, owner); not allowed otherwise: keep ours
             os.chown(tmp, old.st_uid, old.st_gid)
         except PermissionError:
-            try:
+            with contextlib.suppress(PermissionError):
                 os.chown(tmp, -1, old.st_gid)
-            except PermissionError:
-                pass
     os.chmod(tmp, mode)
 
 

@@ -21,12 +21,12 @@ def sha256_file(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
 class FileFacts:
     """Facts about files (a sha256, a sample count) kept in this process while the file's identity
     is unchanged: device, inode, size and mtime. Lector replaces the files it writes atomically (a
-    new inode each time, io.atomic_path), so a rewritten file is a new identity and its facts are
+    new inode each time, fsutil.atomic_path), so a rewritten file is a new identity and its facts are
     worked out again; a file edited in place by hand keeps its inode but gets a new mtime."""
 
     def __init__(self, limit: int = 8192) -> None:
         self.limit = limit
-        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._items: OrderedDict[tuple[str, int, int, int, int], object] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod

@@ -24,18 +24,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import soxr
 
+from .audio.io import Audio
 from .cache import render_key
-from .engines.base import Capabilities, Engine, SynthRequest
+from .casting import ResolvedVoice, VoiceResolver, build_request, invalid_audio
+from .engines.base import Capabilities, Engine, SynthRequest, VoiceInfo
 from .errors import AudioError, EngineError
 from .model import Sentence, Span
-
-if TYPE_CHECKING:
-    from .render import ResolvedVoice, VoiceResolver
 
 MIX_SCHEMA = "lector-mix-v1"
 GAP_MS = 40  # silence between two voices' parts: a breath, not a sentence pause
@@ -98,22 +96,18 @@ def voice_groups(
         if groups and groups[-1][0] == target:
             groups[-1][1].append(span)
         else:
-            groups.append((target, pending + [span]))
+            groups.append((target, [*pending, span]))
             pending = []
     if pending and groups:
         groups[-1][1].extend(pending)
     return groups
 
 
-def mixed_job(
-    sentence: Sentence, rv: ResolvedVoice, resolve: VoiceResolver, *, relax: bool
-) -> Mix | None:
+def mixed_job(sentence: Sentence, rv: ResolvedVoice, resolve: VoiceResolver, *, relax: bool) -> Mix | None:
     """The mix of ``sentence`` in voice ``rv`` (see the module doc), or None when one voice says it all."""
     groups = voice_groups(sentence, rv, resolve)
     if len(groups) < 2 or all(cast is not None for cast, _ in groups):
         return None  # one voice says it all (none of it in the sentence voice's language: castcheck)
-    from .render import build_request
-
     parts = []
     for k, (cast, spans) in enumerate(groups):
         voice = rv if cast is None else resolve.voice(cast)
@@ -171,10 +165,10 @@ class MixEngine:
             device="any",
         )  # its part engines take their own locks; no shared CPU turn for a one-off
 
-    def voices(self):
+    def voices(self) -> tuple[VoiceInfo, ...]:
         return ()
 
-    def synthesize(self, requests: Sequence[SynthRequest]) -> list[np.ndarray]:
+    def synthesize(self, requests: Sequence[SynthRequest]) -> list[Audio]:
         if list(requests) != [self.request]:
             raise EngineError(
                 "a mixed-voice engine renders only its own sentence",
@@ -189,25 +183,23 @@ class MixEngine:
         ]
 
 
-def part_audio(part: Part, sample_rate: int) -> np.ndarray:
+def part_audio(part: Part, sample_rate: int) -> Audio:
     """The part synthesized by its engine, checked and resampled to ``sample_rate``."""
-    from .render import invalid_audio
-
     takes = part.engine.synthesize([part.request])
-    audio = takes[0] if len(takes) == 1 else None
-    problem = invalid_audio(audio) if audio is not None else f"returned {len(takes)} takes for 1 request"
+    problem = invalid_audio(takes[0]) if len(takes) == 1 else f"returned {len(takes)} takes for 1 request"
     if problem:
         raise AudioError(
             f"{part.voice.engine_id} (voice {part.voice.cast!r}, part {part.request.spoken!r}): {problem}",
             fix="check that voice's engine",
         )
+    audio = takes[0]
     rate = part.engine.capabilities.sample_rate
     if rate != sample_rate:
         audio = soxr.resample(audio, rate, sample_rate, quality="HQ").astype(np.float32)
     return audio
 
 
-def active_rms(audio: np.ndarray, sample_rate: int) -> float:
+def active_rms(audio: Audio, sample_rate: int) -> float:
     """RMS over the frames within ACTIVE_DB of the loudest (speech, not the pauses around it)."""
     n = max(1, sample_rate * FRAME_MS // 1000)
     frames = audio[: len(audio) // n * n].reshape(-1, n) if len(audio) >= n else audio.reshape(1, -1)
@@ -216,15 +208,15 @@ def active_rms(audio: np.ndarray, sample_rate: int) -> float:
     return float(np.sqrt(active.mean())) if active.size else 0.0
 
 
-def join_parts(parts: Sequence[np.ndarray], main: Sequence[bool], sample_rate: int) -> np.ndarray:
+def join_parts(parts: Sequence[Audio], main: Sequence[bool], sample_rate: int) -> Audio:
     """Loudness-matched parts, faded at the joins, with GAP_MS of silence between them."""
-    target = active_rms(np.concatenate([a for a, m in zip(parts, main) if m]), sample_rate)
+    target = active_rms(np.concatenate([a for a, m in zip(parts, main, strict=True) if m]), sample_rate)
     fade = max(1, sample_rate * FADE_MS // 1000)
     ramp = (0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, fade))).astype(np.float32)
     gap = np.zeros(sample_rate * GAP_MS // 1000, np.float32)
     out = []
-    for k, (audio, is_main) in enumerate(zip(parts, main)):
-        audio = np.array(audio, np.float32)
+    for k, (part, is_main) in enumerate(zip(parts, main, strict=True)):
+        audio = np.array(part, np.float32)  # a copy: the fades below write in place
         level = active_rms(audio, sample_rate)
         if not is_main and level > 0 and target > 0:
             peak = float(np.abs(audio).max())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
 from functools import cache, cached_property
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,15 @@ class Sentence:
     def pronunciation(self) -> str:
         return " ".join(p for p in (s.pronunciation for s in self.spans) if p)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain data for plan.json and the plan hash: a new dict each call, over contents worked
         out once per sentence (both ask for every sentence of the book on every render)."""
         return dict(self._plain_dict)
 
     @cached_property
-    def _plain_dict(self) -> dict:
+    def _plain_dict(self) -> dict[str, Any]:
         # cached_property writes the instance __dict__ directly, which a frozen dataclass allows
-        d = _plain(self)
+        d: dict[str, Any] = _plain(self)
         d["spoken"] = self.spoken
         d["pronunciation"] = self.pronunciation
         return d
@@ -98,7 +99,7 @@ class Chapter:
     sentences: tuple[Sentence, ...]
     source: str = ""  # file the chapter came from
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
             "title": self.title,
@@ -121,7 +122,7 @@ class PlanWarning:
     message: str
     source: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "message": self.message, "source": self.source}
 
 
@@ -135,7 +136,7 @@ class Plan:
     plan_hash: str = ""
     warnings: tuple[PlanWarning, ...] = ()  # not part of plan_hash (it names the audio only)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "project": self.project,
             "title": self.title,
@@ -152,7 +153,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-def _plain(value):
+def _plain(value: object) -> Any:
     """dataclasses.asdict without its deep copies (what asdict gives for these frozen records;
     plan.json and the plan hash convert every sentence, so this is on each render's path)."""
     if is_dataclass(value) and not isinstance(value, type):

@@ -3,7 +3,7 @@
 The review app writes them (``save_overrides``), the planner applies them:
 ``seeds`` (sentence id -> seed, a new take), ``emotions`` (id -> emotion name,
 optionally ``name:degree``) and ``voices`` (id -> cast name). Writes are atomic
-(temporary file + ``os.replace``), so a reader never sees half a file.
+(fsutil.atomic_write_text), so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .errors import ConfigError
 from .fsutil import atomic_write_text
@@ -33,7 +34,7 @@ class Overrides:
     def with_voice(self, sentence_id: str, voice: str) -> Overrides:
         return replace(self, voices={**self.voices, sentence_id: voice})
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "seeds": dict(sorted(self.seeds.items())),
             "emotions": dict(sorted(self.emotions.items())),
@@ -78,7 +79,10 @@ def load_overrides(project_root: str | Path) -> Overrides:
     )
 
 
-def _mapping(data: dict, key: str, kind: type, path: Path) -> dict:
+T = TypeVar("T")
+
+
+def _mapping(data: dict[str, Any], key: str, kind: type[T], path: Path) -> dict[str, T]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(

@@ -16,14 +16,16 @@ def voice_max_chars(project: Project) -> dict[str, int]:
     per_engine: dict[str, int | None] = {}
     out: dict[str, int] = {}
     for name in voices:
-        limits, seen, cur = [], set(), name
+        limits: list[int] = []
+        seen: set[str] = set()
+        cur: str | None = name
         while cur and cur in voices and cur not in seen:
             seen.add(cur)
             eid = voices[cur].engine
             if eid not in per_engine:
                 per_engine[eid] = engine_max_chars(project, eid)
-            if per_engine[eid]:
-                limits.append(per_engine[eid])
+            if limit := per_engine[eid]:
+                limits.append(limit)
             cur = voices[cur].fallback
         if limits:
             out[name] = min(limits)
@@ -39,7 +41,7 @@ def engine_max_chars(project: Project, engine_id: str) -> int | None:
     try:
         caps = getattr(engine_class(engine_id), "capabilities", None)
         if not isinstance(caps, Capabilities):
-            from .render import VoiceResolver
+            from .casting import VoiceResolver
 
             caps = VoiceResolver.from_project(project).engine(engine_id).capabilities
     except (LectorError, OSError, ImportError):

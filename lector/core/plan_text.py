@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .errors import ManuscriptError
+from .ingest.raw import Style
 from .model import Span
 from .planwarn import add_warning
 from .text.segment import is_han
@@ -106,12 +108,29 @@ def char_script(ch: str) -> str | None:
     return words[0] if words and words[0] in _SCRIPTS else None
 
 
-def scripts_for(langs) -> frozenset[str]:
+def scripts_for(langs: Iterable[str]) -> frozenset[str]:
     # every cast engine reads Latin letters (English words in a Chinese book are part of the language)
     out: set[str] = set(LATIN)
     for lang in langs:
         out |= LANG_SCRIPTS.get(lang, LATIN)
     return frozenset(out)
+
+
+@dataclass
+class Draft:
+    """A sentence of the plan before ids are known (the planner's working record)."""
+
+    spans: tuple[Span, ...]
+    style: Style
+    line: int
+    paragraph: int
+    seed: int | None = None
+    pause_ms: int | None = None
+    explicit_pause: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
 
 
 @dataclass(frozen=True)
@@ -135,7 +154,14 @@ class Readability:
         langs = frozenset(lang_voices)
         return cls(langs, scripts_for(langs), lang_voices, project.config.manuscript.unreadable == "skip")
 
-    def foreign_lang(self, span: Span, policy: str | None, default: str, where: str, reads=None) -> Span:
+    def foreign_lang(
+        self,
+        span: Span,
+        policy: str | None,
+        default: str,
+        where: str,
+        reads: Callable[[], frozenset[str] | None] | None = None,
+    ) -> Span:
         """A span explicitly marked with a language no cast voice speaks (and the current voice's
         engine does not read, ``reads()``: e.g. fastspeech2-zh reads English inside Chinese): read by
         the current voice (policy None/"ignorelang", a warning), left out ("ignoretext", a warning)
@@ -213,7 +239,7 @@ def is_scene_break(text: str) -> bool:
 
 
 def settle_paragraph(
-    drafts: list, start: int, *, scene_break_ms: int, paragraph_ms: int, source: str
+    drafts: list[Draft], start: int, *, scene_break_ms: int, paragraph_ms: int, source: str
 ) -> None:
     """Make every draft of the paragraph ``drafts[start:]`` speakable (see the module doc)."""
     para = drafts[start:]
@@ -231,8 +257,8 @@ def settle_paragraph(
         prev.pause_ms, prev.explicit_pause = max(prev.pause_ms or 0, ms), True
         add_warning("pause", f"{text!r} has nothing to speak: a {ms} ms pause", where)
         return
-    merged: list = []
-    leading: list = []  # unspeakable drafts before the paragraph's first speakable one
+    merged: list[Draft] = []
+    leading: list[Draft] = []  # unspeakable drafts before the paragraph's first speakable one
     for draft in para:
         if _speakable(draft):
             if leading:
@@ -259,11 +285,11 @@ def settle_paragraph(
     drafts[start:] = merged
 
 
-def _speakable(draft) -> bool:
+def _speakable(draft: Draft) -> bool:
     return speakable("".join(s.spoken for s in draft.spans))
 
 
-def _join(left, right, leading: list | None = None) -> tuple[Span, ...]:
+def _join(left: Draft, right: Draft, leading: list[Draft] | None = None) -> tuple[Span, ...]:
     """Spans of ``left`` followed by those of ``right`` (a space between them unless the right
     side opens with closing punctuation); ``leading`` drafts all go before ``right``."""
     if leading is not None:
@@ -286,13 +312,19 @@ SPLIT_PAUSE_MS = 120  # between the parts of a sentence that two voices speak
 
 
 def route_spans(
-    drafts: list, start: int, *, voice_of, reads, lang_voices: dict[str, str], source: str
+    drafts: list[Draft],
+    start: int,
+    *,
+    voice_of: Callable[[Draft], str],
+    reads: Callable[[str], frozenset[str] | None],
+    lang_voices: dict[str, str],
+    source: str,
 ) -> None:
     """Split each draft of ``drafts[start:]`` that holds text in a language its voice's engine
     cannot read, where the cast has a voice of that language: each run goes to the voice of its
     language (a short pause between the parts). ``voice_of(draft)`` is the draft's cast voice,
     ``reads(voice)`` the span languages its engine reads (None: unknown, left as is)."""
-    out = []
+    out: list[Draft] = []
     for draft in drafts[start:]:
         voice = voice_of(draft)
         ok = reads(voice)

@@ -17,20 +17,21 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import ConfigError, ManuscriptError
 from .fsutil import atomic_write_text
 from .ingest import RawChapter, read_manuscript
-from .ingest.raw import Boundary, Break, Run, Style
-from .metadata import book_metadata
-from .model import Chapter, Plan, Sentence, Span, Token
+from .ingest.metadata import book_metadata
+from .ingest.raw import Boundary, Break, RawParagraph, Run, Style
+from .model import Chapter, Plan, PlanWarning, Sentence, Span, Token
 from .overrides import Overrides, load_overrides, overrides_path
 from .plan_limits import engine_max_chars, voice_max_chars  # noqa: F401 - engine_max_chars re-exported
-from .plan_text import Readability, route_spans, settle_paragraph
+from .plan_text import Draft, Readability, route_spans, settle_paragraph
 from .planwarn import add_warning, collecting
-from .project import Project
+from .project import Project, ProjectConfig
 from .text.normalize_en import normalize_en
 from .text.normalize_zh import normalize_zh, to_halfwidth
 from .text.segment import (
@@ -43,6 +44,9 @@ from .text.segment import (
     split_sentences,
 )
 from .text.zh_mixed import read_english_span, resolve_mode, spelled_words
+
+if TYPE_CHECKING:
+    from .castcheck import EngineFacts
 
 
 class PronouncerLike(Protocol):
@@ -62,12 +66,12 @@ class NullPronouncer:
 
 def default_pronouncer(project: Project) -> PronouncerLike:
     try:
-        from .text.pronounce import Pronouncer
+        from .pronounce import Pronouncer
     except ModuleNotFoundError as exc:
-        if exc.name != "lector.core.text.pronounce":
+        if exc.name != "lector.core.pronounce":
             raise
         return NullPronouncer()
-    from .text.pronounce import CachedPronouncer  # tokens cached in build/ (g2p models load on a miss)
+    from .pronounce import CachedPronouncer  # tokens cached in build/ (g2p models load on a miss)
 
     return CachedPronouncer(Pronouncer.for_project(project.root), project.build_dir / "token-cache.json")
 
@@ -95,33 +99,16 @@ def normalize(text: str, lang: str) -> str:
 
 
 @dataclass
-class _Draft:
-    """A sentence before ids are known."""
-
-    spans: tuple[Span, ...]
-    style: Style
-    line: int
-    paragraph: int
-    seed: int | None = None
-    pause_ms: int | None = None
-    explicit_pause: bool = False
-
-    @property
-    def text(self) -> str:
-        return "".join(s.text for s in self.spans)
-
-
-@dataclass
 class _Ctx:
     project: Project
     pronouncer: PronouncerLike
     max_chars: int | None
     voice_limits: dict[str, int] = field(default_factory=dict)  # cast voice -> engine max_chars
-    drafts: list[_Draft] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)
     pending_seed: int | None = None
     source: str = ""  # the chapter's file, for warnings and errors
     read: Readability | None = None  # what the cast can read (None: no checks)
-    _facts: dict | None = None  # castcheck.engine_facts, loaded on first need
+    _facts: dict[str, EngineFacts | None] | None = None  # castcheck.engine_facts, loaded on first need
     _mixed: str | None = None  # [manuscript] mixed_english, resolved (zh_mixed.resolve_mode)
 
     def mixed_english(self) -> str:
@@ -172,10 +159,9 @@ def _build_plan(project: Project, *, max_chars: int | None, pronouncer: Pronounc
     limits = voice_max_chars(project) if needs_engines else {}
     chapters, read = [], Readability.of(project)
     for index, raw in enumerate(raw_chapters, 1):
-        ctx = _Ctx(project, pron, max_chars, limits, source=raw.source, read=read)
-        for p_index, para in enumerate(raw.paragraphs):
-            _paragraph(ctx, para, p_index)
-        sentences = _finish(project, raw, ctx.drafts, overrides, read)
+        sentences = _plan_chapter(
+            project, raw, pron, max_chars=max_chars, limits=limits, read=read, ov=overrides
+        )
         chapters.append(Chapter(index=index, title=raw.title, sentences=sentences, source=raw.source))
     getattr(pron, "flush", lambda: None)()  # a CachedPronouncer writes build/token-cache.json
     if not any(c.sentences for c in chapters):
@@ -196,6 +182,39 @@ def _build_plan(project: Project, *, max_chars: int | None, pronouncer: Pronounc
     return replace(plan, plan_hash=plan_hash(plan))
 
 
+def _plan_chapter(
+    project: Project,
+    raw: RawChapter,
+    pron: PronouncerLike,
+    *,
+    max_chars: int | None,
+    limits: dict[str, int],
+    read: Readability,
+    ov: Overrides,
+) -> tuple[Sentence, ...]:
+    ctx = _Ctx(project, pron, max_chars, limits, source=raw.source, read=read)
+    for p_index, para in enumerate(raw.paragraphs):
+        _paragraph(ctx, para, p_index)
+    return _finish(project, raw, ctx.drafts, ov, read)
+
+
+def plan_text(
+    project: Project, text: str, *, pronouncer: PronouncerLike, source: str = "text"
+) -> tuple[tuple[Sentence, ...], tuple[PlanWarning, ...]]:
+    """``text`` planned as one paragraph of the manuscript (normalised, cut into sentences that fit
+    the cast's engines, split into language spans, pronounced with ``pronouncer``), so a text
+    spoken on its own (`lector say`) reads as it would in the book; with the warnings the planner
+    raised. The book's overrides do not apply. Raises ManuscriptError for text the cast cannot read."""
+    raw = RawChapter("", source, (RawParagraph((Run(text, line=1),), line=1),))
+    limits = {} if project.config.manuscript.max_chars else voice_max_chars(project)
+    read = Readability.of(project)
+    with collecting() as bucket:
+        sentences = _plan_chapter(
+            project, raw, pronouncer, max_chars=None, limits=limits, read=read, ov=Overrides()
+        )
+    return sentences, tuple(dict.fromkeys(bucket))
+
+
 def plan_hash(plan: Plan) -> str:
     """sha256 over every chapter's index, title and sentences (ids, text, spoken, tokens, voice...)."""
     body = [[c.index, c.title, [s.to_dict() for s in c.sentences]] for c in plan.chapters]
@@ -210,12 +229,12 @@ def plan_to_json(plan: Plan, *, chapters: set[int] | None = None, indent: int | 
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
-def save_plan(plan: Plan, path: str | os.PathLike) -> Path:
+def save_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
     """Write the full plan JSON atomically (lector.core.fsutil: the umask's mode), e.g. to build/plan.json."""
     return atomic_write_text(Path(path), plan_to_json(plan) + "\n")
 
 
-def _paragraph(ctx: _Ctx, para, p_index: int) -> None:
+def _paragraph(ctx: _Ctx, para: RawParagraph, p_index: int) -> None:
     chunk: list[Run] = []
     start = len(ctx.drafts)
     for item in para.items:
@@ -258,18 +277,18 @@ def _paragraph(ctx: _Ctx, para, p_index: int) -> None:
         ctx.drafts[-1].pause_ms = pauses.chapter_title_ms if para.heading else pauses.paragraph_ms
 
 
-def _voice_key(style: Style) -> tuple:
+def _voice_key(style: Style) -> tuple[str | None, str | None, float | None]:
     return (style.voice, style.emotion, style.emotion_degree)
 
 
-def _chunk_key(ctx: _Ctx, style: Style) -> tuple:
+def _chunk_key(ctx: _Ctx, style: Style) -> tuple[str | None, str | None, float | None, str | None]:
     # text marked with a language that has its own cast voice becomes its own sentence (and voice)
     cfg = ctx.project.config
     own = cfg.voices[style.voice or cfg.book.narrator].lang
     lang_voice = (
         ctx.read.lang_voices.get(style.lang) if ctx.read and style.lang and style.lang != own else None
     )
-    return _voice_key(style) + (lang_voice,)
+    return (*_voice_key(style), lang_voice)
 
 
 def _flush(ctx: _Ctx, chunk: list[Run], p_index: int) -> None:
@@ -277,14 +296,11 @@ def _flush(ctx: _Ctx, chunk: list[Run], p_index: int) -> None:
     if not text.strip():
         return
     explicit = {r.style.lang for r in chunk}
-    lang = (
-        explicit.pop()
-        if len(explicit) == 1 and None not in explicit
-        else dominant_lang(to_halfwidth(text), ctx.project.config.book.language)
-    )
+    only = next(iter(explicit)) if len(explicit) == 1 else None
+    lang = only if only is not None else dominant_lang(to_halfwidth(text), ctx.project.config.book.language)
     pieces = split_sentences(text, lang)
     for draft in _emit(
-        ctx, chunk, pieces, lang, ctx.limit(lang, chunk[0].style.voice), p_index, resplit=True
+        ctx, chunk, pieces, lang, ctx.limit(lang, chunk[0].style.voice), p_index=p_index, resplit=True
     ):
         if ctx.pending_seed is not None:
             draft.seed, ctx.pending_seed = ctx.pending_seed, None
@@ -292,14 +308,14 @@ def _flush(ctx: _Ctx, chunk: list[Run], p_index: int) -> None:
 
 
 def _emit(
-    ctx: _Ctx, runs: list[Run], sentences: list[str], lang: str, limit: int, p_index: int, resplit: bool
-) -> list[_Draft]:
+    ctx: _Ctx, runs: list[Run], sentences: list[str], lang: str, limit: int, *, p_index: int, resplit: bool
+) -> list[Draft]:
     """Drafts for ``sentences`` (a lossless cut of the runs' text), each at most ``limit``
     characters; a piece whose *spoken* form is still too long is cut once more."""
     pieces = [p for s in sentences for p in split_long(s, limit)]
     bounds = _bounds(runs, pieces)
-    out: list[_Draft] = []
-    for a, b in zip(bounds, bounds[1:]):
+    out: list[Draft] = []
+    for a, b in pairwise(bounds):
         slices = _trim(_slice(runs, a, b))
         if not slices:
             continue
@@ -308,14 +324,14 @@ def _emit(
         if resplit and len(spoken) > limit and len(display) > 1:
             smaller = max(1, limit * len(display) // len(spoken))
             sub_runs = [replace(run, text=text) for run, text in slices]
-            again = _emit(ctx, sub_runs, [display], lang, smaller, p_index, resplit=False)
+            again = _emit(ctx, sub_runs, [display], lang, smaller, p_index=p_index, resplit=False)
             if len(again) > 1:
                 out.extend(again)
                 continue
         first = slices[0][0]
         # one prosody per sentence: that of the run covering most of its text
         prosody = max(slices, key=lambda sl: len(sl[1].strip()))[0].style.prosody
-        out.append(_Draft(spans, replace(first.style, prosody=prosody), first.line, p_index))
+        out.append(Draft(spans, replace(first.style, prosody=prosody), first.line, p_index))
     return out
 
 
@@ -458,11 +474,13 @@ def _sentence_lang(spans: tuple[Span, ...], default: str) -> str:
 
 
 def _finish(
-    project: Project, raw: RawChapter, drafts: list[_Draft], ov: Overrides, read: Readability | None = None
+    project: Project, raw: RawChapter, drafts: list[Draft], ov: Overrides, read: Readability | None = None
 ) -> tuple[Sentence, ...]:
     cfg = project.config
-    key, seen = chapter_key(raw), {}
-    out, routed = [], {}
+    key = chapter_key(raw)
+    seen: dict[str, int] = {}
+    out: list[Sentence] = []
+    routed: dict[tuple[str, str], int] = {}
     for draft in drafts:
         norm = " ".join(draft.text.split())
         n = seen.get(norm, 0)
@@ -505,7 +523,7 @@ def _finish(
     return tuple(out)
 
 
-def _lang_voice(cfg, read: Readability | None, lang: str) -> str:
+def _lang_voice(cfg: ProjectConfig, read: Readability | None, lang: str) -> str:
     """The narrator, or the cast voice of the sentence's language when the narrator speaks another."""
     narrator = cfg.book.narrator
     if read is None or cfg.voices[narrator].lang == lang:

@@ -11,11 +11,14 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError, did_you_mean
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 DEFAULT_EMOTIONS = ("neutral", "happy", "sad", "angry", "calm", "excited", "whisper")
 
@@ -25,7 +28,7 @@ class _Strict(BaseModel):
 
 
 class BookMeta(_Strict):
-    # "" / () = taken from the manuscript's EPUB metadata (lector.core.metadata.book_metadata)
+    # "" / () = taken from the manuscript's EPUB metadata (lector.core.ingest.metadata.book_metadata)
     title: str = ""
     author: str = ""  # "A; B" for several
     language: str = Field("zh", description="primary language: zh | en")
@@ -164,13 +167,19 @@ class CreditSettings(_Strict):
 
 
 class RenderSettings(_Strict):
-    threads: int = Field(2, ge=1, le=64)
     batch_size: int = Field(16, ge=1, le=512)
-    gpu_concurrency: int = Field(1, ge=1, le=64)
     qc: bool = True  # QC each chapter after mastering (build/qc.json); `lector render --no-qc` skips it
-    qc_sample_takes: int = Field(
-        24, ge=0, le=100000
-    )  # Whisper + voice checks on this many takes per chapter (lowest sha256 of the sentence id); signal checks on all; 0 = every take
+    # Whisper + voice checks on this many takes per chapter (lowest sha256 of the sentence id);
+    # signal checks on all; 0 = every take
+    qc_sample_takes: int = Field(24, ge=0, le=100000)
+
+
+# keys older project.toml files may still hold: why each went and what to write instead
+REMOVED_KEYS = {
+    "render.threads": "set CPU threads per engine with [engines.<id>] threads = N",
+    "render.gpu_concurrency": "the GPU limit is the Prefect global concurrency limit named 'gpu' "
+    "(`prefect gcl create gpu --limit N`)",
+}
 
 
 class EngineOptions(_Strict):
@@ -233,10 +242,6 @@ class Project:
         )
         return found[0] if found else None
 
-    @property
-    def lexicon_files(self) -> tuple[Path, ...]:
-        return tuple(p for p in (self.root / "lexicon.pls", self.root / "lexicon.tsv") if p.is_file())
-
     def voice(self, name: str) -> VoiceSpec:
         try:
             return self.config.voices[name]
@@ -250,7 +255,7 @@ class Project:
             ) from None
 
 
-def _line_of(text: str, loc: tuple) -> int | None:
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
     """Best-effort TOML line for a pydantic error location (table header or key)."""
     keys = [str(k) for k in loc if not isinstance(k, int)]
     line_no = None
@@ -271,7 +276,7 @@ def _line_of(text: str, loc: tuple) -> int | None:
     return line_no
 
 
-def toml_line(toml_path: Path, loc: tuple) -> int | None:
+def toml_line(toml_path: Path, loc: tuple[int | str, ...]) -> int | None:
     """The line of project.toml that holds the dotted key ``loc`` (or its table), if found."""
     try:
         return _line_of(toml_path.read_text(encoding="utf-8"), loc)
@@ -279,7 +284,7 @@ def toml_line(toml_path: Path, loc: tuple) -> int | None:
         return None
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The config model that holds the last key of ``loc`` (ProjectConfig for a top-level key)."""
     import typing
 
@@ -299,13 +304,21 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     return model
 
 
-def _validation_error(err: dict, text: str, toml_path: Path) -> ConfigError:
+def _validation_error(err: ErrorDetails, text: str, toml_path: Path) -> ConfigError:
     """One ConfigError for pydantic's first error: key, line, bad value, did-you-mean and the fix."""
     loc = tuple(err["loc"])
     field = ".".join(str(k) for k in loc)
     table = ".".join(str(k) for k in loc[:-1])
     where = f"[{table}]" if table else "the top level"
     msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden" and field in REMOVED_KEYS:
+        return ConfigError(
+            f"key {loc[-1]!r} in {where} is no longer read",
+            file=toml_path,
+            line=_line_of(text, loc),
+            field=field,
+            fix=f"delete it; {REMOVED_KEYS[field]}",
+        )
     if err["type"] == "extra_forbidden":
         model = _model_at(loc)
         keys = list(model.model_fields) if model is not None else []

@@ -16,6 +16,7 @@ import sys
 import typing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -44,7 +45,7 @@ NOTES = {
     "book.identifier": "other identifier (e.g. a URL or UUID)",
     "book.copyright": "copyright tag",
     "voices.NAME.engine": 'engine id (`lector engines` lists them); a typo is refused with "did you mean"',
-    "voices.NAME.voice": "the engine's voice id (`lector engines --engine ID`); checked when the plan is made",
+    "voices.NAME.voice": "the engine's voice id (`lector engines --engine ID`); checked when planning",
     "voices.NAME.lang": "language this voice speaks; the engine must speak it",
     "voices.NAME.speed": "speaking-rate multiplier",
     "voices.NAME.pitch": "pitch multiplier",
@@ -65,11 +66,9 @@ NOTES = {
     "manuscript.code_note": 'what is said in place of a code listing (code = "note")',
     "manuscript.table_note": 'what is said in place of a table (tables = "note")',
     "credits.closing": "speak a closing credits chapter",
-    "render.threads": "CPU threads per embedded engine",
     "render.batch_size": "sentences per synthesis task",
-    "render.gpu_concurrency": "synthesis tasks on the GPU at once",
     "engines.ENGINE_ID.config_path": "the Piper voice's .onnx.json (next to model_path by default)",
-    "engines.ENGINE_ID.threads": "CPU threads of this engine (default [render] threads)",
+    "engines.ENGINE_ID.threads": "CPU threads of this engine (default: the CPU count, at most 4)",
     "engines.ENGINE_ID.timeout_s": "seconds per request (remote engines)",
     "engines.ENGINE_ID.retries": "retries of a failed request (remote engines)",
     "engines.ENGINE_ID.concurrency": "requests in flight at once (remote engines)",
@@ -114,7 +113,7 @@ def field_comments(model: type[BaseModel]) -> dict[str, str]:
     return out
 
 
-def type_text(annotation, info: FieldInfo | None = None) -> str:
+def type_text(annotation: Any, info: FieldInfo | None = None) -> str:
     """A TOML-flavoured type: string, integer (>= 0, <= 10000), array of strings, "a" | "b" ..."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Literal:
@@ -144,34 +143,35 @@ def _plural(kind: str) -> str:
     return kind if kind.startswith(("array", "table", '"')) else kind + "s"
 
 
-def _num(value) -> str:
+def _num(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def toml_value(value) -> str:
+def toml_value(value: object) -> str:
     if value is None:
-        return "(unset)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return _num(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (tuple, list)):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return (
-            "{}" if not value else "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
-        )
-    if isinstance(value, BaseModel):
-        return "(table)"
-    return json.dumps(str(value))
+        text = "(unset)"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        text = _num(value)
+    elif isinstance(value, (tuple, list)):
+        text = "[" + ", ".join(toml_value(v) for v in value) + "]"
+    elif isinstance(value, dict):
+        items = ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items())
+        text = "{ " + items + " }" if items else "{}"
+    elif isinstance(value, BaseModel):
+        text = "(table)"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = json.dumps(str(value))
+    return text
 
 
 def default_text(info: FieldInfo) -> str:
     if info.is_required():
         return "**required**"
-    value = info.default_factory() if info.default_factory is not None else info.default
+    value = info.get_default(call_default_factory=True)  # our factories take no arguments
     return "" if value is PydanticUndefined else f"`{toml_value(value)}`"
 
 
@@ -196,14 +196,15 @@ def tables(model: type[BaseModel] = ProjectConfig, prefix: str = "") -> list[tup
     for name, info in model.model_fields.items():
         ann = info.annotation
         key = f"{prefix}.{name}" if prefix else name
-        if typing.get_origin(ann) is dict and _is_model(typing.get_args(ann)[1]):
-            out += tables(typing.get_args(ann)[1], f"{key}.{NAME.get(name, 'NAME')}")
+        item = typing.get_args(ann)[1] if typing.get_origin(ann) is dict else None
+        if _is_model(item):
+            out += tables(item, f"{key}.{NAME.get(name, 'NAME')}")
         elif _is_model(ann):
             out += tables(ann, key)
     return out
 
 
-def _is_model(ann) -> bool:
+def _is_model(ann: object) -> TypeGuard[type[BaseModel]]:
     return isinstance(ann, type) and issubclass(ann, BaseModel)
 
 

@@ -18,17 +18,16 @@ import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .fsutil import atomic_write_text
 from .model import Chapter, Plan, PlanWarning, Sentence
+from .text.pace import HAN_PER_SECOND, WORDS_PER_MINUTE
 from .text.segment import is_han
 
 if TYPE_CHECKING:
     from .project import Project
 
-WORDS_PER_MINUTE = 155.0  # an audiobook narrator's English pace
-HAN_PER_SECOND = 4.2  # Mandarin narration, characters a second
 CHAPTER_LIMIT_S = {"acx": 120 * 60}  # ACX: no file longer than 120 minutes
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
@@ -73,7 +72,7 @@ class Proof:
     def warning_counts(self) -> dict[str, int]:
         return dict(Counter(w.kind for w in self.warnings))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["warning_counts"] = self.warning_counts
         data["change_counts"] = dict(Counter(c.kind for c in self.changes))
@@ -159,7 +158,7 @@ def proof_to_json(proof: Proof) -> str:
 
 
 def _hms(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
@@ -221,7 +220,7 @@ def proof_to_html(proof: Proof) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_proof(proof: Proof, build_dir: str | os.PathLike) -> tuple[Path, Path]:
+def write_proof(proof: Proof, build_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
     """Write ``proof.json`` and ``proof.html`` into ``build_dir``; returns their paths."""
     folder = Path(build_dir)
     json_path, html_path = folder / "proof.json", folder / "proof.html"

@@ -1,14 +1,17 @@
 """Pruning a project's build folder: the files the current plan and masters no longer use.
 
-Edits, re-rolls and fresh masters leave every take, mastered block and encoded frame ever made in
-build/ (an edit that is undone reuses them, so nothing is deleted during a render). Over a long
-review that grows without bound. :func:`prune_build` removes what nothing refers to any more:
+Edits, re-rolls and fresh masters leave every take and every mastered block's tables and AAC frames
+ever made in build/ (an edit that is undone reuses them, so a render deletes none of them; a block's
+FLAC and MP3 frames are kept once, inside chapter.flac and the chapter MP3, see
+docs/ARCHITECTURE.md). Over a long review that grows without bound. :func:`prune_build` removes what
+nothing refers to any more:
 
 - ``cache/``: takes that are not the current plan's (its cast voices, and its draft voices), not
   in a chapter's timeline (the takes its master was made from, fallbacks included) and not in
   ``keep_keys`` (the review app's take history, which the caller passes);
-- ``blocks/``: files of mastered blocks that no chapter's master.json lists;
-- ``aac/``: chapter AACs of masters that are gone;
+- ``blocks/``: files of mastered blocks that no chapter's master.json lists, and the FLAC of a block
+  that its chapter.flac holds (a build rendered before blocks were kept once);
+- ``aac/``: chapter AACs of masters that are gone (the M4B step removes the rest);
 - ``qc-cache/``: records of takes that are not kept, of chapter masters that are gone, or of
   another QC version;
 - temporary files left behind by killed writes, in those folders.
@@ -22,19 +25,21 @@ A render cache elsewhere ($LECTOR_CACHE_URL) is shared and is not pruned from on
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audio.assemble import master_blocks
-from .audio.io import read_json_object
+from .audio.spliced import Spliced
+from .build import BuildDir
+from .casting import VoiceResolver
 from .errors import LectorError
 from .hashing import file_digest
 from .model import Plan
 from .project import Project
 from .qc.cache import QC_VERSION, profile_key
-from .render import VoiceResolver, sentence_keys
+from .render import sentence_keys
 
 AREAS = ("cache", "blocks", "aac", "qc-cache")
 DEFAULT_MIN_AGE_S = 600.0
@@ -65,6 +70,7 @@ class _Live:
     takes: frozenset[str] | None  # None: unknown, keep the whole cache
     takes_why: str
     blocks: frozenset[tuple[str, str]]  # (block key, recipe key)
+    spliced: frozenset[str]  # ids ("<key>.<recipe>") of blocks whose FLAC frames a chapter.flac holds
     master_ids: frozenset[str]
     qc_keys: frozenset[str]
 
@@ -79,38 +85,60 @@ def prune_build(
     now: float | None = None,
 ) -> PruneReport:
     """Remove (or with ``dry_run`` list) what the build no longer uses; see the module doc."""
-    build = project.build_dir
+    build = BuildDir.of(project)
     live = _live(project, plan, frozenset(keep_keys))
     cutoff = (time.time() if now is None else now) - min_age_s
     block_docs = {f"{k}.json" for k, _ in live.blocks}  # their sentence timelines stay too
     keepers: dict[str, Callable[[Path], bool]] = {
         "cache": lambda p: live.takes is None or p.stem in live.takes,
-        "blocks": lambda p: _block_of(p.name) in live.blocks or p.name in block_docs,
+        "blocks": lambda p: (
+            (_block_of(p.name) in live.blocks and not _held(p.name, live.spliced)) or p.name in block_docs
+        ),
         "aac": lambda p: p.name.split("-")[0] in live.master_ids,
         "qc-cache": lambda p: p.name.split(".")[0] in live.qc_keys,
     }
+    folders = {"cache": build.cache_dir, "blocks": build.blocks_dir, "aac": build.aac_dir}
+    folders["qc-cache"] = build.qc_cache_dir
     areas, removed = [], []
     for name in AREAS:
         if name == "cache" and live.takes is None:
-            areas.append(PruneArea(name, 0, 0, _count(build / name), live.takes_why))
+            areas.append(PruneArea(name, 0, 0, _count(folders[name]), live.takes_why))
             continue
-        gone, kept, freed = _sweep(build / name, keepers[name], cutoff, dry_run)
+        gone, kept, freed = _sweep(folders[name], keepers[name], cutoff, dry_run)
         areas.append(PruneArea(name, len(gone), freed, kept))
         removed += gone
     return PruneReport(tuple(areas), tuple(sorted(removed)), dry_run)
 
 
 def _live(project: Project, plan: Plan, keep_keys: frozenset[str]) -> _Live:
-    build = project.build_dir
-    timelines = [read_json_object(p) for p in sorted((build / "chapters").glob("*/timeline.json"))]
-    masters = [read_json_object(p) for p in sorted((build / "chapters").glob("*/master.json"))]
-    rendered = {row.get("cache_key", "") for t in timelines for row in t.get("sentences", [])}
-    takes, why = _plan_takes(project, plan)
-    if takes is not None:
-        takes = frozenset(takes | rendered | keep_keys) - {""}
-    blocks = frozenset((b.key, b.recipe) for m in masters for b in master_blocks(m))
-    master_ids = frozenset(str(m["master_id"]) for m in masters if "master_id" in m)
-    return _Live(takes, why, blocks, master_ids, _qc_keys(project, takes))
+    build = BuildDir.of(project)
+    masters = build.master_docs()
+    rendered = {row.cache_key for t in build.timelines() for row in t.sentences}
+    planned, why = _plan_takes(project, plan)
+    takes = None if planned is None else frozenset(planned | rendered | keep_keys) - {""}
+    blocks = frozenset((b.key, b.recipe) for m in masters for b in m.blocks)
+    master_ids = frozenset(m.master_id for m in masters)
+    return _Live(takes, why, blocks, _spliced(build), master_ids, _qc_keys(project, takes))
+
+
+def _spliced(build: BuildDir) -> frozenset[str]:
+    """Blocks whose frames lie in their chapter's chapter.flac, per its stamp (Spliced spans),
+    while the file is the one that stamp describes."""
+    held: set[str] = set()
+    for index in build.built_chapters():
+        flac, stamp = build.chapter_flac(index), build.read_stamp(index, "flac")
+        if stamp is None or not flac.is_file() or flac.stat().st_size != stamp.size:
+            continue
+        spliced = Spliced.from_extra(flac, stamp.extra)
+        if spliced is not None and file_digest(flac) == stamp.sha256:
+            held |= set(spliced.spans)
+    return frozenset(held)
+
+
+def _held(name: str, spliced: frozenset[str]) -> bool:
+    """``name`` is a block's own FLAC ("<key>.<recipe>.flac") whose frames chapter.flac holds."""
+    key, recipe = _block_of(name)
+    return name == f"{key}.{recipe}.flac" and f"{key}.{recipe}" in spliced
 
 
 def _plan_takes(project: Project, plan: Plan) -> tuple[set[str] | None, str]:
@@ -133,16 +161,14 @@ def _plan_takes(project: Project, plan: Plan) -> tuple[set[str] | None, str]:
 def _qc_keys(project: Project, takes: frozenset[str] | None) -> frozenset[str]:
     """QC records worth keeping: each kept take's (keyed by its FLAC bytes) and each chapter
     master's profile check; "<key>-<QC_VERSION>" (the record names' first dotted part)."""
-    build, found = project.build_dir, set()
-    if takes is None:  # the cache is whole: keep the QC record of every take in it
-        paths = (build / "cache").glob("*/*.flac")
-    else:
-        paths = (build / "cache" / k[:2] / f"{k}.flac" for k in takes)
+    build, found = BuildDir.of(project), set()
+    # takes None: the cache is whole, so keep the QC record of every take in it
+    paths = build.cache_dir.glob("*/*.flac") if takes is None else (build.take_path(k) for k in takes)
     for path in paths:
         if path.is_file():
             found.add(file_digest(path))
     profile = project.config.output.profile
-    for flac in (build / "chapters").glob("*/chapter.flac"):
+    for flac in build.chapter_flacs():
         found.add(profile_key(profile, flac))
     return frozenset(f"{k}-{QC_VERSION}" for k in found)
 
@@ -157,7 +183,8 @@ def _sweep(
     folder: Path, keep: Callable[[Path], bool], cutoff: float, dry_run: bool
 ) -> tuple[list[Path], int, int]:
     """Files under ``folder`` that ``keep`` rejects (and temp files), older than ``cutoff``."""
-    gone, kept, freed = [], 0, 0
+    gone: list[Path] = []
+    kept, freed = 0, 0
     if not folder.is_dir():
         return gone, kept, freed
     for path in folder.rglob("*"):
@@ -167,7 +194,7 @@ def _sweep(
             continue
         if not path.is_file():
             continue
-        # temp files of killed writes: io.atomic_path's ".<name>.*", the QC cache's "*.tmp"
+        # temp files of killed writes: fsutil.atomic_path's ".<name>.*", the QC cache's "*.tmp"
         temp = path.name.startswith(".") or path.suffix == ".tmp"
         if (not temp and keep(path)) or st.st_mtime > cutoff:
             kept += 1
@@ -183,10 +210,8 @@ def _sweep(
 
 def _drop_empty_dirs(folder: Path) -> None:
     for sub in sorted((p for p in folder.iterdir() if p.is_dir()), reverse=True):
-        try:
+        with contextlib.suppress(OSError):  # not empty
             sub.rmdir()
-        except OSError:
-            pass  # not empty
 
 
 def _count(folder: Path) -> int:

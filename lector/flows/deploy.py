@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.runner import Runner
 from prefect.schedules import Cron
@@ -95,7 +96,13 @@ def project_deployments(project: Project, *, work_pool: str | None = None) -> li
         entrypoint_type=EntrypointType.MODULE_PATH,
         work_pool_name=work_pool,
     )
-    return [book, changed, sentences]
+    return [_built(book), _built(changed), _built(sentences)]
+
+
+def _built(dep: object) -> RunnerDeployment:
+    """``to_deployment`` is sync-compatible: called from sync code it returns the deployment itself."""
+    assert isinstance(dep, RunnerDeployment), type(dep)
+    return dep
 
 
 def deploy_project(project_path: str | Path, *, work_pool: str | None = None) -> list[DeployedFlow]:
@@ -130,9 +137,9 @@ async def _read_schedules(name: str) -> list[tuple[str, str, bool]]:
     async with get_client() as client:
         dep = await client.read_deployment_by_name(name)
     return [
-        (s.schedule.cron, s.schedule.timezone, s.active)
+        (s.schedule.cron, s.schedule.timezone or "UTC", s.active)
         for s in dep.schedules
-        if getattr(s.schedule, "cron", None)
+        if isinstance(s.schedule, CronSchedule)
     ]
 
 

@@ -41,25 +41,29 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 import botocore.exceptions
 
+from lector.core.build import BuildDir
+from lector.core.build.manifest import add_urls
 from lector.core.errors import PublishError
 from lector.core.fsutil import atomic_path, atomic_write_bytes
 from lector.core.hashing import sha256_file
+from lector.core.pipeline.target import (  # noqa: F401  (the publish target is known before publishing)
+    BUCKET_ENV,
+    ENDPOINT_ENV,
+    LATEST_NAME,
+    OBJECTS_DIR,
+    PublishTarget,
+    resolve_target,
+)
 from lector.core.project import Project
 
 from . import s3objects as so
-from .manifest import add_urls
 from .s3objects import download_sha256  # noqa: F401  (kept importable from here)
 from .s3store import _CRED_FIX, CREDENTIALS_BLOCK_ENV, S3Store, s3_client  # noqa: F401  (re-exported)
 
-ENDPOINT_ENV = "LECTOR_S3_ENDPOINT_URL"
-BUCKET_ENV = "LECTOR_S3_BUCKET"
 DEFAULT_MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024
-OBJECTS_DIR = "objects"
-LATEST_NAME = "latest.json"
 _AUTH_CODES = {
     "InvalidAccessKeyId",
     "SignatureDoesNotMatch",
@@ -74,47 +78,6 @@ _RETRY_FIX = (
     "re-run `lector publish PROJECT` when the store is reachable: objects already stored are "
     "verified and skipped, open multipart uploads are aborted, then the manifest is written"
 )
-
-
-@dataclass(frozen=True)
-class PublishTarget:
-    kind: str  # "local" | "s3"
-    bucket: str
-    base_key: str  # "<prefix>/<project>/<version>"
-    endpoint_url: str | None = None
-    local_root: Path | None = None  # object-store root for kind == "local"
-    credentials_block: str | None = None
-
-    @property
-    def url(self) -> str:
-        if self.kind == "local":
-            return str(self.local_root / self.bucket / self.base_key) + "/"
-        return f"s3://{self.bucket}/{self.base_key}/"
-
-    def url_of(self, key: str) -> str:
-        """Where the object ``key`` is: ``s3://bucket/key``, or a ``file://`` URL in the local store."""
-        if self.kind == "local":
-            return (self.local_root / self.bucket / key).resolve().as_uri()
-        return f"s3://{self.bucket}/{key}"
-
-    def https_url(self, key: str) -> str | None:
-        """The object's http(s) URL (path style) when the S3 endpoint is known, else None."""
-        if self.kind != "s3" or not self.endpoint_url:
-            return None
-        return f"{self.endpoint_url.rstrip('/')}/{quote(self.bucket)}/{quote(key)}"
-
-    @property
-    def where(self) -> str:
-        endpoint = self.endpoint_url or "the default AWS endpoint"
-        return f"bucket {self.bucket!r} at {endpoint}"
-
-    @property
-    def latest_key(self) -> str:
-        """``<prefix>/<project>/latest.json`` (beside the versions)."""
-        return "/".join(self.base_key.split("/")[:-1] + [LATEST_NAME])
-
-    def object_key(self, sha256: str, rel: str) -> str:
-        return f"{self.base_key}/{OBJECTS_DIR}/{sha256}/{rel}"
 
 
 @dataclass(frozen=True)
@@ -134,38 +97,6 @@ class PublishReport:
     @property
     def url(self) -> str:
         return self.target.url
-
-
-def resolve_target(
-    project: Project,
-    *,
-    target: str | None = None,
-    endpoint_url: str | None = None,
-    bucket: str | None = None,
-    prefix: str | None = None,
-    credentials_block: str | None = None,
-) -> PublishTarget:
-    """Merge CLI options > env (LECTOR_S3_ENDPOINT_URL, LECTOR_S3_BUCKET) > project.toml [publish]."""
-    cfg = project.config.publish
-    endpoint = endpoint_url or os.environ.get(ENDPOINT_ENV) or cfg.endpoint_url
-    kind = target or ("s3" if endpoint_url else cfg.target)
-    if kind not in ("local", "s3"):
-        raise PublishError(
-            f"unknown publish target {kind!r}",
-            file=project.root / "project.toml",
-            field="publish.target",
-            fix="use 'local' or 's3'",
-        )
-    prefix_part = (prefix if prefix is not None else cfg.prefix).strip("/")
-    base = "/".join(p for p in (prefix_part, project.name, project.config.book.version) if p)
-    return PublishTarget(
-        kind=kind,
-        bucket=bucket or os.environ.get(BUCKET_ENV) or cfg.bucket,
-        base_key=base,
-        endpoint_url=endpoint if kind == "s3" else None,
-        local_root=(project.root / cfg.local_dir) if kind == "local" else None,
-        credentials_block=credentials_block or os.environ.get(CREDENTIALS_BLOCK_ENV),
-    )
 
 
 class _Sink:
@@ -237,7 +168,7 @@ class _Sink:
         """A small JSON document (manifest, latest pointer), replaced in one PUT and verified."""
         sha = hashlib.sha256(data).hexdigest()
         if self.client is None:
-            dest = self.target.local_root / self.target.bucket / key
+            dest = self.target.store_root / self.target.bucket / key
             atomic_write_bytes(dest, data)
             if sha256_file(dest) != sha:
                 raise PublishError(
@@ -258,10 +189,13 @@ class _Sink:
         )
         matched, wrong = so.check_head(head or {}, facts)
         if wrong or not matched:
-            body = so.with_retries(
-                f"reading back s3://{bucket}/{key}",
-                lambda: self.client.get_object(Bucket=bucket, Key=key)["Body"].read(),
-            )
+            client = self.client
+            assert client is not None, "an S3 target has a client"
+
+            def read_back() -> bytes:  # the whole GET again on each retry
+                return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+            body = so.with_retries(f"reading back s3://{bucket}/{key}", read_back)
             if hashlib.sha256(body).hexdigest() != sha:
                 raise so.VerifyFailure(f"s3://{bucket}/{key} does not hold the document just written")
             matched = ["download"]
@@ -323,32 +257,29 @@ def publish_build(
             f"{exc.message}",
             fix=exc.fix,
         ) from None
-    return PublishReport(
-        target=target, objects=tuple(objects) + (manifest_obj,), latest_key=target.latest_key
-    )
+    return PublishReport(target=target, objects=(*objects, manifest_obj), latest_key=target.latest_key)
 
 
 def _listed_files(project: Project) -> tuple[dict, list[tuple[Path, str]]]:
-    build = project.build_dir
-    manifest_path = build / "manifest.json"
-    if not manifest_path.is_file():
+    build = BuildDir.of(project)
+    manifest = build.load_manifest()
+    if manifest is None:
         raise PublishError(
             "nothing to publish: no manifest",
-            file=manifest_path,
+            file=build.manifest_json,
             fix=f"render first: `lector render {project.root}`",
         )
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     items = []
-    for entry in manifest["files"]:
-        path = build / entry["path"]
-        if not path.is_file() or sha256_file(path) != entry["sha256"]:
+    for entry in manifest.files:
+        path = build.root / entry.path
+        if not path.is_file() or sha256_file(path) != entry.sha256:
             raise PublishError(
-                f"{entry['path']} is missing or differs from the manifest",
+                f"{entry.path} is missing or differs from the manifest",
                 file=path,
                 fix=f"re-render: `lector render {project.root}`",
             )
-        items.append((path, entry["path"]))
-    return manifest, items
+        items.append((path, entry.path))
+    return manifest.to_dict(), items
 
 
 def _visible_manifest(
@@ -356,7 +287,7 @@ def _visible_manifest(
 ) -> bytes:
     """The build manifest with each file's object key (relative to the version's folder)."""
     doc = copy.deepcopy(manifest)
-    by_path = {entry["path"]: obj for entry, obj in zip(manifest["files"], objects)}
+    by_path = {entry["path"]: obj for entry, obj in zip(manifest["files"], objects, strict=True)}
     for entry in doc["files"]:
         obj = by_path[entry["path"]]
         entry["key"] = obj.key[len(target.base_key) + 1 :]
@@ -383,7 +314,7 @@ def _not_published(exc: PublishError, target: PublishTarget) -> PublishError:
 def _publish_local(path: Path, rel: str, target: PublishTarget) -> PublishedObject:
     sha = sha256_file(path)
     key = target.object_key(sha, rel)
-    dest = target.local_root / target.bucket / key
+    dest = target.store_root / target.bucket / key
     if dest.is_file() and sha256_file(dest) == sha:
         return PublishedObject(key, dest.stat().st_size, sha, "already stored")
     with atomic_path(dest, suffix=".part") as tmp:

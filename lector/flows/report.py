@@ -10,16 +10,14 @@ artifacts on the current flow run, keyed by project (``lector-<project>-report``
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from lector.core.build import BuildDir, ChapterOutput
 from lector.core.model import Plan
 from lector.core.project import Project
-
-from .manifest import ChapterOutput
 
 REVIEW_URL_ENV = "LECTOR_REVIEW_URL"
 DEFAULT_REVIEW_URL = "http://127.0.0.1:8765"
@@ -59,14 +57,8 @@ def _cell(text: str) -> str:
 
 def read_qc_chapters(build_dir: Path, indexes: set[int]) -> dict[int, dict]:
     """The chapters of build/qc.json among ``indexes`` (empty before QC ran or with QC off)."""
-    path = build_dir / "qc.json"
-    if not indexes or not path.is_file():
-        return {}
-    try:
-        chapters = json.loads(path.read_text(encoding="utf-8")).get("chapters", [])
-    except json.JSONDecodeError:
-        return {}
-    return {c["chapter"]: c for c in chapters if c.get("chapter") in indexes}
+    report = BuildDir(build_dir).read_qc() if indexes else None
+    return {} if report is None else report.chapters_among(indexes)
 
 
 def flag_rows(
@@ -77,7 +69,8 @@ def flag_rows(
     for ch in outputs:
         page = f"{base}/chapters/{ch.index}"
         rows += [
-            dict(zip(FLAG_COLUMNS, (ch.index, ch.title, "", "master", v, "", page))) for v in ch.violations
+            dict(zip(FLAG_COLUMNS, (ch.index, ch.title, "", "master", v, "", page), strict=True))
+            for v in ch.violations
         ]
         rows += [
             dict(
@@ -92,6 +85,7 @@ def flag_rows(
                         _short(texts.get(sid, "")),
                         f"{page}#s-{sid}",
                     ),
+                    strict=True,
                 )
             )
             for sid, voice, engine, _ in ch.fallback_details
@@ -110,6 +104,7 @@ def flag_rows(
                             _short(texts.get(s["sentence_id"], "")),
                             f"{page}#s-{s['sentence_id']}",
                         ),
+                        strict=True,
                     )
                 )
                 for flag in s.get("flags", [])

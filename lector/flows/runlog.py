@@ -19,12 +19,10 @@ from typing import Any
 from prefect.context import FlowRunContext, TaskRunContext
 from prefect.logging.handlers import APILogHandler
 
-from lector.core.model import Chapter
-from lector.core.render import RenderReport
+from lector.core.model import Chapter, Sentence
+from lector.core.pipeline.progress import PROGRESS_LOGGER, chapter_label
 
-PROGRESS_LOGGER = "lector.progress"
 FORWARDED = ("lector", PROGRESS_LOGGER)  # the CLI stops lector.progress from propagating
-TITLE_CHARS = 60
 
 
 class _InRun(logging.Filter):
@@ -63,14 +61,6 @@ def forward_to_run_logs() -> None:
 # -- task run names ---------------------------------------------------------------------------------
 
 
-def chapter_label(index: int, title: str) -> str:
-    """``ch03 The Red-Headed League`` (a long title is cut at TITLE_CHARS)."""
-    title = " ".join(title.split())
-    if len(title) > TITLE_CHARS:
-        title = title[: TITLE_CHARS - 1].rstrip() + "…"
-    return f"ch{index:02d} {title}".rstrip()
-
-
 def chapter_run_name(verb: str, *, fmt_param: str | None = None) -> Callable[..., str]:
     """A ``task_run_name`` callable: ``"<verb> ch03 The Red-Headed League"`` from the task's
     ``chapter`` parameter (or ``label`` / ``chapter_index`` when it has no Chapter), with the
@@ -89,7 +79,7 @@ def chapter_run_name(verb: str, *, fmt_param: str | None = None) -> Callable[...
     return name
 
 
-def batch_labels(chapter: Chapter, batches: list[tuple]) -> list[str]:
+def batch_labels(chapter: Chapter, batches: list[tuple[Sentence, ...]]) -> list[str]:
     """Per synthesis batch: ``ch03 The Red-Headed League [5-8/40]`` (its sentences of the chapter's)."""
     total, start, out = len(chapter.sentences), 1, []
     for batch in batches:
@@ -98,23 +88,3 @@ def batch_labels(chapter: Chapter, batches: list[tuple]) -> list[str]:
         )
         start += len(batch)
     return out
-
-
-def log_rendered(chapter: Chapter, reports: list[RenderReport], done: int, total: int) -> None:
-    """One line when a chapter's synthesis is complete: its engines, cache hits, the book's progress."""
-    engines: dict[str, int] = {}
-    for rep in reports:
-        for r in rep.results:
-            if r.ok:
-                engines[r.engine_id] = engines.get(r.engine_id, 0) + 1
-    spoken = ", ".join(f"{e} {n}" for e, n in sorted(engines.items())) or "no engine"
-    logging.getLogger(PROGRESS_LOGGER).info(
-        "%s: %d sentences rendered (%s; synthesized %d, cached %d) — book %d/%d sentences",
-        chapter_label(chapter.index, chapter.title),
-        sum(len(r.results) for r in reports),
-        spoken,
-        sum(r.synthesized for r in reports),
-        sum(r.cached for r in reports),
-        done,
-        total,
-    )

@@ -42,11 +42,11 @@ def task_runner_for(
     *,
     max_workers: int | None = None,
     processes: bool = True,
-):
+) -> Any:
     """A Prefect task runner by name. ``max_workers`` defaults to four times the CPU count (8 to 32):
     many tasks wait on ffmpeg processes, the engine's lock or disk, so one thread per core left
     cores idle (measured: an edit's MP3 task queued behind the FLAC ones); memory-heavy mastering is
-    limited to one chapter per core inside the task (flows.chapter). For "dask" it is the
+    limited to one chapter per core inside the task (lector.core.pipeline.master). For "dask" it is the
     LocalCluster's worker count and ``processes=False`` keeps those workers in this process (tests).
     ``address`` applies to "dask" only."""
     if name == "dask":
@@ -69,7 +69,7 @@ def task_runner_for(
 
 def _dask_runner(address: str | None, workers: int | None, processes: bool) -> Any:
     try:
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
     except ImportError as exc:  # the [dask] extra is optional
         raise ConfigError(
             "the dask task runner needs prefect-dask and dask[distributed]",
@@ -111,7 +111,7 @@ def value_input(value: Any) -> Any:
     return quote(value) if _in_threads() else value
 
 
-def upstream(future: PrefectFuture) -> Any:
+def upstream(future: PrefectFuture[Any]) -> Any:
     """An upstream task's result as an input: waited for and tracked, its contents not walked."""
     return opaque(future) if _in_threads() else future
 
@@ -140,11 +140,11 @@ def in_process_run() -> Iterator[None]:
         yield
 
 
-_QUIET: list = [None, None]  # [settings, the same settings without heartbeats]
+_QUIET: list[Any] = [None, None]  # [settings, the same settings without heartbeats]
 _QUIET_LOCK = threading.Lock()
 
 
-def _without_heartbeat(settings):
+def _without_heartbeat(settings: Any) -> Any:
     """``settings`` with heartbeats off, made once per settings object (copying Prefect's
     settings took ~25 ms, paid again by every in-process run, e.g. each review edit)."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY

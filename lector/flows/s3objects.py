@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import re
@@ -138,7 +139,8 @@ def head_or_none(client, bucket: str, key: str) -> dict | None:
 
 def check_head(head: dict, facts: FileFacts) -> tuple[list[str], list[str]]:
     """(what matched, what did not) between a head_object answer and ``facts``."""
-    matched, wrong = [], []
+    matched: list[str] = []
+    wrong: list[str] = []
     if head.get("ContentLength") != facts.size_bytes:
         wrong.append(f"size {head.get('ContentLength')} != {facts.size_bytes}")
     stored = str(head.get("ChecksumSHA256") or "").split("-")[0]
@@ -257,10 +259,8 @@ def abort_quietly(client, bucket: str, key: str, upload_id: str) -> bool:
 
 def delete_quietly(client, bucket: str, key: str) -> None:
     """Remove an object that failed verification (best effort: a retry overwrites it anyway)."""
-    try:
+    with contextlib.suppress(botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
         client.delete_object(Bucket=bucket, Key=key)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
-        pass
 
 
 def abort_open_uploads(client, bucket: str, prefix: str) -> int:

@@ -13,6 +13,8 @@ from botocore.config import Config
 
 from lector.core.cache import BytesStore, check_key
 from lector.core.errors import CacheError, PublishError
+from lector.core.pipeline.store import register_cache_scheme
+from lector.core.pipeline.target import ENDPOINT_ENV
 
 from .s3objects import S3_ATTEMPTS_ENV
 
@@ -48,7 +50,9 @@ def _block_credentials(name: str) -> dict:
     from prefect.blocks.system import Secret
 
     try:
-        value = Secret.load(name).get()
+        block = Secret.load(name)
+        assert isinstance(block, Secret), type(block)  # sync caller: load() returns the block
+        value = block.get()
     except ValueError as exc:
         raise PublishError(
             f"cannot load Prefect Secret block {name!r}: {exc}",
@@ -116,3 +120,11 @@ class S3Store(BytesStore):
         code = exc.response.get("Error", {}).get("Code")
         where = f"s3://{self.bucket}/{self.prefix}/ at {self.endpoint_url or 'AWS'}"
         return CacheError(f"render cache {where} failed ({code})", fix=_CRED_FIX)
+
+
+def open_render_cache(bucket: str, prefix: str) -> S3Store:
+    """The ``s3://bucket/prefix`` render cache ($LECTOR_CACHE_URL), endpoint from $LECTOR_S3_ENDPOINT_URL."""
+    return S3Store(bucket, prefix, endpoint_url=os.environ.get(ENDPOINT_ENV) or None)
+
+
+register_cache_scheme("s3", open_render_cache)  # the library opens s3:// caches through this

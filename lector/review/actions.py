@@ -3,8 +3,7 @@
 * edit text  -> the sentence's manuscript line (``Sentence.source``), or a pending note
 * lexicon    -> a validated line appended to ``<project>/lexicon.tsv``
 * re-roll / emotion / voice -> ``<project>/overrides.json`` (lector.core.overrides)
-* re-render  -> flows.produce.rerender_sentences in a background thread (or a Prefect
-  deployment named by ``LECTOR_RERENDER_DEPLOYMENT``); old cache keys are kept as takes
+* re-render  -> lector.review.jobs (a background thread; old cache keys are kept as takes)
 * voice clip uploads -> with a transcript: validated into ``<project>/voices/<name>/voice.toml``
   (as `lector voice add`); without one: kept under ``<project>/voices/<name>/uploads/``
 """
@@ -13,26 +12,23 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 import secrets
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lector.core.errors import ConfigError, LectorError, LexiconError
+from lector.core.errors import LectorError, LexiconError
 from lector.core.fsutil import atomic_write_bytes
 from lector.core.lock import project_lock
+from lector.core.text.lexicon import load_tsv
 
 from .security import MAX_UPLOAD_BYTES, sniff_audio
-from .store import ReviewStore
 
 EDIT_LOCK_WAIT_S = 2.0  # an edit waits this long for the project lock, then answers 409
 SOURCE_RE = re.compile(r"^(manuscript/[^:]+):(\d+)$")
 VOICE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_jobs_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -59,6 +55,22 @@ def edit_text(root: Path, source: str, old_text: str, new_text: str) -> Outcome:
     new_text = new_text.strip()
     if not new_text or "\n" in new_text or "\r" in new_text:
         return Outcome(False, "the new text must be one non-empty line")
+    found = _manuscript_line(root, source)
+    if isinstance(found, Outcome):
+        return found
+    path, name, number, lines = found
+    line = lines[number - 1]
+    count = line.count(old_text)
+    if count != 1:
+        why = "not found" if count == 0 else f"found {count} times"
+        return Outcome(False, f"the sentence text is {why} on {name}:{number}; stored as a pending note")
+    lines[number - 1] = line.replace(old_text, new_text, 1)
+    atomic_write_bytes(path, "".join(lines).encode("utf-8"))
+    return Outcome(True, f"{name}:{number} updated")
+
+
+def _manuscript_line(root: Path, source: str) -> tuple[Path, str, int, list[str]] | Outcome:
+    """(file, its name, line number, its lines) of a "manuscript/<file>:<line>" source, or why not."""
     m = SOURCE_RE.match(source or "")
     if not m:
         return Outcome(False, f"source {source!r} is not a manuscript line; stored as a pending note")
@@ -72,16 +84,7 @@ def edit_text(root: Path, source: str, old_text: str, new_text: str) -> Outcome:
     number = int(m.group(2))
     if not 1 <= number <= len(lines):
         return Outcome(False, f"{m.group(1)} has no line {number}; stored as a pending note")
-    line = lines[number - 1]
-    count = line.count(old_text)
-    if count != 1:
-        why = "not found" if count == 0 else f"found {count} times"
-        return Outcome(
-            False, f"the sentence text is {why} on {m.group(1)}:{number}; stored as a pending note"
-        )
-    lines[number - 1] = line.replace(old_text, new_text, 1)
-    atomic_write_bytes(path, "".join(lines).encode("utf-8"))
-    return Outcome(True, f"{m.group(1)}:{number} updated")
+    return path, m.group(1), number, lines
 
 
 @_locked
@@ -93,18 +96,13 @@ def add_lexicon_entry(root: Path, word: str, pronunciation: str, context: str = 
     if cols[0].startswith("#"):
         return Outcome(False, "a word cannot start with #")
     line = "\t".join(cols if cols[2] else cols[:2]) + "\n"
-    try:
-        from lector.core.text.lexicon import load_tsv
-    except ImportError:
-        load_tsv = None
-    if load_tsv is not None:
-        with tempfile.TemporaryDirectory() as tmp:
-            probe = Path(tmp) / "lexicon.tsv"
-            probe.write_text(line, encoding="utf-8")
-            try:
-                load_tsv(probe, label="lexicon.tsv")
-            except LexiconError as exc:
-                return Outcome(False, exc.message + (f" — fix: {exc.fix}" if exc.fix else ""))
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / "lexicon.tsv"
+        probe.write_text(line, encoding="utf-8")
+        try:
+            load_tsv(probe, label="lexicon.tsv")
+        except LexiconError as exc:
+            return Outcome(False, exc.message + (f" — fix: {exc.fix}" if exc.fix else ""))
     path = root / "lexicon.tsv"
     existing = path.read_bytes() if path.is_file() else b""
     prefix = b"" if not existing or existing.endswith(b"\n") else b"\n"
@@ -208,90 +206,12 @@ def check_upload(voice: str, data: bytes) -> Outcome | str:
     return kind if kind is not None else Outcome(False, "only WAV or FLAC clips are accepted")
 
 
-def rerender_available() -> bool:
-    if os.environ.get("LECTOR_RERENDER_DEPLOYMENT"):
-        return True
-    try:
-        from lector.flows.produce import rerender_sentences  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def start_rerender(
-    root: Path, store: ReviewStore, chapter: int, sentences: list[tuple[str, str, int | None]]
-) -> int:
-    """Re-render (id, current cache key, seed) sentences in a background thread; returns the job id.
-    Current keys are stored as takes first, so the old take stays playable."""
-    for sid, key, seed in sentences:
-        if key:
-            store.add_take(sid, key, seed)
-    ids = [sid for sid, _key, _seed in sentences]
-    job_id = store.start_job(chapter, ids)
-    thread = threading.Thread(
-        target=_run_job,
-        args=(root, store, job_id, chapter, ids),
-        daemon=True,
-        name=f"lector-rerender-{job_id}",
-    )
-    thread.start()
-    return job_id
-
-
-def _rerender_locally(root: Path, ids: list[str]) -> str:
-    from lector.flows.produce import rerender_changed, rerender_sentences
-    from lector.flows.runners import in_process_run
-
-    try:
-        with in_process_run():
-            summary = rerender_sentences(str(root), ids)
-    except ConfigError as exc:
-        if exc.field != "sentence_ids":
-            raise
-        # an edited sentence has a new id: let the flow find what changed
-        with in_process_run():
-            rerender_changed(str(root))
-        return f"re-rendered changed sentences ({exc.message})"
-    return f"re-rendered {len(summary.get('sentences', ids))} sentence(s)"
-
-
-def _preview_service(root: Path):
-    from .preview import service_for
-
-    return service_for(root)
-
-
-def _run_job(root: Path, store: ReviewStore, job_id: int, chapter: int, ids: list[str]) -> None:
-    with _jobs_lock:
-        try:
-            deployment = os.environ.get("LECTOR_RERENDER_DEPLOYMENT")
-            if deployment:
-                from prefect.deployments import run_deployment
-
-                run = run_deployment(deployment, parameters={"project_path": str(root), "sentence_ids": ids})
-                message = f"deployment {deployment}: {getattr(run, 'state_name', '')}"
-            elif (service := _preview_service(root)) is not None:
-                message = service.render_chapter(chapter)  # in the app: no flow, no Prefect server
-            else:
-                message = _rerender_locally(root, ids)
-        except (LectorError, ImportError, OSError, RuntimeError, ValueError) as exc:
-            from .preview import short
-
-            store.finish_job(job_id, "failed", short(exc))  # what to do, not the exception's text
-            return
-        for sid in ids:
-            store.set_pending(sid, chapter, False, "rerendered")
-        store.finish_job(job_id, "done", message)
-
-
 __all__ = [
     "Outcome",
     "add_clip",
     "add_lexicon_entry",
     "edit_text",
     "new_seed",
-    "rerender_available",
     "save_clip",
     "set_override",
-    "start_rerender",
 ]

@@ -17,36 +17,26 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from lector.core.errors import ProjectBusy
-from lector.core.project import DEFAULT_EMOTIONS
 
-from . import actions
+from . import actions, jobs
 from .data import BuildView
+from .meta import project_meta
 from .routes_preview import register_preview
+from .routes_pronounce import register_pronounce
+from .routes_waveform import register_waveform
 from .security import MAX_UPLOAD_BYTES, SecurityMiddleware, csrf_protect, safe_path
 from .store import ReviewStore
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-STATIC_FILES = {"review.css": "text/css", "review.js": "text/javascript"}
-
-
-def _project_meta(root: Path) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """(title, emotions, cast names) from project.toml, with fallbacks when absent."""
-    try:
-        from lector.core.metadata import book_metadata
-        from lector.core.project import load_project
-
-        project = load_project(root)
-        cfg = project.config
-        return cfg.book.title or book_metadata(project).title, tuple(cfg.emotions), tuple(cfg.voices)
-    except (OSError, ValueError):
-        return root.name, DEFAULT_EMOTIONS, ()
+STATIC_FILES = {"review.css": "text/css", "review.js": "text/javascript", "wave.js": "text/javascript"}
 
 
 class Ctx:
     """What every route needs: the project root, the store, the build view, the templates."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, rerender: jobs.Rerender | None = None) -> None:
         self.root = root
+        self.rerender = rerender
         self.store = ReviewStore.for_project(root)
         self.view = BuildView(root, self.store)
         self.templates = Jinja2Templates(
@@ -54,13 +44,13 @@ class Ctx:
         )
 
     def page(self, request: Request, name: str, **ctx) -> HTMLResponse:
-        title, emotions, voices = _project_meta(self.root)
+        title, emotions, voices = project_meta(self.root)
         ctx.update(
             project_title=title,
             emotions=emotions,
             voices=voices,
             csrf=request.state.csrf,
-            rerender_available=actions.rerender_available(),
+            rerender_available=jobs.rerender_available(self.root, self.rerender),
         )
         return self.templates.TemplateResponse(request, name, ctx)
 
@@ -73,7 +63,7 @@ class Ctx:
         html = ""
         s = next((x for x in self.view.sentences(chapter) if x.id == sid), None) if chapter else None
         if s is not None:
-            _title, emotions, voices = _project_meta(self.root)
+            _title, emotions, voices = project_meta(self.root)
             html = self.templates.get_template("_sentence.html").render(
                 s=s, csrf=request.state.csrf, emotions=emotions, voices=voices
             )
@@ -95,10 +85,13 @@ def create_app(
     *,
     host: str = "127.0.0.1",
     allow_hosts: tuple[str, ...] = (),
+    rerender: jobs.Rerender | None = None,
 ) -> FastAPI:
     """The app for one project. ``host``: the address it is bound to (with loopback names and
-    ``allow_hosts``, the Host headers it answers); ``token``: required from every client when set."""
-    ctx = Ctx(Path(project_root).resolve())
+    ``allow_hosts``, the Host headers it answers); ``token``: required from every client when set;
+    ``rerender``: how a re-render job renders when no deployment and no preview service can
+    (lector.review.jobs; ``lector review`` passes the production flow)."""
+    ctx = Ctx(Path(project_root).resolve(), rerender)
     app = FastAPI(title="Lector review", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SecurityMiddleware, token=token, host=host, allow_hosts=tuple(allow_hosts))
     app.state.ctx = ctx
@@ -115,6 +108,8 @@ def create_app(
     _register_changes(app, ctx)
     _register_jobs(app, ctx)
     register_preview(app, ctx)  # instant preview, takes (lector/review/routes_preview.py)
+    register_waveform(app, ctx)  # waveform + loudness (lector/review/routes_waveform.py)
+    register_pronounce(app, ctx)  # pronunciation from the page (lector/review/routes_pronounce.py)
     return app
 
 
@@ -260,7 +255,7 @@ def _register_changes(app: FastAPI, ctx: Ctx) -> None:
     @app.post("/sentences/{sid}/emotion", dependencies=post)
     def emotion(request: Request, sid: str, emotion: str = Form(...)):
         chapter, _ = sentence_or_404(sid)
-        if emotion not in _project_meta(root)[1]:
+        if emotion not in project_meta(root)[1]:
             return reply(request, sid, actions.Outcome(False, f"unknown emotion {emotion!r}"))
         outcome = actions.set_override(root, sid, emotion=emotion)
         store.set_pending(sid, chapter, True, "emotion", emotion)
@@ -269,7 +264,7 @@ def _register_changes(app: FastAPI, ctx: Ctx) -> None:
     @app.post("/sentences/{sid}/voice", dependencies=post)
     def voice(request: Request, sid: str, voice: str = Form(...)):
         chapter, _ = sentence_or_404(sid)
-        cast = _project_meta(root)[2]
+        cast = project_meta(root)[2]
         if cast and voice not in cast:
             return reply(request, sid, actions.Outcome(False, f"unknown voice {voice!r}"))
         outcome = actions.set_override(root, sid, voice=voice)
@@ -277,27 +272,32 @@ def _register_changes(app: FastAPI, ctx: Ctx) -> None:
         return reply(request, sid, outcome)
 
 
+def _start_rerender(ctx: Ctx, n: int) -> actions.Outcome:
+    """Start a re-render job for chapter ``n``'s flagged and changed sentences, or say why not."""
+    store, root = ctx.store, ctx.root
+    todo = [s for s in ctx.view.sentences(n) if s.status == "flagged" or s.pending]
+    running = [j for j in store.jobs(n, limit=1) if j.status == "running"]
+    if running:
+        return actions.Outcome(False, f"re-render job {running[0].id} is still running")
+    if not todo:
+        return actions.Outcome(False, "nothing to re-render: no flagged or changed sentence")
+    if not jobs.rerender_available(root, ctx.rerender):
+        return actions.Outcome(False, "the production flow is not available here")
+    for s in todo:
+        if not s.pending:  # flagged take, nothing changed: a new seed gives a new take
+            actions.set_override(root, s.id, seed=actions.new_seed())
+            store.log(s.id, "reroll", "automatic for a flagged take")
+    job = jobs.start_rerender(root, store, n, [(s.id, s.cache_key, s.seed) for s in todo], ctx.rerender)
+    return actions.Outcome(True, f"re-render job {job} started for {len(todo)} sentence(s)")
+
+
 def _register_jobs(app: FastAPI, ctx: Ctx) -> None:
-    store, root, view = ctx.store, ctx.root, ctx.view
+    store, root = ctx.store, ctx.root
     post = [Depends(csrf_protect)]
 
     @app.post("/chapters/{n}/rerender", dependencies=post)
     def rerender(request: Request, n: int):
-        todo = [s for s in view.sentences(n) if s.status == "flagged" or s.pending]
-        running = [j for j in store.jobs(n, limit=1) if j.status == "running"]
-        if running:
-            outcome = actions.Outcome(False, f"re-render job {running[0].id} is still running")
-        elif not todo:
-            outcome = actions.Outcome(False, "nothing to re-render: no flagged or changed sentence")
-        elif not actions.rerender_available():
-            outcome = actions.Outcome(False, "the production flow is not available here")
-        else:
-            for s in todo:
-                if not s.pending:  # flagged take, nothing changed: a new seed gives a new take
-                    actions.set_override(root, s.id, seed=actions.new_seed())
-                    store.log(s.id, "reroll", "automatic for a flagged take")
-            job = actions.start_rerender(root, store, n, [(s.id, s.cache_key, s.seed) for s in todo])
-            outcome = actions.Outcome(True, f"re-render job {job} started for {len(todo)} sentence(s)")
+        outcome = _start_rerender(ctx, n)
         if request.headers.get("x-requested-with") != "fetch":
             return RedirectResponse(f"/chapters/{n}", status_code=303)
         return JSONResponse(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from lector.core.build import BuildDir
 from lector.core.project import Project
 
 from .data import BuildView
@@ -27,8 +28,8 @@ def _env() -> Environment:
     return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(["html"]))
 
 
-def _masters(build: Path, index: int) -> list[Path]:
-    folder = build / "masters"
+def _masters(build: BuildDir, index: int) -> list[Path]:
+    folder = build.masters_dir
     if not folder.is_dir():
         return []
     found = [p for p in folder.glob(f"{index:02d}-*") if p.is_file()]
@@ -47,10 +48,10 @@ def export_bundle(project: Project | str | Path, out_dir: str | Path | None = No
     Audio links prefer the chapter MP3 master, then FLAC; chapters without a master link
     ``build/chapters/NN/chapter.flac``."""
     root = Path(project.root if isinstance(project, Project) else project).resolve()
-    build = root / "build"
-    out = Path(out_dir).resolve() if out_dir else build / "masters" / "review"
-    out.mkdir(parents=True, exist_ok=True)
     view = BuildView(root, ReviewStore.for_project(root))
+    build = view.dir
+    out = Path(out_dir).resolve() if out_dir else build.review_bundle_dir
+    out.mkdir(parents=True, exist_ok=True)
     env = _env()
     static = TEMPLATES_DIR / "static"
     common = {
@@ -60,12 +61,12 @@ def export_bundle(project: Project | str | Path, out_dir: str | Path | None = No
     }
     rows = []
     for info in view.chapters():
-        entry = {"info": info, "page": None, "audio_links": []}
+        entry: dict[str, object] = {"info": info, "page": None, "audio_links": []}
         if info.status != "not rendered":
             masters = _masters(build, info.index)
             audio_files = [p for p in masters if p.suffix in AUDIO_PREFERENCE]
             vtt = next((p for p in masters if p.suffix == ".vtt"), None)
-            fallback = build / "chapters" / f"{info.index:02d}" / "chapter.flac"
+            fallback = build.chapter_flac(info.index)
             audio = audio_files[0] if audio_files else (fallback if fallback.is_file() else None)
             page = f"chapter-{info.index:02d}.html"
             html = env.get_template("bundle_chapter.html").render(
@@ -89,8 +90,8 @@ def export_bundle(project: Project | str | Path, out_dir: str | Path | None = No
 
 
 def _title(project, root: Path) -> str:
-    """[book] title, else the manuscript EPUB's (lector.core.metadata), else the folder's name."""
-    from lector.core.metadata import book_metadata
+    """[book] title, else the manuscript EPUB's (lector.core.ingest.metadata), else the folder's name."""
+    from lector.core.ingest.metadata import book_metadata
 
     try:
         if not isinstance(project, Project):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from lector.core.build import BuildDir, BuildRecordError
+from lector.core.build.qc_file import read_qc_or_none
+from lector.core.build.timeline import read_timeline
 from lector.core.hashing import FileFacts
 
 from .store import Decision, ReviewStore
@@ -55,27 +59,44 @@ class ChapterInfo:
     duration_s: float | None
 
 
-_PARSED: dict[Path, tuple[tuple, dict]] = {}  # path -> (file identity, parsed JSON)
+_PARSED: dict[Path, tuple[tuple, Any]] = {}  # path -> (file identity, what the loader made of it)
 _PARSED_LOCK = threading.Lock()
 
 
-def _read_json(path: Path) -> dict | None:
-    """The parsed file, shared and read-only: parsed again only when the file's identity
-    (hashing.FileFacts) changes. A bundle export and the app's pages read plan.json and qc.json
-    once per chapter; parsing them each time made the export grow with the square of the book."""
+def _read_cached(path: Path, load: Callable[[Path], Any]) -> Any:
+    """``load(path)`` (a lector.core.build reader), shared and read-only: loaded again only when the
+    file's identity (hashing.FileFacts) changes. A bundle export and the app's pages read plan.json
+    and qc.json once per chapter; parsing them each time made the export grow with the square of
+    the book. None when the file is absent or damaged (a newer Lector's record is refused)."""
     try:
-        with open(path, "rb") as fh:
-            ident = FileFacts.identity(os.fstat(fh.fileno()))
-            with _PARSED_LOCK:
-                hit = _PARSED.get(path)
-            if hit is not None and hit[0] == ident:
-                return hit[1]
-            value = json.loads(fh.read().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        ident = FileFacts.identity(os.stat(path))
+    except OSError:
         return None
+    with _PARSED_LOCK:
+        hit = _PARSED.get(path)
+        if hit is not None and hit[0] == ident:
+            return hit[1]
+        _PARSED.pop(path, None)  # the stale value goes before its successor is parsed: never two at once
+    del hit
+    try:
+        value = load(path)
+    except BuildRecordError as exc:
+        if exc.field == "schema":
+            raise
+        value = None
     with _PARSED_LOCK:
         _PARSED[path] = (ident, value)
     return value
+
+
+def _timeline_dict(path: Path) -> dict | None:
+    timeline = read_timeline(path)
+    return None if timeline is None else timeline.to_dict()
+
+
+def _qc_dict(path: Path) -> dict | None:
+    report = read_qc_or_none(path)
+    return None if report is None else report.to_dict()
 
 
 def _with_qc_state(view: SentenceView, state: tuple[str, str] | None) -> SentenceView:
@@ -93,36 +114,35 @@ class BuildView:
     def __init__(self, root: Path, store: ReviewStore) -> None:
         self.root = root
         self.build = root / "build"
+        self.dir = BuildDir(self.build)
         self.store = store
         self.history = None  # review.takes.TakeHistory when the app has one (QC state of takes)
 
     def chapter_dir(self, index: int) -> Path:
-        return self.build / "chapters" / f"{index:02d}"
+        return self.dir.chapter_dir(index)
 
     def timeline(self, index: int) -> dict | None:
-        return _read_json(self.chapter_dir(index) / "timeline.json")
+        """chapters/NN/timeline.json as its dict (lector.core.build.Timeline.to_dict)."""
+        return _read_cached(self.dir.timeline_path(index), _timeline_dict)
 
     def plan(self) -> dict:
-        return _read_json(self.build / "plan.json") or {}
+        return _read_cached(self.dir.plan_json, lambda _: self.dir.read_plan()) or {}
 
     def qc_by_sentence(self) -> dict[str, dict]:
-        qc = _read_json(self.build / "qc.json") or {}
+        qc = _read_cached(self.dir.qc_json, _qc_dict) or {}
         return {s["sentence_id"]: s for c in qc.get("chapters", []) for s in c.get("sentences", [])}
 
     def qc_summary(self) -> dict | None:
-        return (_read_json(self.build / "qc.json") or {}).get("summary")
+        return (_read_cached(self.dir.qc_json, _qc_dict) or {}).get("summary")
 
     def plan_sentences(self) -> dict[str, dict]:
         return {s["id"]: s for c in self.plan().get("chapters", []) for s in c.get("sentences", [])}
 
     def chapter_indexes(self) -> list[tuple[int, str]]:
         found: dict[int, str] = {c["index"]: c.get("title", "") for c in self.plan().get("chapters", [])}
-        root = self.build / "chapters"
-        if root.is_dir():
-            for d in root.iterdir():
-                if d.name.isdigit() and (d / "timeline.json").is_file():
-                    tl = self.timeline(int(d.name)) or {}
-                    found[int(d.name)] = tl.get("title") or found.get(int(d.name), "")
+        for index in self.dir.built_chapters():
+            tl = self.timeline(index) or {}
+            found[index] = tl.get("title") or found.get(index, "")
         return sorted(found.items())
 
     def chapters(self) -> list[ChapterInfo]:
@@ -162,7 +182,7 @@ class BuildView:
         tl = self.timeline(index) or {}
         qc, plan, dec = self.qc_by_sentence(), self.plan_sentences(), self.store.decisions(index)
         takes, notes = self.store.takes_by_sentence(), self.store.notes_by_sentence()
-        states = self.history.qc_states() if self.history is not None else {}
+        states: dict[str, tuple[str, str]] = self.history.qc_states() if self.history is not None else {}
         return [
             _with_qc_state(
                 self._view(
@@ -171,8 +191,8 @@ class BuildView:
                     qc.get(s["id"], {}),
                     plan.get(s["id"], {}),
                     dec.get(s["id"]),
-                    takes.get(s["id"], []),
-                    notes.get(s["id"], []),
+                    takes=takes.get(s["id"], []),
+                    notes=notes.get(s["id"], []),
                 ),
                 states.get(s["id"]),
             )
@@ -180,7 +200,7 @@ class BuildView:
         ]
 
     def _view(
-        self, n: int, s: dict, q: dict, p: dict, d: Decision | None, takes: list, notes: list
+        self, n: int, s: dict, q: dict, p: dict, d: Decision | None, *, takes: list, notes: list
     ) -> SentenceView:
         sid = s["id"]
         key = str(s.get("cache_key", ""))
@@ -221,4 +241,4 @@ class BuildView:
     def cache_path(self, key: str) -> Path | None:
         if not KEY_RE.fullmatch(key):
             return None
-        return self.build / "cache" / key[:2] / f"{key}.flac"
+        return self.dir.take_path(key)

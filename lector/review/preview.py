@@ -1,52 +1,48 @@
-"""Instant preview: edited / re-rolled sentences synthesized inside the app, then accepted into the book.
+"""Instant preview: edited / re-rolled sentences synthesized for the app, then accepted into the book.
 
-No Prefect server and no flow per edit. The app keeps, for its whole life, one synthesis worker
-(one thread) per engine and one ``VoiceResolver`` (the engines it loaded stay loaded), and the
-planner's token cache; a preview is: apply the change where a render sees it (manuscript line,
-``overrides.json``) -> ``build_plan`` (warm: ~0.25 s) -> ``render_sentences`` of that one
-sentence through the render cache on its engine's worker. So the take *is* the render's take:
-same cache key, same file.
+No Prefect server and no flow per edit, and no model in the app's process: the planner and the
+engines live in the preview worker (lector.review.preview_worker, a child process started on the
+first edit and stopped when idle or with the app; lector.review.worker_client). It applies the
+change where a render sees it, plans, and synthesizes the one sentence through the render cache,
+so the take *is* the render's take: same cache key, same file. This side keeps the take history
+and the review store (what the page shows), and runs QC in a child of its own (review.qc_child).
 
-``accept`` makes the book use it, the way a render does: the chapter's takes from the cache
-(``render_sentences``: all cached), then the flow's own chapter steps (flows.chapter: master with
-the previous recipe on the changed paragraph block, chapter.flac from the blocks, MP3/VTT/AAC per
-block), and QC of the chapter on a background thread. After it ``lector render --changed`` finds
-every take cached and the chapter unchanged.
+``accept`` makes the book use a take the way a render does: the worker runs the render's chapter
+steps (lector.core.pipeline.finish_chapter) on the chapter's cached takes, then QC of the chapter
+runs here on a background thread. After it ``lector render --changed`` finds every take cached
+and the chapter unchanged.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from lector.core.errors import LectorError
-from lector.core.lock import project_lock
-from lector.core.model import Chapter, Plan, Sentence
-
-from . import actions
 from .takes import TakeHistory, TakeRecord
+from .worker_client import PreviewWorker
+from .worker_records import (
+    AcceptRequest,
+    Answer,
+    Change,
+    ChapterMastered,
+    PreviewBusy,
+    PreviewError,
+    PreviewRequest,
+    Refused,
+    RenderChapterRequest,
+    TakeMade,
+    WarmUp,
+    short,
+)
 
+__all__ = ["Change", "Preview", "PreviewBusy", "PreviewError", "PreviewService", "service_for", "short"]
 log = logging.getLogger("lector.review")
-LOCK_WAIT_S = 5.0
-
-
-class PreviewError(RuntimeError):
-    """A preview or accept that cannot be done; ``str()`` is the short message for the page."""
-
-
-@dataclass(frozen=True)
-class Change:
-    text: str | None = None
-    seed: int | None = None
-    emotion: str | None = None
-    voice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,19 +54,6 @@ class Preview:
     seconds: float
 
 
-def short(exc: BaseException) -> str:
-    """What the page may show of an error: a Lector error's message and fix, never internals."""
-    if isinstance(exc, PreviewError):
-        return str(exc)
-    if isinstance(exc, LectorError):
-        return exc.message + (f" — {exc.fix}" if exc.fix else "")
-    if isinstance(exc, OSError):
-        return (
-            "the project's files could not be read or written — check the disk and the folder's permissions"
-        )
-    return "that did not work — try again, or run `lector render --changed`"
-
-
 _SERVICES: dict[Path, PreviewService] = {}  # project root -> its app's service (re-render jobs)
 
 
@@ -78,73 +61,40 @@ def service_for(root: Path) -> PreviewService | None:
     return _SERVICES.get(Path(root).resolve())
 
 
-def _first_inference(resolver, rv, sentence: Sentence) -> None:
-    """One synthesis, kept nowhere: an engine's first inference costs seconds more than the next
-    (sessions, phonemizers, kernels), and the editor's first preview should not pay them."""
-    from lector.core.render import build_request
-
-    engine = resolver.engine(rv.engine_id)
-    engine.synthesize([build_request(sentence, rv, getattr(engine.capabilities, "emotions", None))])
+def _rows(timeline: dict) -> tuple[str, ...]:
+    return tuple(str(r["id"]) for r in timeline.get("sentences", []))
 
 
 class PreviewService:
-    """Long-lived synthesis workers, plan and master for the review app of one project."""
+    """The review app's previews, accepts and re-renders (done by its preview worker) and the
+    take history they add to."""
 
     def __init__(self, root: Path, history: TakeHistory, store) -> None:
         self.root = root
         self.history = history
         self.store = store
-        self._workers: dict[str, ThreadPoolExecutor] = {}
+        self.worker = PreviewWorker(root)
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lector-qc")
-        self._resolver = None
-        self._resolver_ident: tuple | None = None
         self._lock = threading.Lock()
         self._closed = False
-        self.last_check = None  # the latest QC run's future (tests wait on it)
-        self._qc_proc: subprocess.Popen | None = None
+        self.last_check: Future[None] | None = None  # the latest QC run's future (tests wait on it)
+        self._qc_proc: subprocess.Popen[str] | None = None
         _SERVICES[Path(root).resolve()] = self
 
-    # -- long-lived pieces ------------------------------------------------------------------------
-    def _project(self):
-        from lector.core.project import load_project
-
-        return load_project(self.root)
-
-    def resolver(self, project):
-        """One resolver (and so one loaded engine each) while the cast in project.toml is unchanged."""
-        from lector.core.render import VoiceResolver
-
-        ident = tuple(sorted((k, v.model_dump_json()) for k, v in project.config.voices.items()))
-        with self._lock:
-            if self._resolver is None or self._resolver_ident != ident:
-                self._resolver, self._resolver_ident = VoiceResolver.from_project(project), ident
-            return self._resolver
-
-    def worker(self, engine_id: str) -> ThreadPoolExecutor:
-        """The engine's synthesis worker: one thread, so a model is never run twice at once."""
-        with self._lock:
-            if self._closed:
-                raise PreviewError("the review app is shutting down")
-            if engine_id not in self._workers:
-                self._workers[engine_id] = ThreadPoolExecutor(
-                    max_workers=1, thread_name_prefix=f"lector-synth-{engine_id}"
-                )
-            return self._workers[engine_id]
+    def _ask(self, request) -> Answer:
+        answer = self.worker.call(request)
+        if isinstance(answer, Refused):
+            raise (PreviewBusy if answer.busy else PreviewError)(answer.message)
+        return answer
 
     def warm(self) -> threading.Thread:
-        """Load the planner's models and the cast's engines in the background, so the first edit
+        """Start the worker and load its planner and engines in the background, so the first edit
         of the day is as quick as the others."""
 
         def run() -> None:
             try:
-                project = self._project()
-                plan = self._plan(project)
-                resolver = self.resolver(project)
-                firsts = {s.voice: s for ch in reversed(plan.chapters) for s in reversed(ch.sentences)}
-                for voice, sentence in firsts.items():
-                    rv = resolver.voice(voice)
-                    self.worker(rv.engine_id).submit(_first_inference, resolver, rv, sentence).result()
-            except (LectorError, OSError, ValueError, RuntimeError, ImportError) as exc:
+                self._ask(WarmUp())
+            except PreviewError as exc:
                 log.warning("review: warm-up skipped: %s", short(exc))
 
         thread = threading.Thread(target=run, name="lector-review-warm", daemon=True)
@@ -156,9 +106,8 @@ class PreviewService:
             del _SERVICES[self.root.resolve()]
         with self._lock:
             self._closed = True
-            workers = list(self._workers.values())
-        for w in workers + [self._checker]:
-            w.shutdown(wait=False, cancel_futures=True)
+        self._checker.shutdown(wait=False, cancel_futures=True)
+        self.worker.close()
         proc = self._qc_proc
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -168,151 +117,61 @@ class PreviewService:
                 proc.kill()
                 proc.wait()
 
-    # -- plan -------------------------------------------------------------------------------------
-    def _plan(self, project) -> Plan:
-        from lector.core.audio.io import atomic_write_bytes
-        from lector.core.planner import build_plan, plan_to_json
-
-        plan = build_plan(project)
-        atomic_write_bytes(project.build_dir / "plan.json", plan_to_json(plan).encode("utf-8"))
-        return plan
-
-    def locate(self, plan: Plan, slot_id: str, timeline: dict, chapter: int) -> tuple[Chapter, Sentence]:
-        """The plan's sentence at the slot's place in its chapter (its id changes with its text)."""
-        rows = [r["id"] for r in timeline.get("sentences", [])]
-        ch = next((c for c in plan.chapters if c.index == chapter), None)
-        if ch is None or slot_id not in rows:
-            raise PreviewError(f"chapter {chapter} is no longer in the book — reload the page")
-        if len(ch.sentences) != len(rows):
-            raise PreviewError(
-                "the chapter now has a different number of sentences (an edit split or "
-                "joined one) — press “Re-render flagged & changed” or run `lector render --changed`"
-            )
-        return ch, ch.sentences[rows.index(slot_id)]
-
     # -- preview ----------------------------------------------------------------------------------
     def preview(
         self, slot_id: str, chapter: int, timeline: dict, change: Change, origin: str = "preview"
     ) -> Preview:
         started = time.perf_counter()
-        project = self._project()
-        with project_lock(project.build_dir, "review preview", wait_s=LOCK_WAIT_S, on_wait=None):
-            plan = self._plan(project)
-            self._remember_render_take(slot_id, chapter, timeline)
-            plan = self._apply(project, plan, slot_id, chapter, timeline, change)
-            _ch, sentence = self.locate(plan, slot_id, timeline, chapter)
-        root = self.history.link(sentence.id, slot_id)
-        take, synthesized = self._synthesize(project, root, chapter, sentence, origin)
-        return Preview(slot_id, sentence.id, take, synthesized, time.perf_counter() - started)
+        self._remember_render_take(slot_id, chapter, timeline)
+        made = self._ask(PreviewRequest(slot_id, chapter, _rows(timeline), change))
+        assert isinstance(made, TakeMade)
+        root = self.history.link(made.sentence_id, slot_id)
+        take = self._keep(root, chapter, made, origin)
+        return Preview(slot_id, made.sentence_id, take, made.synthesized, time.perf_counter() - started)
 
-    def _apply(self, project, plan: Plan, slot_id: str, chapter: int, timeline: dict, change: Change) -> Plan:
-        """Write the change where a render reads it (text first: the other settings belong to the
-        edited sentence's new id); returns the plan that holds it."""
-        current = self.locate(plan, slot_id, timeline, chapter)[1]
-        if change.text is not None and " ".join(change.text.split()) != current.text:
-            outcome = actions.edit_text(self.root, current.source, current.text, change.text)
-            if not outcome.ok:
-                raise PreviewError(outcome.message)
-            plan = self._plan(project)
-            current = self.locate(plan, slot_id, timeline, chapter)[1]
-        overrides = {
-            k: v
-            for k, v, now in (
-                ("seed", change.seed, current.seed),
-                ("emotion", change.emotion, current.emotion),
-                ("voice", change.voice, current.voice),
-            )
-            if v is not None and v != now
-        }
-        if overrides:
-            actions.set_override(self.root, current.id, **overrides)
-            plan = self._plan(project)
-        return plan
+    def _keep(self, root: str, chapter: int, made: TakeMade, origin: str) -> TakeRecord:
+        take = self.history.add(
+            root,
+            made.sentence_id,
+            chapter,
+            made.cache_key,
+            text=made.text,
+            pronunciation=made.pronunciation,
+            seed=made.seed,
+            engine=made.engine,
+            voice=made.voice,
+            emotion=made.emotion,
+            origin=origin,
+        )
+        self.store.add_take(made.sentence_id, made.cache_key, made.seed)
+        return take
 
-    # -- accept / restore -------------------------------------------------------------------------
+    # -- accept / restore / re-render ---------------------------------------------------------------
     def accept(self, slot_id: str, chapter: int, timeline: dict) -> TakeRecord:
         """The slot's current take into the book: master, chapter.flac, exports (the flow's chapter
-        steps on the render cache), then QC of the chapter in the background."""
-        project = self._project()
-        with project_lock(project.build_dir, "review accept", wait_s=LOCK_WAIT_S, on_wait=None):
-            plan = self._plan(project)
-            ch, sentence = self.locate(plan, slot_id, timeline, chapter)
-            report = self._master(project, plan, ch)
-        key = next(r.cache_key for r in report.results if r.sentence_id == sentence.id)
-        root = self.history.link(sentence.id, slot_id)
-        take = (
-            self.history.find(root, key) or self._synthesize(project, root, chapter, sentence, "preview")[0]
-        )
-        self.history.choose(root, key)
-        take = self.history.find(root, key) or take
-        self.store.set_pending(sentence.id, chapter, False, "accepted", key)
-        before = {r["id"]: r.get("cache_key") for r in timeline.get("sentences", [])}
-        self._check(
-            project,
-            chapter,
-            [
-                (r.sentence_id, r.cache_key)
-                for r in report.results
-                if before.get(r.sentence_id) != r.cache_key
-            ],
-        )
+        steps on the render cache, in the worker), then QC of the chapter in the background."""
+        done = self._ask(AcceptRequest(slot_id, chapter, _rows(timeline)))
+        assert isinstance(done, ChapterMastered) and done.take is not None
+        made = done.take
+        root = self.history.link(made.sentence_id, slot_id)
+        take = self.history.find(root, made.cache_key) or self._keep(root, chapter, made, "preview")
+        self.history.choose(root, made.cache_key)
+        take = self.history.find(root, made.cache_key) or take
+        self.store.set_pending(made.sentence_id, chapter, False, "accepted", made.cache_key)
+        self._check(done, {r["id"]: r.get("cache_key") for r in timeline.get("sentences", [])})
         return take
 
     def render_chapter(self, chapter: int) -> str:
         """What "Re-render flagged & changed" does, in the app (no flow, no Prefect server): the
-        chapter's plan through the render cache on the engine workers, then its master and exports."""
-        project = self._project()
-        with project_lock(project.build_dir, "review re-render", wait_s=LOCK_WAIT_S, on_wait=None):
-            plan = self._plan(project)
-            ch = next((c for c in plan.chapters if c.index == chapter), None)
-            if ch is None:
-                raise PreviewError(f"chapter {chapter} is no longer in the book — reload the page")
-            tl_path = project.build_dir / "chapters" / f"{chapter:02d}" / "timeline.json"
-            timeline = json.loads(tl_path.read_text("utf-8")) if tl_path.is_file() else {}
-            report = self._master(project, plan, ch)
-        before = {r["id"]: r.get("cache_key") for r in timeline.get("sentences", [])}
-        changed = [
-            (r.sentence_id, r.cache_key) for r in report.results if before.get(r.sentence_id) != r.cache_key
-        ]
-        self._check(project, chapter, changed)
-        return (
-            f"re-rendered chapter {chapter}: {report.synthesized} synthesized, {report.cached} from the cache"
-        )
+        chapter's plan through the render cache, then its master and exports (in the worker)."""
+        from lector.core.build import BuildDir
 
-    def _master(self, project, plan: Plan, ch: Chapter):
-        """The chapter's takes (render cache first, misses on the engine workers), then the flow's
-        chapter steps: master (previous recipe kept where it holds), chapter.flac, exports, AAC."""
-        from lector.core.render import render_sentences
-        from lector.flows import chapter as c
-        from lector.flows.tasks import render_store
-
-        resolver = self.resolver(project)
-        engine_id = resolver.voice(ch.sentences[0].voice).engine_id if ch.sentences else "none"
-        report = (
-            self.worker(engine_id)
-            .submit(
-                render_sentences,
-                ch.sentences,
-                resolver,
-                render_store(project),
-                batch_size=project.config.render.batch_size,
-            )
-            .result()
-        )
-        if report.failed or report.fallbacks:
-            raise PreviewError(
-                "some sentences of this chapter have no take of their own voice — "
-                "run `lector render --changed` to see which"
-            )
-        path, total = str(self.root), len(plan.chapters)
-        output = c.master_task.fn(path, ch, [report])
-        c.chapter_flac_task.fn(path, ch, output, total)
-        for fmt in c.chapter_formats(project):
-            if fmt != "flac":
-                c.export_task.fn(path, ch, fmt, output, total)
-        if "m4b" in project.config.output.formats:
-            c.aac_task.fn(path, ch, output)
-        return report
+        timeline = BuildDir(self.root / "build").read_timeline(chapter)
+        before = dict(timeline.keys()) if timeline is not None else {}
+        done = self._ask(RenderChapterRequest(chapter))
+        assert isinstance(done, ChapterMastered)
+        self._check(done, before)
+        return done.message
 
     def restore(self, slot_id: str, chapter: int, timeline: dict, take_id: int) -> TakeRecord:
         """An earlier take back into the book: its settings written again (text, seed, emotion,
@@ -334,6 +193,7 @@ class PreviewService:
             )
         return self.accept(slot_id, chapter, timeline)
 
+    # -- QC ---------------------------------------------------------------------------------------
     def _qc_in_child(self, chapter: int) -> int:
         """The chapter's QC in a child process (review.qc_child): its models stay out of the app.
         close() ends it, so a stopped app leaves nothing running."""
@@ -352,20 +212,19 @@ class PreviewService:
             log.warning("review: QC of chapter %d did not finish: %s", chapter, (err or "").strip()[-300:])
         return proc.returncode
 
-    # -- QC ---------------------------------------------------------------------------------------
-    def _check(self, project, chapter: int, keys: list[tuple[str, str]]) -> None:
+    def _check(self, done: ChapterMastered, before: dict) -> None:
         """Takes that changed are "checking" until the chapter's QC is in (their old flags are
         not theirs); QC runs on its own thread, as the flow's qc step does after a master."""
-        changed = keys
+        changed = [(sid, key) for sid, key in done.keys if before.get(sid) != key]
         for sid, key in changed:
             self.history.set_qc(sid, key, "checking")
-        if not project.config.render.qc:
+        if not done.qc:
             for sid, key in changed:
                 self.history.set_qc(sid, key, "unchecked")
             return
 
         def run() -> None:
-            state = "checked" if self._qc_in_child(chapter) == 0 else "failed"
+            state = "checked" if self._qc_in_child(done.chapter) == 0 else "failed"
             for sid, key in changed:
                 self.history.set_qc(sid, key, state)
 
@@ -393,43 +252,3 @@ class PreviewService:
             )
             self.history.choose(root, row["cache_key"])
             self.store.add_take(slot_id, row["cache_key"], row.get("seed"))
-
-    def _synthesize(
-        self, project, root: str, chapter: int, sentence: Sentence, origin: str
-    ) -> tuple[TakeRecord, bool]:
-        from lector.core.render import render_sentences
-        from lector.flows.tasks import render_store
-
-        resolver = self.resolver(project)
-        engine_id = resolver.voice(sentence.voice).engine_id
-        report = (
-            self.worker(engine_id)
-            .submit(render_sentences, [sentence], resolver, render_store(project), batch_size=1)
-            .result()
-        )
-        result = report.results[0] if report.results else None
-        if result is None or not result.ok:
-            raise PreviewError(
-                f"the {engine_id} voice could not speak this sentence — change the text "
-                "or the voice and try again"
-            )
-        if report.fallbacks:
-            raise PreviewError(
-                f"voice {sentence.voice!r} failed here and its fallback spoke instead — "
-                "change the text or the voice; the fallback's take is not used"
-            )
-        take = self.history.add(
-            root,
-            sentence.id,
-            chapter,
-            result.cache_key,
-            text=sentence.text,
-            pronunciation=sentence.pronunciation,
-            seed=sentence.seed,
-            engine=engine_id,
-            voice=sentence.voice,
-            emotion=sentence.emotion,
-            origin=origin,
-        )
-        self.store.add_take(sentence.id, result.cache_key, sentence.seed)
-        return take, result.synthesized

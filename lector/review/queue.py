@@ -54,11 +54,12 @@ def kinds_of(s: SentenceView) -> tuple[str, ...]:
 
 def build_queue(
     view, history, *, chapter: int | None = None, kind: str = "", voice: str = ""
-) -> tuple[list[QueueItem], list[ChapterProgress], dict[str, tuple[str, ...]]]:
+) -> tuple[list[QueueItem], list[ChapterProgress], dict[str, tuple[str | int, ...]]]:
     """(items matching the filters, progress of every rendered chapter, filter choices)."""
     items, progress = [], []
     approvals = history.chapter_approvals() if history is not None else {}
-    all_kinds, all_voices = set(), set()
+    all_kinds: set[str] = set()
+    all_voices: set[str] = set()
     for info in view.chapters():
         if info.status == "not rendered":
             continue
@@ -88,7 +89,7 @@ def build_queue(
                 and (not voice or s.voice == voice)
             ):
                 items.append(QueueItem(info.index, s, k))
-    choices = {
+    choices: dict[str, tuple[str | int, ...]] = {
         "kinds": tuple(sorted(all_kinds - set(REVIEW_KINDS))) + REVIEW_KINDS,
         "voices": tuple(sorted(all_voices)),
         "chapters": tuple(p.chapter for p in progress),

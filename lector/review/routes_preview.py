@@ -21,7 +21,8 @@ from fastapi.responses import JSONResponse
 from lector.core.errors import LectorError, ProjectBusy
 
 from . import actions
-from .preview import Change, PreviewError, PreviewService, short
+from .meta import project_meta
+from .preview import Change, PreviewBusy, PreviewError, PreviewService, short
 from .security import csrf_protect
 from .takes import TakeHistory, TakeRecord
 
@@ -47,13 +48,14 @@ def register_preview(app: FastAPI, ctx) -> PreviewService:
         return found[0], ctx.view.timeline(found[0]) or {}
 
     def refused(exc: BaseException) -> JSONResponse:
-        status = 409 if isinstance(exc, ProjectBusy) else 422
+        status = 409 if isinstance(exc, (ProjectBusy, PreviewBusy)) else 422
         return JSONResponse({"ok": False, "message": short(exc)}, status_code=status)
 
     @app.post("/sentences/{sid}/preview", dependencies=post)
     async def preview(
         request: Request,
         sid: str,
+        *,
         text: str | None = Form(None),
         reroll: str = Form(""),
         emotion: str | None = Form(None),
@@ -100,6 +102,20 @@ def register_preview(app: FastAPI, ctx) -> PreviewService:
             return refused(exc)
         return _row(ctx, request, take, "earlier take restored into the master")
 
+    _register_state(app, ctx, slot)
+    from .queue import register_queue
+
+    register_queue(app, ctx)
+    app.router.add_event_handler("shutdown", service.close)
+    if os.environ.get("LECTOR_REVIEW_WARM", "1") != "0":
+        service.warm()
+    return service
+
+
+def _register_state(app: FastAPI, ctx, slot) -> None:
+    """GET /api/sentences/{sid}: a sentence's row, its takes and its rendered HTML."""
+    history = ctx.history
+
     @app.get("/api/sentences/{sid}")
     def sentence_state(request: Request, sid: str):
         chapter, _timeline = slot(sid)
@@ -122,14 +138,6 @@ def register_preview(app: FastAPI, ctx) -> PreviewService:
             "html": _row_html(ctx, request, sid),
         }
 
-    from .queue import register_queue
-
-    register_queue(app, ctx)
-    app.router.add_event_handler("shutdown", service.close)
-    if os.environ.get("LECTOR_REVIEW_WARM", "1") != "0":
-        service.warm()
-    return service
-
 
 def _row(ctx, request: Request, take: TakeRecord, message: str) -> JSONResponse:
     """JSON with the sentence's new row (its id may be new after an edit)."""
@@ -145,13 +153,11 @@ def _row(ctx, request: Request, take: TakeRecord, message: str) -> JSONResponse:
 
 
 def _row_html(ctx, request: Request, sid: str) -> str:
-    from .app import _project_meta
-
     found = ctx.view.find_sentence(sid)
     s = next((x for x in ctx.view.sentences(found[0]) if x.id == sid), None) if found else None
     if s is None:
         return ""
-    _title, emotions, voices = _project_meta(ctx.root)
+    _title, emotions, voices = project_meta(ctx.root)
     return ctx.templates.get_template("_sentence.html").render(
         s=s, csrf=request.state.csrf, emotions=emotions, voices=voices
     )

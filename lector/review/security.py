@@ -88,7 +88,13 @@ def masked(token: str) -> str:
 
 
 def same(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
+    return (
+        a is not None
+        and b is not None
+        and bool(a)
+        and bool(b)
+        and hmac.compare_digest(a.encode(), b.encode())
+    )
 
 
 def _bearer(request: Request) -> str | None:
@@ -218,6 +224,7 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         return response
 
     def _authenticate(self, request: Request) -> Response | None:
+        assert self.sessions is not None, "only called when the app has an access token"
         now, client = time.time(), request.client.host if request.client else "?"
         wait_s = self.failures.blocked(client, time.monotonic())
         if wait_s > 0:
@@ -237,21 +244,26 @@ class SecurityMiddleware(BaseHTTPMiddleware):
             return None
         query = request.query_params.get("token")
         if request.method == "GET" and query is not None:
-            if not same(query, self.token):
-                return self._fail(client)
-            rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            url = URL(str(request.url)).replace(query=urlencode(rest))
-            response = RedirectResponse(url.path + (f"?{url.query}" if url.query else ""), status_code=303)
-            response.set_cookie(
-                SESSION_COOKIE,
-                self.sessions.issue(now),
-                max_age=SESSION_MAX_AGE_S,
-                httponly=True,
-                samesite="strict",
-                path="/",
-            )
-            return response
+            return self._link_login(request, query, client, now)
         return _unauthorized()  # no token, or a session of an earlier server process: not a guess
+
+    def _link_login(self, request: Request, query: str, client: str, now: float) -> Response:
+        """A link with ``?token=``: a session cookie and a redirect to the same URL without it."""
+        assert self.sessions is not None, "only called when the app has an access token"
+        if not same(query, self.token):
+            return self._fail(client)
+        rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+        url = URL(str(request.url)).replace(query=urlencode(rest))
+        response = RedirectResponse(url.path + (f"?{url.query}" if url.query else ""), status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            self.sessions.issue(now),
+            max_age=SESSION_MAX_AGE_S,
+            httponly=True,
+            samesite="strict",
+            path="/",
+        )
+        return response
 
     def _fail(self, client: str) -> Response:
         self.failures.add(client, time.monotonic())

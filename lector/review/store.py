@@ -137,7 +137,7 @@ class ReviewStore:
 
     def decisions(self, chapter: int | None = None) -> dict[str, Decision]:
         with self._db() as db:
-            sql, args = "SELECT * FROM decisions", ()
+            sql, args = "SELECT * FROM decisions", tuple[int, ...]()
             if chapter is not None:
                 sql, args = sql + " WHERE chapter=?", (chapter,)
             rows = db.execute(sql, args).fetchall()
@@ -219,8 +219,8 @@ class ReviewStore:
 
     def jobs(self, chapter: int | None = None, limit: int = 5) -> list[Job]:
         with self._db() as db:
-            sql, args = "SELECT * FROM jobs", ()
+            sql, args = "SELECT * FROM jobs", tuple[int, ...]()
             if chapter is not None:
                 sql, args = sql + " WHERE chapter=?", (chapter,)
-            rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", args + (limit,)).fetchall()
+            rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
         return [Job(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], r[5], r[6]) for r in rows]

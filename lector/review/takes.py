@@ -182,4 +182,4 @@ class TakeHistory:
 
 
 def _record(row: tuple) -> TakeRecord:
-    return TakeRecord(*row[:13], chosen=bool(row[13]))
+    return TakeRecord(*(*row[:13], bool(row[13])))

@@ -7,6 +7,7 @@ is not audio fails inside the handler: HTTP 500)."""
 from __future__ import annotations
 
 import io
+from typing import Annotated
 
 import soundfile as sf
 from fastapi import FastAPI, File, Form, UploadFile
@@ -15,6 +16,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from .harness import Faults
 from .speech import speak, to_int16
 
+FormText = Annotated[str, Form()]  # a required form field, as the real server declares it
+FormFile = Annotated[UploadFile, File()]
 SPEAKERS = ("中文女", "中文男", "英文女", "英文男")
 
 
@@ -42,13 +45,15 @@ def make_app(faults: Faults, sample_rate: int = 22050) -> FastAPI:
 
     @app.get("/inference_sft")
     @app.post("/inference_sft")
-    def inference_sft(tts_text: str = Form(), spk_id: str = Form()):
+    def inference_sft(tts_text: FormText, spk_id: FormText):
         return respond({"path": "sft", "tts_text": tts_text, "spk_id": spk_id})
 
     @app.get("/inference_zero_shot")
     @app.post("/inference_zero_shot")
     def inference_zero_shot(
-        tts_text: str = Form(), prompt_text: str = Form(), prompt_wav: UploadFile = File()
+        tts_text: FormText,
+        prompt_text: FormText,
+        prompt_wav: FormFile,
     ):
         data = prompt_wav.file.read()
         return respond(
@@ -63,13 +68,17 @@ def make_app(faults: Faults, sample_rate: int = 22050) -> FastAPI:
 
     @app.get("/inference_cross_lingual")
     @app.post("/inference_cross_lingual")
-    def inference_cross_lingual(tts_text: str = Form(), prompt_wav: UploadFile = File()):
+    def inference_cross_lingual(tts_text: FormText, prompt_wav: FormFile):
         data = prompt_wav.file.read()
         return respond({"path": "cross_lingual", "tts_text": tts_text, "prompt_wav_bytes": len(data)}, data)
 
     @app.get("/inference_instruct")
     @app.post("/inference_instruct")
-    def inference_instruct(tts_text: str = Form(), spk_id: str = Form(), instruct_text: str = Form()):
+    def inference_instruct(
+        tts_text: FormText,
+        spk_id: FormText,
+        instruct_text: FormText,
+    ):
         return respond(
             {"path": "instruct", "tts_text": tts_text, "spk_id": spk_id, "instruct_text": instruct_text}
         )
@@ -77,7 +86,9 @@ def make_app(faults: Faults, sample_rate: int = 22050) -> FastAPI:
     @app.get("/inference_instruct2")
     @app.post("/inference_instruct2")
     def inference_instruct2(
-        tts_text: str = Form(), instruct_text: str = Form(), prompt_wav: UploadFile = File()
+        tts_text: FormText,
+        instruct_text: FormText,
+        prompt_wav: FormFile,
     ):
         data = prompt_wav.file.read()
         return respond(

@@ -55,23 +55,25 @@ def _bad(message: str) -> JSONResponse:
 
 
 def check_params(req: dict) -> JSONResponse | None:
-    if req.get("ref_audio_path") in (None, ""):
-        return _bad("ref_audio_path is required")
-    if req.get("text") in (None, ""):
-        return _bad("text is required")
-    text_lang, prompt_lang = req.get("text_lang"), req.get("prompt_lang")
-    if text_lang in (None, ""):
-        return _bad("text_lang is required")
-    if text_lang.lower() not in LANGUAGES_V2:
-        return _bad(f"text_lang: {text_lang} is not supported in version v2")
-    if prompt_lang in (None, ""):
-        return _bad("prompt_lang is required")
-    if prompt_lang.lower() not in LANGUAGES_V2:
-        return _bad(f"prompt_lang: {prompt_lang} is not supported in version v2")
+    """GPT-SoVITS api_v2's request checks, in its order and with its messages."""
+    message = _first_problem(req)
+    return _bad(message) if message else None
+
+
+def _first_problem(req: dict) -> str | None:
+    for key in ("ref_audio_path", "text"):
+        if req.get(key) in (None, ""):
+            return f"{key} is required"
+    for key in ("text_lang", "prompt_lang"):
+        lang = req.get(key)
+        if lang in (None, ""):
+            return f"{key} is required"
+        if lang.lower() not in LANGUAGES_V2:
+            return f"{key}: {lang} is not supported in version v2"
     if req.get("media_type", "wav") not in ("wav", "raw", "ogg", "aac"):
-        return _bad(f"media_type: {req['media_type']} is not supported")
+        return f"media_type: {req['media_type']} is not supported"
     if req.get("text_split_method", "cut5") not in CUT_METHODS:
-        return _bad(f"text_split_method:{req['text_split_method']} is not supported")
+        return f"text_split_method:{req['text_split_method']} is not supported"
     return None
 
 

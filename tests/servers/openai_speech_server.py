@@ -69,15 +69,19 @@ def make_app(faults: Faults, sample_rate: int = 24000) -> FastAPI:
             audio = speak(request.input, VOICES[request.voice], rate)
         finally:
             faults.leave()
-        pcm = to_int16(audio).tobytes()
-        if request.response_format == "pcm":
-            return Response(pcm, media_type="audio/pcm")
-        if request.response_format == "wav" and request.stream:
-            return Response(streamed_wav(pcm, rate), media_type="audio/wav")
-        if request.response_format in ("wav", "flac"):
-            buf = io.BytesIO()
-            sf.write(buf, to_int16(audio), rate, format=request.response_format)
-            return Response(buf.getvalue(), media_type=f"audio/{request.response_format}")
-        return _invalid(f"this contract server does not encode {request.response_format}")
+        return _encoded(audio, rate, request.response_format, stream=request.stream)
 
     return app
+
+
+def _encoded(audio, rate: int, response_format: str, *, stream: bool) -> Response:
+    pcm = to_int16(audio).tobytes()
+    if response_format == "pcm":
+        return Response(pcm, media_type="audio/pcm")
+    if response_format == "wav" and stream:
+        return Response(streamed_wav(pcm, rate), media_type="audio/wav")
+    if response_format in ("wav", "flac"):
+        buf = io.BytesIO()
+        sf.write(buf, to_int16(audio), rate, format=response_format)
+        return Response(buf.getvalue(), media_type=f"audio/{response_format}")
+    return _invalid(f"this contract server does not encode {response_format}")

@@ -24,7 +24,7 @@ def quiet_prefect(args=None) -> None:
 class EphemeralApi:
     """Prefect's temporary API server (a subprocess; no PREFECT_API_URL), started in a background
     thread while the command imports the flows and loads the project, instead of when the flow's
-    first API call needs it (measured: it takes longer to start than those imports). ``wait()``
+    first API call needs it (it takes longer to start than those imports). ``wait()``
     before the flow runs; the flow then finds it started (Prefect keeps one per process)."""
 
     def __init__(self) -> None:
@@ -101,8 +101,8 @@ def print_summary(summary: dict, *, as_json: bool = False) -> None:
     if warned:
         kinds = ", ".join(f"{kind} {n}" for kind, n in warned.items())
         print(
-            f"plan warnings: {sum(warned.values())} ({kinds}) — `lector proof {summary['project']}` lists each; "
-            "also in manifest.json plan_warnings"
+            f"plan warnings: {sum(warned.values())} ({kinds}) — "
+            f"`lector proof {summary['project']}` lists each; also in manifest.json plan_warnings"
         )
     fallback = summary.get("fallback") or {}
     if fallback.get("sentences"):

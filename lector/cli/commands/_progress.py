@@ -63,7 +63,7 @@ class ProgressView(logging.Handler):
     def _open_bar(self, total: int, cached: int) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(
+        self.bar = bar = tqdm(
             total=total,
             initial=cached,
             unit="sentence",
@@ -74,7 +74,7 @@ class ProgressView(logging.Handler):
             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} sentences "
             "[{elapsed}<{remaining}] {postfix}",
         )
-        self.bar.set_postfix_str(f"0/{len(self.chapters)} chapters")
+        bar.set_postfix_str(f"0/{len(self.chapters)} chapters")
 
     def _chapter_done(self, index: int, duration_s) -> None:
         if index in self.done:

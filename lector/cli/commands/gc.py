@@ -1,6 +1,7 @@
 """`lector gc PROJECT [--dry-run] [--drop-history] [--min-age-minutes N]`: remove the takes,
-mastered blocks, AACs and QC records in build/ that the current plan and masters no longer use
-(lector.core.prune). The review app's take history is kept unless --drop-history."""
+mastered blocks, AACs and QC records in build/ that the current plan and masters no longer use,
+and block FLACs whose frames chapter.flac already holds (lector.core.prune). The review app's take
+history is kept unless --drop-history."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lector.core.build import BuildDir
     from lector.core.planner import build_plan
     from lector.core.project import load_project
     from lector.core.prune import prune_build
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     plan = build_plan(project)  # a manuscript error stops here: nothing is removed
     history: set[str] = set()
-    if not args.drop_history and (project.build_dir / "review" / "state.sqlite").is_file():
+    if not args.drop_history and BuildDir.of(project).review_state.is_file():
         store = ReviewStore.for_project(project.root)
         history = {t.cache_key for takes in store.takes_by_sentence().values() for t in takes}
     report = prune_build(

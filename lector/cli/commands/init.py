@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from lector.core.errors import ConfigError
+from lector.core.fsutil import atomic_write_text
 
 _VOICES = {
     "zh": (
@@ -47,7 +48,8 @@ def register(sub) -> None:
 def project_toml(title: str, lang: str) -> str:
     title = title.replace("\\", "\\\\").replace('"', '\\"')
     return (
-        f'[book]\ntitle = "{title}"\n# author = "..."    (unset: the EPUB\'s dc:creator)\nlanguage = "{lang}"\n'
+        f'[book]\ntitle = "{title}"\n# author = "..."    (unset: the EPUB\'s dc:creator)\n'
+        f'language = "{lang}"\n'
         'narrator = "narrator"\n\n'
         f"{_VOICES[lang]}\n[pauses]\nsentence_ms = 450\nparagraph_ms = 900\n\n"
         '[output]\nprofile = "acx"\nformats = ["flac", "mp3", "m4b", "vtt"]\n'
@@ -74,9 +76,7 @@ def scaffold(path: str | Path, lang: str, title: str | None = None) -> Path:
     lexicon = root / "lexicon.tsv"
     if not lexicon.exists():
         lexicon.write_text(_LEXICON[lang], encoding="utf-8")
-    tmp = root / ".project.toml.tmp"
-    tmp.write_text(project_toml(title or root.resolve().name, lang), encoding="utf-8")
-    tmp.replace(toml_path)
+    atomic_write_text(toml_path, project_toml(title or root.resolve().name, lang))
     return root
 
 

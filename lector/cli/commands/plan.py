@@ -43,14 +43,15 @@ def parse_chapters(text: str | None) -> set[int] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lector.core.planner import build_plan, plan_to_json, save_plan
+    from lector.core.build import BuildDir
+    from lector.core.planner import build_plan, plan_to_json
     from lector.core.project import load_project
 
     chapters = parse_chapters(args.chapters)
     project = load_project(args.project)
     plan = build_plan(project, max_chars=args.max_chars)
     if args.write:
-        save_plan(plan, project.build_dir / "plan.json")
+        BuildDir.of(project).write_plan(plan)
     if chapters is not None:
         missing = chapters - {c.index for c in plan.chapters}
         if missing:

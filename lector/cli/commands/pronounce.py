@@ -34,7 +34,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from lector.core.errors import ConfigError
-    from lector.core.text.pronounce import Pronouncer
+    from lector.core.pronounce import Pronouncer
 
     if args.project is not None and not args.project.is_dir():
         raise ConfigError(
@@ -45,8 +45,8 @@ def run(args) -> int:
     pronouncer = Pronouncer.for_project(args.project, sandhi=args.sandhi)
     from lector.core.text.zh_mixed import zh_line_pronunciation
 
-    for line in args.text or sys.stdin:
-        line = line.rstrip("\r\n")
+    for raw in args.text or sys.stdin:
+        line = raw.rstrip("\r\n")
         if args.lang == "zh":
             print(zh_line_pronunciation(line, lambda run: pronouncer.pronunciation(run, "zh")), flush=True)
         else:

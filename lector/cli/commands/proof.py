@@ -44,7 +44,7 @@ def write_and_report(plan, project, *, out: str | None = None, as_json: bool = F
     for c in proof.chapters:
         flag = f"  OVER the {proof.profile} chapter limit" if c.over_limit else ""
         print(f"  {c.index:02d}  {_hms(c.estimated_s)}  {c.sentences:5d} sentences  {c.title}{flag}")
-    changes = {}
+    changes: dict[str, int] = {}
     for ch in proof.changes:
         changes[ch.kind] = changes.get(ch.kind, 0) + 1
     if changes:

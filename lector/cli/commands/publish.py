@@ -30,16 +30,18 @@ def register(sub) -> None:
 def check_fallback(build_dir, allow: bool) -> None:
     """Refuse (FallbackUsed, exit 3) to publish a build whose manifest says fallback voices spoke
     sentences the render was not allowed to keep, unless ``allow``."""
+    from lector.core.build import BuildDir
     from lector.core.errors import FallbackUsed
-    from lector.flows.manifest import read_manifest
 
-    fallback = (read_manifest(build_dir) or {}).get("fallback") or {}
+    build = BuildDir(build_dir)
+    manifest = build.load_manifest()
+    fallback = manifest.fallback if manifest is not None else {}
     if fallback.get("sentences") and not fallback.get("allowed") and not allow:
         per = ", ".join(f"chapter {i}: {n}" for i, n in fallback.get("chapters", {}).items())
         raise FallbackUsed(
             f"the build holds {fallback['sentences']} sentence(s) spoken by a fallback voice "
             f"({per}); nothing was published",
-            file=build_dir / "manifest.json",
+            file=build.manifest_json,
             field="fallback",
             fix="render again once the voice's engine works, or publish them with "
             "`lector publish --allow-fallback`",

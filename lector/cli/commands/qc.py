@@ -34,13 +34,15 @@ def _chapters(value: str | None) -> list[int] | None:
 
 
 def run(args) -> int:
+    from lector.core.build import BuildDir
     from lector.core.qc import QCOptions, options_for, run_qc
 
     root = Path(args.project).resolve()
-    if not (root / "build" / "chapters").is_dir():
+    build = BuildDir(root / "build")
+    if not build.chapters_dir.is_dir():
         raise ConfigError(
             "no built chapters",
-            file=root / "build" / "chapters",
+            file=build.chapters_dir,
             fix=f"run `lector render {args.project}` first",
         )
     if (root / "project.toml").is_file():
@@ -52,23 +54,17 @@ def run(args) -> int:
     report = run_qc(root, chapters=_chapters(args.chapters), options=options)
     summary = report.summary()
     if args.json:
-        print(
-            json.dumps(
-                json.loads((root / "build" / "qc.json").read_text(encoding="utf-8")),
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        written = build.read_qc()
+        print(json.dumps(written.to_dict() if written else {}, ensure_ascii=False, indent=2))
     else:
         for chapter in report.chapters:
             s = chapter.summary()
-            print(
-                f"chapter {chapter.chapter:02d}: {s['sentences']} sentences, {s['flagged']} flagged {s['flags']}"
-            )
+            counts = f"{s['sentences']} sentences, {s['flagged']} flagged {s['flags']}"
+            print(f"chapter {chapter.chapter:02d}: {counts}")
             for q in chapter.flagged:
                 print(f"  {q.sentence_id}  {', '.join(q.flags)}")
             for p in chapter.profile:
                 if not p.ok:
                     print(f"  profile {p.name}: {p.detail}")
-        print(f"report: {root / 'build' / 'qc.json'}")
+        print(f"report: {build.qc_json}")
     return 1 if summary["flagged"] or summary["profile_failures"] else 0

@@ -62,7 +62,8 @@ def run(args) -> int:
             summary = _render(args, chapters, api)
     except FallbackUsed as exc:  # the book is built: say what it holds, then fail (exit 3)
         view.close()
-        print_summary(exc.summary, as_json=args.json)
+        if exc.summary is not None:
+            print_summary(exc.summary, as_json=args.json)
         raise
     finally:
         view.close()

@@ -52,10 +52,31 @@ def run(args) -> int:
 
     from lector.review.app import create_app
 
-    app = create_app(root, token=token, host=args.host, allow_hosts=tuple(args.allow_host))
+    app = create_app(
+        root, token=token, host=args.host, allow_hosts=tuple(args.allow_host), rerender=rerender_with_flow
+    )
     shown_host = args.host if args.host.strip() not in ("", "0", "0.0.0.0", "::") else "<this machine>"
     url = f"http://{shown_host}:{args.port}/"
     login = f"  (open {url}?token=<your token>; token {masked(token)})" if token else ""
     print(f"Lector review for {root.name}: {url}{login}  (Ctrl-C to stop)")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def rerender_with_flow(root: Path, ids: list[str]) -> str:
+    """The review app's re-render through the production flow, in this process (lector.review.jobs
+    calls it when neither a deployment nor the app's preview service renders)."""
+    from lector.flows.produce import rerender_changed, rerender_sentences
+    from lector.flows.runners import in_process_run
+
+    try:
+        with in_process_run():
+            summary = rerender_sentences(str(root), ids)
+    except ConfigError as exc:
+        if exc.field != "sentence_ids":
+            raise
+        # an edited sentence has a new id: let the flow find what changed
+        with in_process_run():
+            rerender_changed(str(root))
+        return f"re-rendered changed sentences ({exc.message})"
+    return f"re-rendered {len(summary.get('sentences', ids))} sentence(s)"

@@ -1,22 +1,24 @@
 """`lector say TEXT --lang zh|en --out file.wav`: speak a text through one engine.
 
-Runs the text front-end (normalise, split into sentences no longer than the engine's
-max_chars, cut zh/en runs, pronounce with the project's lexicon when ``--project`` is
-given), synthesizes every piece and writes a 16-bit PCM WAV. The same text and seed
-give a byte-identical file across processes.
+The text goes through the planner's own front end (lector.core.speak.plan_speech: normalised,
+cut into sentences no longer than the engine's max_chars, split into language spans, pronounced
+with the project's lexicon when ``--project`` is given), so it sounds as it would in the book.
+Every sentence is synthesized and the result written as a 16-bit PCM WAV. The same text and
+seed give a byte-identical file across processes.
 """
 
 from __future__ import annotations
 
+import argparse
+import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported in the functions: `lector --help` loads no numpy or engines
-    import numpy as np
+    from lector.core.audio.io import Audio
+    from lector.core.project import Project, VoiceSpec
 
-    from lector.core.model import Span
-
-DEFAULT_ENGINE = {"zh": "fastspeech2-zh", "en": "piper-en"}
 PAUSE_MS = 400
 
 
@@ -35,34 +37,36 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from lector.core.engines.base import SynthRequest
     from lector.core.engines.registry import get_engine
     from lector.core.errors import AudioError
+    from lector.core.speak import plan_speech
 
     project = None
     if args.project:
         from lector.core.project import load_project
 
         project = load_project(args.project)
-    engine_id, voice, speed, pitch = _choose(args, project)
-    options = project.config.engines.get(engine_id) if project else None
-    engine = get_engine(engine_id, options)
-    pieces = front_end(args.text, args.lang, engine.capabilities.max_chars, project.root if project else None)
+    spec = _voice(args, project)
+    sentences, warnings = plan_speech(args.text, spec, project)
+    for w in warnings:
+        print(f"warning: {w.kind}: {w.message}", file=sys.stderr)
+    engine = get_engine(spec.engine, project.config.engines.get(spec.engine) if project else None)
     requests = [
         SynthRequest(
             sentence_id=f"say-{i:03d}",
-            spans=spans,
-            voice=voice,
+            spans=s.spans,
+            voice=spec.voice,
             emotion=args.emotion,
             emotion_degree=args.emotion_degree,
             seed=args.seed + i,
-            speed=speed,
-            pitch=pitch,
+            speed=spec.speed,
+            pitch=spec.pitch,
         )
-        for i, spans in enumerate(pieces)
+        for i, s in enumerate(sentences)
     ]
     if not requests:
         raise AudioError("nothing to say: the text is empty", field="text", fix="pass some text")
@@ -72,71 +76,46 @@ def run(args) -> int:
     joined = np.concatenate([x for a in audio for x in (a, gap)][:-1])
     write_wav(Path(args.out), joined, sr)
     print(
-        f"wrote {args.out}: {len(joined) / sr:.2f} s, {sr} Hz, engine {engine_id}, {len(requests)} piece(s)"
+        f"wrote {args.out}: {len(joined) / sr:.2f} s, {sr} Hz, engine {spec.engine}, {len(requests)} piece(s)"
     )
     return 0
 
 
-def _choose(args, project) -> tuple[str, str, float, float]:
-    speed = args.speed or 1.0
+def _voice(args: argparse.Namespace, project: Project | None) -> VoiceSpec:
+    """The project's narrator when it speaks ``--lang`` and no ``--engine`` is given, else the
+    engine asked for (or the language's default engine) with ``--voice``."""
+    from pydantic import ValidationError
+
+    from lector.core.errors import ConfigError
+    from lector.core.project import VoiceSpec
+    from lector.core.speak import DEFAULT_ENGINE
+
+    lang = args.lang.split("-")[0].lower()
+    if not re.fullmatch(r"[a-z]{2,3}", lang):
+        raise ConfigError(
+            f"--lang {args.lang!r} is not a language code", field="--lang", fix="use zh, en or e.g. de, fr"
+        )
     if args.engine is None and project is not None:
         spec = project.config.voices.get(project.config.book.narrator)
-        if spec is not None and spec.lang == args.lang:
-            return spec.engine, args.voice or spec.voice, args.speed or spec.speed, spec.pitch
-    engine_id = args.engine or DEFAULT_ENGINE.get(args.lang, "espeak-draft")
-    return engine_id, args.voice or "default", speed, 1.0
-
-
-def front_end(text: str, lang: str, max_chars: int, project_root: Path | None) -> list[tuple[Span, ...]]:
-    """Text -> one tuple of spans per piece (sentence, or part of an over-long sentence)."""
-    from lector.core.text.segment import split_lang, split_long, split_sentences
-
-    text = _normalize(text, lang)
-    pron = _pronouncer(project_root)
-    pieces = []
-    for sentence in split_sentences(text, lang):
-        for piece in split_long(sentence, max_chars):
-            if not piece.strip():
-                continue
-            runs = (
-                split_lang(piece.strip(), default=lang) if lang in ("zh", "en") else [(piece.strip(), lang)]
+        if spec is not None and spec.lang == lang:
+            return spec.model_copy(
+                update={
+                    "voice": args.voice or spec.voice,
+                    "speed": args.speed or spec.speed,
+                    "fallback": None,
+                }
             )
-            pieces.append(tuple(_span(run, run_lang, pron) for run, run_lang in runs if run.strip()))
-    return [p for p in pieces if p]
-
-
-def _normalize(text: str, lang: str) -> str:
-    if lang == "zh":
-        from lector.core.text.normalize_zh import normalize_zh
-
-        return normalize_zh(text)
-    if lang == "en":
-        from lector.core.text.normalize_en import normalize_en
-
-        return normalize_en(text)
-    return text
-
-
-def _pronouncer(project_root: Path | None):
+    engine_id = args.engine or DEFAULT_ENGINE.get(lang, "espeak-draft")
     try:
-        from lector.core.text.pronounce import Pronouncer
-    except ImportError:
-        return None  # front-end not installed: engines fall back to their own G2P
-    return Pronouncer.for_project(project_root)
+        return VoiceSpec(engine=engine_id, voice=args.voice or "default", lang=lang, speed=args.speed or 1.0)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(
+            f"--speed {args.speed}: {err['msg']}", field="--speed", fix="use a multiplier above 0.25, up to 4"
+        ) from None
 
 
-def _span(run: str, lang: str, pron) -> Span:
-    from lector.core.model import Span
-
-    tokens: tuple = ()
-    spoken = run
-    if pron is not None and lang in ("zh", "en"):
-        spoken = pron.substitute(run, lang)
-        tokens = tuple(pron.tokens(spoken, lang))
-    return Span(text=run, spoken=spoken, lang=lang, tokens=tokens)
-
-
-def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
+def write_wav(path: Path, audio: Audio, sample_rate: int) -> None:
     import numpy as np
     import soundfile as sf
 

@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, UnidentifiedImageError
 
-from ..errors import ConfigError, ManuscriptError
+from ..errors import ConfigError, LectorError, ManuscriptError
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -45,7 +45,7 @@ class Cover:
     def is_png(self) -> bool:
         return self.mime == "image/png"
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "mime": self.mime,
@@ -62,7 +62,7 @@ def project_cover(project: Project) -> Cover | None:
     if path is not None:
         st = path.stat()
         return _file_cover(str(path), path.relative_to(project.root).as_posix(), st.st_mtime_ns, st.st_size)
-    from ..metadata import manuscript_epub
+    from ..ingest.metadata import manuscript_epub
 
     epub = manuscript_epub(project)
     if epub is None:
@@ -88,12 +88,16 @@ def _file_cover(path: str, name: str, mtime_ns: int, size: int) -> Cover:
 
 
 def load_cover(
-    data: bytes, source: str, *, error: type = ConfigError, file: str | Path | None = None
+    data: bytes,
+    source: str,
+    *,
+    error: type[LectorError] = ConfigError,
+    file: str | Path | None = None,
 ) -> Cover:
     """``data`` checked and made embeddable (see the module doc)."""
     warnings: list[str] = []
     head = data[:512].lstrip()
-    if head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head:
+    if head.startswith((b"<?xml", b"<svg")) or b"<svg" in head:
         data = _svg_raster(data, source, error, file)
         warnings.append(
             f"{source} is an SVG: its embedded picture is used without the SVG's own text "
@@ -135,7 +139,7 @@ def _convert(img: Image.Image) -> tuple[bytes, str]:
     return buf.getvalue(), "JPEG"
 
 
-def _svg_raster(data: bytes, source: str, error: type, file) -> bytes:
+def _svg_raster(data: bytes, source: str, error: type[LectorError], file: str | Path | None) -> bytes:
     """The largest base64 raster image inside an SVG."""
     found = sorted((m.group(2) for m in _DATA_URI.finditer(data)), key=len, reverse=True)
     if not found:

@@ -9,20 +9,21 @@ AudioError carrying the tail of ffmpeg's stderr.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
 import soxr
 
 from ..errors import AudioError
-from .io import as_mono_float32, atomic_path, atomic_write_bytes, write_flac, write_wav
+from ..fsutil import atomic_path, atomic_write_bytes
+from .io import Audio, as_mono_float32, write_flac, write_wav
 from .mp4mux import adts_table, write_m4b
 from .tags import TrackTags, id3_bytes, m4b_items
 
@@ -44,7 +45,7 @@ class Id3Tags:
 @dataclass(frozen=True)
 class M4bChapter:
     title: str
-    audio: str | Path | np.ndarray  # a FLAC/WAV path or float32 mono at ``sample_rate``
+    audio: str | Path | Audio  # a FLAC/WAV path or float32 mono at ``sample_rate``
     duration_s: float = 0.0  # informational; marks use the real sample counts
     sample_rate: int = M4B_RATE
 
@@ -52,20 +53,20 @@ class M4bChapter:
 def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def export_flac(audio: np.ndarray, sample_rate: int, path: str | Path) -> Path:
+def export_flac(audio: Audio, sample_rate: int, path: str | Path) -> Path:
     """FLAC 24-bit, atomic."""
     return write_flac(path, audio, sample_rate)
 
 
-def export_wav(audio: np.ndarray, sample_rate: int, path: str | Path) -> Path:
+def export_wav(audio: Audio, sample_rate: int, path: str | Path) -> Path:
     """WAV PCM 24-bit, atomic."""
     return write_wav(path, audio, sample_rate)
 
 
-def _blocks(audio: np.ndarray) -> Iterator[bytes]:
+def _blocks(audio: Audio) -> Iterator[bytes]:
     for a in range(0, audio.size, STREAM_BLOCK):
         yield np.clip(audio[a : a + STREAM_BLOCK], -1.0, 1.0).astype("<f4", copy=False).tobytes()
 
@@ -79,6 +80,7 @@ def _run_ffmpeg(args: list[str], chunks: Iterable[bytes], what: str) -> None:
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
+        assert proc.stdin is not None  # stdin=PIPE
         broken = False
         try:
             for chunk in chunks:
@@ -105,7 +107,7 @@ def _raw_input(sample_rate: int) -> list[str]:
 
 
 def export_mp3(
-    audio: np.ndarray,
+    audio: Audio,
     sample_rate: int,
     path: str | Path,
     *,
@@ -116,7 +118,7 @@ def export_mp3(
     (``tags.TrackTags``: written with mutagen after encoding), atomic."""
     x = as_mono_float32(audio)
     book_tag = isinstance(tags, TrackTags)
-    meta = _id3_args(tags) if tags is not None and not book_tag else []
+    meta = _id3_args(tags) if isinstance(tags, Id3Tags) else []
     final = Path(path)
     with atomic_path(final, suffix=".mp3") as tmp:
         args = [
@@ -139,15 +141,10 @@ def export_mp3(
             str(tmp),
         ]
         _run_ffmpeg(args, _blocks(x), str(final))
-        if book_tag:  # the tag in front, streamed (a long chapter's MP3 is large)
-            tagged = Path(f"{tmp}.tag")
-            try:
-                with open(tagged, "wb") as out, open(tmp, "rb") as src:
-                    out.write(id3_bytes(tags))
-                    shutil.copyfileobj(src, out, 1 << 20)
-                os.replace(tagged, tmp)
-            finally:
-                tagged.unlink(missing_ok=True)
+        if isinstance(tags, TrackTags):  # the tag in front, streamed (a long chapter's MP3 is large)
+            with atomic_path(tmp) as tagged, open(tagged, "wb") as out, open(tmp, "rb") as src:
+                out.write(id3_bytes(tags))
+                shutil.copyfileobj(src, out, 1 << 20)
     return final
 
 
@@ -186,7 +183,7 @@ def ffmetadata(
         "genre=Audiobook",
     ]
     pos = 0
-    for name, n in zip(titles, samples):
+    for name, n in zip(titles, samples, strict=True):
         start_ms, end_ms = pos * 1000 // sample_rate, (pos + n) * 1000 // sample_rate
         lines += [
             "[CHAPTER]",
@@ -202,16 +199,15 @@ def ffmetadata(
 def _chapter_samples(ch: M4bChapter) -> int:
     if isinstance(ch.audio, np.ndarray):
         n = ch.audio.size
-        return n if ch.sample_rate == M4B_RATE else int(round(n * M4B_RATE / ch.sample_rate))
+        return n if ch.sample_rate == M4B_RATE else round(n * M4B_RATE / ch.sample_rate)
     info = sf.info(str(ch.audio))
-    if info.samplerate != M4B_RATE:
-        return int(round(info.frames * M4B_RATE / info.samplerate))
-    return info.frames
+    frames, rate = int(info.frames), int(info.samplerate)
+    return frames if rate == M4B_RATE else round(frames * M4B_RATE / rate)
 
 
 def _chapter_chunks(chapters: Sequence[M4bChapter], samples: Sequence[int]) -> Iterator[bytes]:
     """Each chapter's audio at 44.1 kHz, exactly ``samples[i]`` long (padded/cut by a few samples)."""
-    for ch, n in zip(chapters, samples):
+    for ch, n in zip(chapters, samples, strict=True):
         if isinstance(ch.audio, np.ndarray):
             x = as_mono_float32(ch.audio)
             rate = ch.sample_rate
@@ -230,7 +226,7 @@ def _chapter_chunks(chapters: Sequence[M4bChapter], samples: Sequence[int]) -> I
 
 
 def export_m4b(
-    chapters: Sequence[M4bChapter | tuple],
+    chapters: Sequence[M4bChapter | tuple[Any, ...]],
     path: str | Path,
     *,
     title: str,
@@ -256,7 +252,7 @@ def export_m4b(
         args = [*_raw_input(M4B_RATE), "-f", "ffmetadata", "-i", str(meta)]
         maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
         if cover is not None:
-            args, maps = args + ["-i", str(_cover_file(cover))], maps + _COVER_MAPS
+            args, maps = [*args, "-i", str(_cover_file(cover))], maps + _COVER_MAPS
         args += [
             *maps,
             "-c:a",
@@ -326,24 +322,32 @@ def mux_m4b(
 
 
 def vtt_time(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     h, rem = divmod(ms, 3_600_000)
     m, rem = divmod(rem, 60_000)
     s, ms = divmod(rem, 1000)
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
-def vtt_text(timeline: Sequence) -> str:
+def vtt_text(timeline: Sequence[object]) -> str:
     """WebVTT for a timeline: rows with ``start_s``, ``end_s`` and ``text`` (dicts or objects)."""
     lines = ["WEBVTT", ""]
     for i, row in enumerate(timeline, 1):
-        get = row.get if isinstance(row, dict) else lambda k, r=row: getattr(r, k)
-        text = " ".join(str(get("text")).split()).replace("-->", "->")
-        lines += [str(i), f"{vtt_time(get('start_s'))} --> {vtt_time(get('end_s'))}", text, ""]
+        text = " ".join(str(_field(row, "text")).split()).replace("-->", "->")
+        lines += [
+            str(i),
+            f"{vtt_time(_field(row, 'start_s'))} --> {vtt_time(_field(row, 'end_s'))}",
+            text,
+            "",
+        ]
     return "\n".join(lines)
 
 
-def export_vtt(timeline: Sequence | dict, path: str | Path) -> Path:
+def _field(row: object, key: str) -> Any:
+    return row.get(key) if isinstance(row, dict) else getattr(row, key)
+
+
+def export_vtt(timeline: Sequence[object] | dict[str, Any], path: str | Path) -> Path:
     """WebVTT subtitles from a timeline (the timeline.json dict or its ``sentences`` list), atomic."""
     rows = timeline["sentences"] if isinstance(timeline, dict) else timeline
     atomic_write_bytes(path, vtt_text(rows).encode("utf-8"))

@@ -1,6 +1,6 @@
 """Chapter FLACs spliced from their blocks' FLAC frames, so an edit re-encodes no FLAC but its own block.
 
-Each mastered block (a whole number of 9216-sample grid units) is encoded once as 24-bit FLAC with
+Each mastered block (a whole number of 9216-sample grid units) is encoded once as 16-bit FLAC with
 fixed 4608-sample frames (ffmpeg's encoder through PyAV, in process), so every frame is full and
 self-contained. A chapter's FLAC is its blocks' frames back to back behind one STREAMINFO; only the
 frame numbers in the frame headers change (a block's frame i becomes frame start/4608 + i), which
@@ -24,15 +24,17 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import AudioError
-from .io import atomic_path
+from ..fsutil import atomic_path
+from .io import Audio
 
 FRAME = 4608  # samples per FLAC frame (block code 0101); 9216 = 2 frames
-BITS = 24
+BITS = 16  # the masters' sample size: what ACX and the other retailers take (44.1 kHz, 16-bit)
 POLY16 = 0x18005  # FLAC's CRC-16
 POLY8 = 0x107  # FLAC's CRC-8 (x^8+x^2+x+1)
-INT24 = 1 << 23
+FULL_SCALE = 1 << (BITS - 1)  # float 1.0 in sample words
 STREAM_HEADER = 42  # bytes before the first frame: "fLaC" + STREAMINFO (see streaminfo)
 
 
@@ -113,25 +115,45 @@ def utf8_number(n: int) -> bytes:
     for length, lead in ((2, 0xC0), (3, 0xE0), (4, 0xF0), (5, 0xF8), (6, 0xFC)):
         if n < 1 << (5 * length + 1):
             out = [0x80 | ((n >> (6 * i)) & 0x3F) for i in range(length - 1)][::-1]
-            return bytes([lead | (n >> (6 * (length - 1)))] + out)
+            return bytes([lead | n >> 6 * (length - 1), *out])
     raise AudioError(f"FLAC frame number {n} out of range", fix="split the chapter")
 
 
-def _header_length(frame: bytes) -> int:
+def frame_number(frame: bytes | memoryview) -> int:
+    """The frame number coded in a frame header (see :func:`utf8_number`)."""
+    lead = frame[4]
+    if lead < 0x80:
+        return int(lead)
+    more = 8 - (lead ^ 0xFF).bit_length() - 1  # continuation bytes
+    n = lead & (0x7F >> (more + 1))
+    for b in frame[5 : 5 + more]:
+        n = n << 6 | (b & 0x3F)
+    return int(n)
+
+
+def renumbered_lengths(lengths: Sequence[int], old_first: int, new_first: int) -> list[int]:
+    """Byte lengths of consecutive frames once renumbered from ``old_first`` to ``new_first``: only
+    the header's frame-number bytes change size."""
+    return [
+        n - len(utf8_number(old_first + i)) + len(utf8_number(new_first + i)) for i, n in enumerate(lengths)
+    ]
+
+
+def _header_length(frame: bytes | memoryview) -> int:
     """Bytes of the frame header, CRC-8 included (4608-sample frames at 44.1 kHz: no extra fields)."""
     lead = frame[4]
     n = 1 if lead < 0x80 else 8 - (lead ^ 0xFF).bit_length()  # leading 1 bits = bytes
     return 4 + n + _extra_len(frame) + 1
 
 
-def pcm24_words(x: np.ndarray) -> np.ndarray:
-    """float32 audio on the 24-bit grid as left-aligned int32 (what libsndfile and ffmpeg take
-    for 24-bit); exact, since float32 * 2^23 is an integer on the grid."""
-    return (np.asarray(x, dtype=np.float32) * np.float32(INT24)).astype(np.int32) << 8
+def pcm_words(x: Audio) -> npt.NDArray[np.int16]:
+    """float32 audio on the master's 16-bit grid as int16 words (what libsndfile and ffmpeg take);
+    exact, since float32 * 2^15 is an integer on the grid."""
+    return (np.asarray(x, dtype=np.float32) * np.float32(FULL_SCALE)).astype(np.int16)
 
 
-def encode_block(audio: np.ndarray, sample_rate: int) -> FlacBlock:
-    """24-bit FLAC frames of one block (float32 on the 24-bit grid, a multiple of FRAME samples)."""
+def encode_block(audio: Audio, sample_rate: int) -> FlacBlock:
+    """16-bit FLAC frames of one block (float32 on the 16-bit grid, a multiple of FRAME samples)."""
     import av
 
     x = np.asarray(audio, dtype=np.float32)
@@ -140,13 +162,13 @@ def encode_block(audio: np.ndarray, sample_rate: int) -> FlacBlock:
             f"FLAC block has {x.size} samples, not a multiple of {FRAME}",
             fix="pad blocks to the 9216-sample grid (stitch.GRID)",
         )
-    ints = pcm24_words(x)
+    ints = pcm_words(x)
     cc = av.CodecContext.create("flac", "w")
-    cc.sample_rate, cc.layout, cc.format = sample_rate, "mono", "s32"
+    cc.sample_rate, cc.layout, cc.format = sample_rate, "mono", "s16"
     cc.open()
     packets = []
     for a in range(0, ints.size, FRAME):
-        frame = av.AudioFrame.from_ndarray(ints[a : a + FRAME].reshape(1, -1), format="s32", layout="mono")
+        frame = av.AudioFrame.from_ndarray(ints[a : a + FRAME].reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = sample_rate
         packets += [bytes(p) for p in cc.encode(frame)]
     packets += [bytes(p) for p in cc.encode(None) if p.size]  # the flush ends with an empty packet
@@ -160,7 +182,7 @@ def encode_block(audio: np.ndarray, sample_rate: int) -> FlacBlock:
 
 
 def streaminfo(sample_rate: int, samples: int, lengths: Sequence[int], *, last: bool = True) -> bytes:
-    """fLaC + a STREAMINFO (MD5 unset) for fixed 4608-sample 24-bit mono frames; ``last``: no other
+    """fLaC + a STREAMINFO (MD5 unset) for fixed 4608-sample 16-bit mono frames; ``last``: no other
     metadata block follows."""
     info = (
         struct.pack(">HH", FRAME, FRAME) + min(lengths).to_bytes(3, "big") + max(lengths).to_bytes(3, "big")
@@ -215,7 +237,7 @@ def _header_crc16(head: bytes) -> int:
     return crc16(head)
 
 
-def _mulmod_many(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _mulmod_many(a: npt.NDArray[np.integer], b: npt.NDArray[np.integer]) -> npt.NDArray[np.uint32]:
     """:func:`_mulmod` element-wise (uint32 arrays, values below 2^16)."""
     a, b, r = a.astype(np.uint32), b.astype(np.uint32), np.zeros(a.shape, np.uint32)
     for _ in range(16):
@@ -232,7 +254,7 @@ def _renumbered(
     """The pieces (header, body, CRC-16) of ``frames`` renumbered to ``numbers``; the CRC-16 update
     of every frame is done at once (see the module doc)."""
     heads, bodies, deltas, old_crcs = [], [], [], []
-    for frame, number in zip(frames, numbers):
+    for frame, number in zip(frames, numbers, strict=True):
         extra_len, old_len = _extra_len(frame), _header_length(frame)
         fixed, extra = bytes(frame[:4]), bytes(frame[old_len - 1 - extra_len : old_len - 1])
         head, head16 = _numbered_header(fixed, extra, number)
@@ -246,12 +268,12 @@ def _renumbered(
     packed = crcs.astype(">u2").tobytes()
     return [
         piece
-        for i, (head, body) in enumerate(zip(heads, bodies))
+        for i, (head, body) in enumerate(zip(heads, bodies, strict=True))
         for piece in (head, body, packed[2 * i : 2 * i + 2])
     ]
 
 
-def _extra_len(frame: bytes) -> int:
+def _extra_len(frame: bytes | memoryview) -> int:
     """Optional block-size / sample-rate bytes after the frame number (none for 4608 at 44.1 kHz)."""
     return {6: 1, 7: 2}.get(frame[2] >> 4, 0) + {12: 1, 13: 2, 14: 2}.get(frame[2] & 0x0F, 0)
 
@@ -268,7 +290,10 @@ def write_spliced(
     metadata: bytes = b"",
 ) -> Path:
     """A chapter FLAC from its blocks in order: ``(frames, lengths, powers, start sample)`` each;
-    ``metadata``: blocks to put after STREAMINFO (the last one flagged last), e.g. tags.flac_metadata."""
+    ``lengths`` are the frames' lengths numbered from 0 (as the block was encoded; STREAMINFO's
+    frame sizes come from them), while ``frames`` may carry any consecutive numbers (a block read
+    back from an earlier chapter FLAC); ``metadata``: blocks to put after STREAMINFO (the last one
+    flagged last), e.g. tags.flac_metadata."""
     lengths = [n for _, ls, _, _ in parts for n in ls]
     total = sum(len(ls) for _, ls, _, _ in parts) * FRAME
     final = Path(path)
@@ -281,11 +306,12 @@ def write_spliced(
                     file=final,
                     fix="blocks must lie on the 9216-sample grid",
                 )
-            first = start // FRAME
-            if first == 0:  # the encoder numbered them from 0 already
+            first, numbered = start // FRAME, frame_number(frames)
+            if first == numbered:  # numbered as they must be already (the encoder numbers from 0)
                 fh.write(frames)
                 continue
-            view, ends = memoryview(frames), np.cumsum(lens).tolist()
-            frame_views = [view[end - n : end] for n, end in zip(lens, ends)]
+            held = renumbered_lengths(lens, 0, numbered) if numbered else lens  # as the frames lie
+            view, ends = memoryview(frames), np.cumsum(held).tolist()
+            frame_views = [view[end - n : end] for n, end in zip(held, ends, strict=True)]
             fh.writelines(_renumbered(frame_views, range(first, first + len(lens)), powers))
     return final

@@ -11,17 +11,33 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 
 from ..errors import AudioError
-from ..fsutil import atomic_path, atomic_write_bytes  # noqa: F401  (re-exported; they keep file modes)
+from ..fsutil import atomic_path
+
+__all__ = [
+    "WRITE_BLOCK",
+    "Audio",
+    "as_mono_float32",
+    "decode_audio",
+    "encode_flac",
+    "read_json_object",
+    "write_flac",
+    "write_wav",
+]
 
 WRITE_BLOCK = 1 << 18
 
+# In-memory audio: float32 mono samples in [-1, 1].
+Audio = npt.NDArray[np.float32]
 
-def read_json_object(path: str | Path) -> dict:
+
+def read_json_object(path: str | Path) -> dict[str, Any]:
     """The JSON object in ``path``, or {} when it is missing, unreadable or not an object (for build
     files a later render makes again: stamps, timelines, master documents)."""
     try:
@@ -31,7 +47,7 @@ def read_json_object(path: str | Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def as_mono_float32(audio: np.ndarray, *, what: str = "audio") -> np.ndarray:
+def as_mono_float32(audio: npt.ArrayLike, *, what: str = "audio") -> Audio:
     """Validate and return ``audio`` as a contiguous 1-D float32 array."""
     arr = np.asarray(audio)
     if arr.ndim == 2 and 1 in arr.shape:
@@ -58,7 +74,7 @@ def _check_rate(sample_rate: int) -> int:
     return int(sample_rate)
 
 
-def encode_flac(audio: np.ndarray, sample_rate: int) -> bytes:
+def encode_flac(audio: Audio, sample_rate: int) -> bytes:
     """FLAC 24-bit bytes of mono float32 ``audio`` (clipped to [-1, 1])."""
     arr = np.clip(as_mono_float32(audio), -1.0, 1.0)
     buf = io.BytesIO()
@@ -66,7 +82,7 @@ def encode_flac(audio: np.ndarray, sample_rate: int) -> bytes:
     return buf.getvalue()
 
 
-def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
+def decode_audio(data: bytes) -> tuple[Audio, int]:
     """Decode FLAC/WAV bytes to (float32 mono, sample_rate). Raises AudioError if undecodable."""
     try:
         audio, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
@@ -78,40 +94,31 @@ def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
     return _to_mono(audio), int(sr)
 
 
-def _to_mono(audio: np.ndarray) -> np.ndarray:
+def _to_mono(audio: npt.NDArray[np.float32]) -> Audio:
     if audio.shape[1] == 1:
         return np.ascontiguousarray(audio[:, 0])
-    return audio.mean(axis=1, dtype=np.float32)
+    mono: Audio = audio.mean(axis=1, dtype=np.float32)
+    return mono
 
 
-def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Read any libsndfile format from ``path`` as (float32 mono, sample_rate)."""
-    p = Path(path)
-    try:
-        audio, sr = sf.read(str(p), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        raise AudioError(
-            f"cannot read audio: {exc}", file=p, fix="check the file exists and is FLAC/WAV/OGG"
-        ) from None
-    return _to_mono(audio), int(sr)
-
-
-def _write_file(path: str | Path, audio: np.ndarray, sample_rate: int, fmt: str) -> Path:
+def _write_file(path: str | Path, audio: Audio, sample_rate: int, fmt: str) -> Path:
     arr = as_mono_float32(audio)
     rate = _check_rate(sample_rate)
     final = Path(path)
-    with atomic_path(final) as tmp:
-        with sf.SoundFile(str(tmp), "w", samplerate=rate, channels=1, format=fmt, subtype="PCM_24") as fh:
-            for a in range(0, arr.size, WRITE_BLOCK):  # block-wise: no full-size copy
-                fh.write(np.clip(arr[a : a + WRITE_BLOCK], -1.0, 1.0))
+    with (
+        atomic_path(final) as tmp,
+        sf.SoundFile(str(tmp), "w", samplerate=rate, channels=1, format=fmt, subtype="PCM_24") as fh,
+    ):
+        for a in range(0, arr.size, WRITE_BLOCK):  # block-wise: no full-size copy
+            fh.write(np.clip(arr[a : a + WRITE_BLOCK], -1.0, 1.0))
     return final
 
 
-def write_flac(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
+def write_flac(path: str | Path, audio: Audio, sample_rate: int) -> Path:
     """Write FLAC 24-bit atomically; returns the path."""
     return _write_file(path, audio, sample_rate, "FLAC")
 
 
-def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
+def write_wav(path: str | Path, audio: Audio, sample_rate: int) -> Path:
     """Write WAV PCM 24-bit atomically; returns the path."""
     return _write_file(path, audio, sample_rate, "WAV")

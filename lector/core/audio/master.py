@@ -26,16 +26,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.ndimage as nd
 import soxr
 
 from ..errors import AudioError
+from ..profiles import Profile, get_profile
+from .io import Audio
 from .measure import FLOOR_DB, Measurements, db, integrated_loudness, measure
-from .profiles import Profile, get_profile, profile_rules
+from .profiles import profile_rules
 
 BLOCK = 1 << 20
 LIMIT_BLOCK = 1 << 16
@@ -53,7 +58,7 @@ COMP_FRAME_MS = 10.0
 
 @dataclass(frozen=True)
 class MasterResult:
-    audio: np.ndarray
+    audio: Audio
     gain_db: float  # total static gain applied
     measurements: Measurements  # of the mastered audio
     sample_rate: int = 44100
@@ -63,7 +68,7 @@ class MasterResult:
 
 
 def master_chapter(
-    audio: np.ndarray,
+    audio: npt.NDArray[np.floating[Any]],
     sample_rate: int,
     profile: Profile | str,
     *,
@@ -124,7 +129,8 @@ def settle_rms(
     reduction = chain.compress()
     after = level(x, sample_rate, "rms")
     more, again = _rms_passes(chain, prof, ceiling_dbfs, after, 1.0)
-    return fix + more, notes + (
+    return fix + more, (
+        *notes,
         f"compressed {COMP_RATIO:g}:1 soft knee (up to {reduction:.1f} dB), {again} more pass(es)",
     )
 
@@ -166,7 +172,7 @@ def _rms_passes(
 
 
 def compress(
-    x: np.ndarray,
+    x: Audio,
     sample_rate: int,
     *,
     ratio: float = COMP_RATIO,
@@ -178,7 +184,7 @@ def compress(
     Threshold: ``threshold_dbfs`` or the median level of the voiced frames (within 40 dB of the
     loudest). The frame gains take the minimum over ±2 frames (a 20 ms look-ahead, so the gain is
     down before a loud syllable starts), are smoothed over 9 frames and interpolated per sample."""
-    frame = max(1, int(round(COMP_FRAME_MS * sample_rate / 1000)))
+    frame = max(1, round(COMP_FRAME_MS * sample_rate / 1000))
     levels = frame_levels(x, sample_rate)
     n = levels.size
     if threshold_dbfs is None:
@@ -200,11 +206,11 @@ def compress(
     return float(-gr.min()) if gr.size else 0.0
 
 
-def frame_levels(x: np.ndarray, sample_rate: int) -> np.ndarray:
+def frame_levels(x: Audio, sample_rate: int) -> npt.NDArray[np.float64]:
     """Level (dBFS) of each 10 ms frame of ``x`` (the last one zero-padded)."""
-    frame = max(1, int(round(COMP_FRAME_MS * sample_rate / 1000)))
+    frame = max(1, round(COMP_FRAME_MS * sample_rate / 1000))
     n = -(-x.size // frame)
-    levels = np.empty(n)
+    levels = np.empty(n, dtype=np.float64)
     for f0 in range(0, n, 4096):
         seg = x[f0 * frame : min(x.size, (f0 + 4096) * frame)].astype(np.float64)
         pad = np.zeros(-(-seg.size // frame) * frame)
@@ -214,7 +220,7 @@ def frame_levels(x: np.ndarray, sample_rate: int) -> np.ndarray:
     return levels
 
 
-def voiced_median(levels: np.ndarray) -> float:
+def voiced_median(levels: npt.NDArray[np.float64]) -> float:
     """The compressor's threshold: median level of the frames within 40 dB of the loudest."""
     return float(np.median(levels[levels > levels.max() - 40.0]))
 
@@ -225,7 +231,9 @@ def _static_gain(level_db: float, prof: Profile) -> float:
     return 0.0 if level_db < SILENT_LEVEL_DB else prof.target_level - level_db
 
 
-def _prepare(audio: np.ndarray, sample_rate: int, prof: Profile, in_place: bool) -> tuple[np.ndarray, int]:
+def _prepare(
+    audio: npt.NDArray[np.floating[Any]], sample_rate: int, prof: Profile, in_place: bool
+) -> tuple[Audio, int]:
     x = np.asarray(audio)
     if x.ndim != 1 or x.size == 0 or not np.issubdtype(x.dtype, np.floating):
         raise AudioError(
@@ -240,7 +248,7 @@ def _prepare(audio: np.ndarray, sample_rate: int, prof: Profile, in_place: bool)
     return np.array(x, dtype=np.float32, order="C", copy=True), sample_rate
 
 
-def level(x: np.ndarray, sample_rate: int, kind: str) -> float:
+def level(x: Audio, sample_rate: int, kind: str) -> float:
     """RMS dBFS (``kind="rms"``) or integrated LUFS (``"lufs"``), without the other measurements."""
     if kind == "lufs":
         return integrated_loudness(x, sample_rate)
@@ -251,21 +259,21 @@ def level(x: np.ndarray, sample_rate: int, kind: str) -> float:
     return db(float(np.sqrt(total / x.size)))
 
 
-def apply_gain(x: np.ndarray, gain_db: float) -> None:
+def apply_gain(x: Audio, gain_db: float) -> None:
     """Multiply ``x`` in place by ``gain_db``, block by block."""
     factor = np.float32(10 ** (gain_db / 20))
     for a in range(0, x.size, BLOCK):
         x[a : a + BLOCK] *= factor
 
 
-def limit(x: np.ndarray, sample_rate: int, ceiling_dbfs: float, lookahead_ms: float = LOOKAHEAD_MS) -> float:
+def limit(x: Audio, sample_rate: int, ceiling_dbfs: float, lookahead_ms: float = LOOKAHEAD_MS) -> float:
     """Look-ahead brick-wall limiter in place; returns the largest gain reduction in dB.
 
     Works in 64k-sample blocks with 2 look-ahead windows (+1 sample) of *original* context on
     both sides, so the result equals a whole-file pass; blocks without overs are skipped.
     """
     c = np.float32(10 ** (ceiling_dbfs / 20))
-    w = max(1, int(round(lookahead_ms * sample_rate / 1000)))
+    w = max(1, round(lookahead_ms * sample_rate / 1000))
     ctx = 2 * w + 1
     prev = np.zeros(0, dtype=np.float32)  # original samples just left of the block
     most = 1.0
@@ -283,16 +291,17 @@ def limit(x: np.ndarray, sample_rate: int, ceiling_dbfs: float, lookahead_ms: fl
     return -db(most)
 
 
-def _gain_curve(seg: np.ndarray, c: np.float32, w: int) -> np.ndarray:
+def _gain_curve(seg: Audio, c: np.float32, w: int) -> Audio:
     mag = np.abs(seg)
     g = np.minimum(np.float32(1.0), c / np.maximum(mag, np.float32(1e-12)))
     g = nd.minimum_filter1d(g, 2 * w + 1, mode="nearest")
-    return nd.uniform_filter1d(g, 2 * w + 1, mode="nearest")
+    smooth: Audio = nd.uniform_filter1d(g, 2 * w + 1, mode="nearest")
+    return smooth
 
 
-def gate_room_tone(x: np.ndarray, sample_rate: int, floor_dbfs: float, target_dbfs: float) -> None:
+def gate_room_tone(x: Audio, sample_rate: int, floor_dbfs: float, target_dbfs: float) -> None:
     """Downward expander: 10 ms frames quieter than floor + 6 dB are pulled down to ``target``."""
-    frame = max(1, int(round(0.01 * sample_rate)))
+    frame = max(1, round(0.01 * sample_rate))
     threshold = 10 ** ((floor_dbfs + 6.0) / 20)
     cut = np.float32(10 ** (min(0.0, target_dbfs - floor_dbfs) / 20))
     span = frame * 4096
@@ -318,7 +327,10 @@ def _true_peak_safety(
         return m, gain
     delta = -(over + 0.02)
     chain.gain(delta)
-    shift = lambda v: v if v <= FLOOR_DB else v + delta  # noqa: E731
+
+    def shift(v: float) -> float:
+        return v if v <= FLOOR_DB else v + delta
+
     m = replace(
         m,
         rms_dbfs=shift(m.rms_dbfs),
@@ -347,11 +359,11 @@ class Recipe:
     profile: str
     steps: tuple[Step, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"profile": self.profile, "steps": [[s.op, s.a, s.b] for s in self.steps]}
 
     @classmethod
-    def from_dict(cls, d: dict) -> Recipe:
+    def from_dict(cls, d: dict[str, Any]) -> Recipe:
         return cls(str(d["profile"]), tuple(Step(str(op), float(a), float(b)) for op, a, b in d["steps"]))
 
     @property
@@ -363,10 +375,11 @@ class Recipe:
 class Chain:
     """Applies (and records) mastering steps to ``x``; the local ones block by block."""
 
-    def __init__(self, x: np.ndarray, sample_rate: int, bounds: Sequence[int] = ()) -> None:
-        self.x, self.sample_rate, self.steps = x, sample_rate, []
-        edges = sorted({0, *(int(b) for b in bounds if 0 < b < x.size)}) + [x.size]
-        self.slices = [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+    def __init__(self, x: Audio, sample_rate: int, bounds: Sequence[int] = ()) -> None:
+        self.x, self.sample_rate = x, sample_rate
+        self.steps: list[Step] = []
+        edges = [*sorted({0, *(int(b) for b in bounds if 0 < b < x.size)}), x.size]
+        self.slices = [slice(a, b) for a, b in pairwise(edges)]
 
     def gain(self, gain_db: float) -> None:
         self.steps.append(Step("gain", float(gain_db)))
@@ -392,11 +405,11 @@ class Chain:
             gate_room_tone(self.x[sl], self.sample_rate, floor_dbfs, target_dbfs)
 
 
-def replay(recipe: Recipe, block: np.ndarray, sample_rate: int) -> np.ndarray:
+def replay(recipe: Recipe, block: Audio, sample_rate: int) -> Audio:
     """``recipe`` applied to one block (a float32 copy): the same samples master_chapter gave that
     block when it mastered the whole chapter with the block's bounds."""
     chain = Chain(np.array(block, dtype=np.float32, order="C", copy=True), sample_rate)
-    ops = {
+    ops: dict[str, Callable[[Step], object]] = {
         "gain": lambda s: chain.gain(s.a),
         "limit": lambda s: chain.limit(s.a),
         "compress": lambda s: chain.compress(s.a),

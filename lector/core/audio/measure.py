@@ -28,13 +28,19 @@ Values below -120 dB (digital silence) are reported as -120.0.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.signal as ss
 
 from ..errors import AudioError
+from .io import Audio
+
+F64 = npt.NDArray[np.float64]
+Floats = npt.NDArray[np.floating[Any]]
 
 FLOOR_DB = -120.0
 TP_BLOCK = 512  # samples per true-peak candidate block
@@ -64,7 +70,7 @@ def power_db(mean_square: float) -> float:
 
 
 @lru_cache(maxsize=16)
-def k_weighting_sos(sample_rate: int) -> np.ndarray:
+def k_weighting_sos(sample_rate: int) -> F64:
     """BS.1770 K-weighting (pre-filter shelf + RLB high-pass) as second-order sections."""
     fs = float(sample_rate)
     f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
@@ -88,10 +94,10 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def true_peak_filter() -> tuple[np.ndarray, float]:
+def true_peak_filter() -> tuple[F64, float]:
     """49-tap 4x interpolation filter (odd length: integer delay, so one phase lands on the
     original samples) and the largest per-phase L1 norm (the overshoot bound)."""
-    taps = ss.firwin(12 * TP_UP + 1, 0.9 / TP_UP, window=("kaiser", 8.0)) * TP_UP
+    taps: F64 = ss.firwin(12 * TP_UP + 1, 0.9 / TP_UP, window=("kaiser", 8.0)) * TP_UP
     assert (taps.size - 1) // 2 % TP_UP == 0
     bound = max(float(np.abs(taps[p::TP_UP]).sum()) for p in range(TP_UP))
     return taps, bound
@@ -101,15 +107,15 @@ def true_peak_filter() -> tuple[np.ndarray, float]:
 class _Acc:
     sum_sq: float = 0.0
     peak: float = 0.0
-    frames_ms: list | None = None  # unweighted 100 ms mean squares
-    kframes_ms: list | None = None  # K-weighted 100 ms mean squares
-    block_peaks: list | None = None  # per TP_BLOCK sample peaks
+    frames_ms: list[F64] = field(default_factory=list)  # unweighted 100 ms mean squares
+    kframes_ms: list[F64] = field(default_factory=list)  # K-weighted 100 ms mean squares
+    block_peaks: list[Floats] = field(default_factory=list)  # per TP_BLOCK sample peaks
 
 
-def measure(audio: np.ndarray, sample_rate: int) -> Measurements:
+def measure(audio: Audio, sample_rate: int) -> Measurements:
     """Measure ``audio`` (float32 mono). See the module docstring for the methods."""
     x = _check(audio, sample_rate)
-    step = max(1, int(round(0.1 * sample_rate)))
+    step = max(1, round(0.1 * sample_rate))
     acc = _scan(x, sample_rate, step)
     frames = np.concatenate(acc.frames_ms) if acc.frames_ms else np.zeros(0)
     kframes = np.concatenate(acc.kframes_ms) if acc.kframes_ms else np.zeros(0)
@@ -128,7 +134,7 @@ def measure(audio: np.ndarray, sample_rate: int) -> Measurements:
     )
 
 
-def _check(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+def _check(audio: Audio, sample_rate: int) -> Floats:
     x = np.asarray(audio)
     if x.ndim != 1 or x.size == 0 or not np.issubdtype(x.dtype, np.floating):
         raise AudioError(
@@ -140,8 +146,8 @@ def _check(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return x
 
 
-def _scan(x: np.ndarray, sample_rate: int, step: int) -> _Acc:
-    acc = _Acc(frames_ms=[], kframes_ms=[], block_peaks=[])
+def _scan(x: Floats, sample_rate: int, step: int) -> _Acc:
+    acc = _Acc()
     sos = k_weighting_sos(sample_rate)
     zi = np.zeros((sos.shape[0], 2))
     block = step * TP_BLOCK
@@ -159,34 +165,35 @@ def _scan(x: np.ndarray, sample_rate: int, step: int) -> _Acc:
     return acc
 
 
-def _frame_power(x: np.ndarray, step: int) -> np.ndarray:
+def _frame_power(x: F64, step: int) -> F64:
     """Mean square of consecutive ``step``-sample frames (x.size must be a multiple of step)."""
     r = x.reshape(-1, step)
-    return np.einsum("ij,ij->i", r, r) / step
+    power: F64 = np.einsum("ij,ij->i", r, r) / step
+    return power
 
 
-def _block_max(peaks: np.ndarray) -> np.ndarray:
+def _block_max(peaks: Floats) -> Floats:
     whole = (peaks.size // TP_BLOCK) * TP_BLOCK
-    out = peaks[:whole].reshape(-1, TP_BLOCK).max(axis=1)
+    out: Floats = peaks[:whole].reshape(-1, TP_BLOCK).max(axis=1)
     if whole < peaks.size:
         out = np.append(out, peaks[whole:].max())
     return out
 
 
-def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
+def integrated_loudness(audio: Audio, sample_rate: int) -> float:
     """BS.1770 integrated loudness (LUFS) alone, block-wise (cheaper than :func:`measure`)."""
     x = _check(audio, sample_rate)
-    step = max(1, int(round(0.1 * sample_rate)))
+    step = max(1, round(0.1 * sample_rate))
     sos = k_weighting_sos(sample_rate)
     zi = np.zeros((sos.shape[0], 2))
-    frames = []
+    frames: list[F64] = []
     for start in range(0, x.size, step * 256):
         kw, zi = ss.sosfilt(sos, x[start : start + step * 256].astype(np.float64), zi=zi)
         frames.append(_frame_power(kw[: (kw.size // step) * step], step))
     return _gated_loudness(np.concatenate(frames))
 
 
-def _gated_loudness(kframes: np.ndarray) -> float:
+def _gated_loudness(kframes: F64) -> float:
     """BS.1770 integrated loudness from 100 ms K-weighted mean squares."""
     if kframes.size < 4:
         return FLOOR_DB
@@ -202,7 +209,7 @@ def _gated_loudness(kframes: np.ndarray) -> float:
     return max(FLOOR_DB, -0.691 + 10 * math.log10(final.mean()))
 
 
-def _noise_floor(frames: np.ndarray, rms: float) -> float:
+def _noise_floor(frames: F64, rms: float) -> float:
     if frames.size < 5:
         return db(rms)
     csum = np.concatenate(([0.0], np.cumsum(frames)))
@@ -210,7 +217,7 @@ def _noise_floor(frames: np.ndarray, rms: float) -> float:
     return power_db(float(max(windows.min(), 0.0)))
 
 
-def _true_peak(x: np.ndarray, block_peaks: np.ndarray, sample_peak: float) -> float:
+def _true_peak(x: Floats, block_peaks: Floats, sample_peak: float) -> float:
     """Exact 4x peak: oversample only blocks whose bound (neighbourhood peak x filter L1) beats the best."""
     taps, bound = true_peak_filter()
     hood = block_peaks.copy()
@@ -225,7 +232,7 @@ def _true_peak(x: np.ndarray, block_peaks: np.ndarray, sample_peak: float) -> fl
     return best
 
 
-def _oversampled_peaks(x: np.ndarray, blocks: np.ndarray, taps: np.ndarray) -> float:
+def _oversampled_peaks(x: Floats, blocks: npt.NDArray[np.intp], taps: F64) -> float:
     """Largest 4x-interpolated magnitude inside the given TP_BLOCK blocks (context on both sides).
 
     Polyphase form: output phase p is x convolved with taps[p::4] (13 shifted multiply-adds in
@@ -259,7 +266,7 @@ def _oversampled_peaks(x: np.ndarray, blocks: np.ndarray, taps: np.ndarray) -> f
 
 
 @lru_cache(maxsize=1)
-def _phase_matrix_cached(n: int) -> np.ndarray:
+def _phase_matrix_cached(n: int) -> npt.NDArray[np.float32]:
     taps, _ = true_peak_filter()
     k = -(-taps.size // TP_UP)
     padded = np.zeros(k * TP_UP)
@@ -267,19 +274,19 @@ def _phase_matrix_cached(n: int) -> np.ndarray:
     return np.ascontiguousarray(padded.reshape(k, TP_UP)[::-1]).astype(np.float32)
 
 
-def _phase_matrix(taps: np.ndarray) -> np.ndarray:
+def _phase_matrix(taps: F64) -> npt.NDArray[np.float32]:
     return _phase_matrix_cached(taps.size)
 
 
-def _head_tail(x: np.ndarray, sample_rate: int, threshold_dbfs: float) -> tuple[float, float]:
-    frame = max(1, int(round(0.01 * sample_rate)))
+def _head_tail(x: Floats, sample_rate: int, threshold_dbfs: float) -> tuple[float, float]:
+    frame = max(1, round(0.01 * sample_rate))
     threshold = 10 ** (threshold_dbfs / 20)
     head = _first_loud(x, frame, threshold)
     tail = _first_loud(x[::-1], frame, threshold)
     return head * frame / sample_rate, tail * frame / sample_rate
 
 
-def _first_loud(x: np.ndarray, frame: int, threshold: float, chunk_frames: int = 1000) -> int:
+def _first_loud(x: Floats, frame: int, threshold: float, chunk_frames: int = 1000) -> int:
     """Index (in frames) of the first frame whose RMS exceeds ``threshold``; all frames if none."""
     n_frames = x.size // frame
     for f0 in range(0, n_frames, chunk_frames):
@@ -305,9 +312,9 @@ class BlockStats:
     sum_sq: float
     peak: float
     true_peak: float
-    frames: np.ndarray  # 100 ms mean squares
-    kframes: np.ndarray  # K-weighted 100 ms mean squares
-    rms10: np.ndarray  # 10 ms frame RMS (head / tail)
+    frames: F64  # 100 ms mean squares
+    kframes: F64  # K-weighted 100 ms mean squares
+    rms10: npt.NDArray[np.float32]  # 10 ms frame RMS (head / tail)
 
     def to_npz(self) -> bytes:
         import io
@@ -331,12 +338,12 @@ class BlockStats:
             return cls(int(n), sum_sq, peak, true_peak, z["frames"], z["kframes"], z["rms10"])
 
 
-def block_stats(audio: np.ndarray, sample_rate: int) -> BlockStats:
+def block_stats(audio: Audio, sample_rate: int) -> BlockStats:
     x = _check(audio, sample_rate)
-    step = max(1, int(round(0.1 * sample_rate)))
+    step = max(1, round(0.1 * sample_rate))
     acc = _scan(x, sample_rate, step)
     block_peaks = np.concatenate(acc.block_peaks)
-    frame = max(1, int(round(0.01 * sample_rate)))
+    frame = max(1, round(0.01 * sample_rate))
     seg = x[: (x.size // frame) * frame].astype(np.float64).reshape(-1, frame)
     return BlockStats(
         x.size,
@@ -359,7 +366,7 @@ def combine_stats(stats: list[BlockStats], sample_rate: int) -> Measurements:
     rms10 = np.concatenate([s.rms10 for s in stats])
     threshold = 10 ** (min(max(floor + 20.0, -60.0), db(rms) - 10.0) / 20)
     loud = np.flatnonzero(rms10 > threshold)
-    frame = max(1, int(round(0.01 * sample_rate)))
+    frame = max(1, round(0.01 * sample_rate))
     head, tail = (int(loud[0]), int(rms10.size - 1 - loud[-1])) if loud.size else (rms10.size, rms10.size)
     return Measurements(
         rms_dbfs=db(rms),

@@ -5,13 +5,13 @@ for an hour-long book after every one-sentence edit, 13 s for ten hours. This mo
 same file layout that muxer writes (checked box by box in tests/test_mp4mux.py), with numpy doing
 the per-frame work:
 
-``ftyp`` (brand ``M4B ``: an audiobook) · ``moov`` { ``mvhd`` · audio ``trak`` (``tkhd``, ``edts``, ``tref/chap``, ``mdia``
-with an ``mp4a``/``esds`` sample entry, ``stts``, ``stsc`` (one chunk), ``stsz``, ``stco``/``co64``,
-the AAC ``roll`` sample group) · chapter ``trak`` (a QuickTime text track: one sample per chapter
-title) · ``udta`` { ``meta``/``ilst`` (the book's tags, lector.core.audio.tags.m4b_items: stik, title,
-author, narrator, year, description, genre, copyright, series, cover...; or, without them, title,
-artist, album artist, album, encoder, genre, cover) ·
-Nero ``chpl`` } } · ``mdat`` (the chapter titles, then the raw AAC frames: the ADTS headers removed).
+``ftyp`` (brand ``M4B ``: an audiobook) · ``moov`` { ``mvhd`` · audio ``trak`` (``tkhd``, ``edts``,
+``tref/chap``, ``mdia`` with an ``mp4a``/``esds`` sample entry, ``stts``, ``stsc`` (one chunk),
+``stsz``, ``stco``/``co64``, the AAC ``roll`` sample group) · chapter ``trak`` (a QuickTime text
+track: one sample per chapter title) · ``udta`` { ``meta``/``ilst`` (the book's tags,
+lector.core.audio.tags.m4b_items: stik, title, author, narrator, year, description, genre,
+copyright, series, cover...; or, without them, title, artist, album artist, album, encoder, genre,
+cover) · Nero ``chpl`` } } · ``mdat`` (the chapter titles, then the raw AAC frames: the ADTS headers removed).
 
 The moov comes first (what ``-movflags +faststart`` gives), so players can start streaming. The
 chapter marks sit exactly at each chapter's first sample (the text track's timescale is the audio
@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import AudioError
+from ..fsutil import atomic_path
 from ..hashing import FACTS
-from .io import atomic_path
 
 ENCODER = "Lector"
 GENRE = "Audiobook"
@@ -54,8 +55,8 @@ class AdtsTable:
 
     config: int  # the AudioSpecificConfig (object type, rate index, channels)
     sample_rate: int
-    header_lengths: np.ndarray  # uint8
-    frame_lengths: np.ndarray  # uint32, headers included
+    header_lengths: npt.NDArray[np.uint8]
+    frame_lengths: npt.NDArray[np.uint32]  # headers included
 
     @property
     def frames(self) -> int:
@@ -150,7 +151,7 @@ def write_m4b(
     with atomic_path(final, suffix=".m4b") as tmp, open(tmp, "wb") as fh:
         fh.write(head + moov + _mdat_header(payload, mdat_head))
         fh.writelines(titles)
-        for (_, p), table in zip(chapters, tables):
+        for (_, p), table in zip(chapters, tables, strict=True):
             fh.write(_raw_frames(Path(p).read_bytes(), table))
     return final
 
@@ -169,7 +170,7 @@ def _raw_frames(data: bytes, table: AdtsTable) -> bytes:
 class _Layout:
     rate: int
     frames: list[int]  # per chapter
-    sizes: np.ndarray  # raw frame sizes, big-endian uint32
+    sizes: npt.NDArray[np.uint32]  # raw frame sizes, big-endian
     titles: list[bytes]  # chapter text samples
     config: int
 
@@ -228,7 +229,7 @@ def _edts(duration: int) -> bytes:
     return _box(b"edts", _full(b"elst", v, struct.pack(f">I{q}{q.lower()}I", 1, duration, 0, 0x10000)))
 
 
-def _mdia(rate: int, duration: int, handler: bytes, name: bytes, minf: bytes, language: int) -> bytes:
+def _mdia(rate: int, duration: int, handler: bytes, name: bytes, minf: bytes, *, language: int) -> bytes:
     v, q = _times(duration)
     mdhd = _full(b"mdhd", v, struct.pack(f">{q}{q}I{q}HH", 0, 0, rate, duration, language, 0))
     hdlr = _full(b"hdlr", 0, bytes(4) + handler + bytes(12) + name + b"\0")
@@ -262,7 +263,7 @@ def _audio_trak(lay: _Layout, offset: int) -> bytes:
         _tkhd(1, lay.duration, 3, 0x100)
         + _edts(lay.duration)
         + _box(b"tref", _box(b"chap", struct.pack(">I", 2)))
-        + _mdia(lay.rate, lay.duration, b"soun", b"SoundHandler", minf, 0x55C4),
+        + _mdia(lay.rate, lay.duration, b"soun", b"SoundHandler", minf, language=0x55C4),
     )  # "und"
 
 
@@ -321,7 +322,7 @@ def _chapter_trak(lay: _Layout, offset: int) -> bytes:
         b"trak",
         _tkhd(2, lay.duration, 2, 0)
         + _edts(lay.duration)
-        + _mdia(lay.rate, lay.duration, b"text", b"SubtitleHandler", minf, 0),
+        + _mdia(lay.rate, lay.duration, b"text", b"SubtitleHandler", minf, language=0),
     )  # as ffmpeg: QuickTime code 0
 
 
@@ -360,7 +361,7 @@ def _udta(items: Sequence[tuple[bytes, bytes]], names: list[str], frames: list[i
         )
     starts = np.concatenate([[0], np.cumsum(frames[:-1])]).astype(np.int64) * 1024
     marks = b""
-    for start, name in zip(starts, names):
+    for start, name in zip(starts, names, strict=True):
         text = name.encode("utf-8")[:255].decode("utf-8", "ignore").encode("utf-8")  # whole characters
         marks += struct.pack(">QB", int(start) * 10_000_000 // rate, len(text)) + text
     chpl = _full(b"chpl", 1, bytes(4) + bytes([len(names)]) + marks)

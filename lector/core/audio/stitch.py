@@ -27,16 +27,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import scipy.signal as ss
 import soxr
 
-from ..cache import Store, try_read
-from ..model import Chapter
+from ..model import Chapter, Sentence
 from ..project import PauseSettings
-from .io import atomic_write_bytes
+from .io import Audio
+from .store import Store, try_read
 
 ROOM_TONE_DBFS = -70.0
 ROOM_TONE_SEED = 20261122
@@ -45,6 +45,19 @@ FADE_MS = 5.0
 LEAD_MARGIN_MS = 30.0
 TRAIL_MARGIN_MS = 50.0
 TRIM_BELOW_PEAK_DB = 40.0
+
+
+class TakeResult(Protocol):
+    """What stitching reads of one sentence's render result (lector.core.render.RenderResult)."""
+
+    @property
+    def sentence_id(self) -> str: ...
+    @property
+    def cache_key(self) -> str: ...  # "" = no audio
+    @property
+    def engine_id(self) -> str: ...
+    @property
+    def fallback_from(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +73,7 @@ class SentenceTime:
 class StitchedChapter:
     index: int
     title: str
-    audio: np.ndarray  # float32 mono at sample_rate
+    audio: Audio  # float32 mono at sample_rate
     sample_rate: int
     timeline: tuple[SentenceTime, ...]
     missing: tuple[str, ...] = ()  # sentence ids without audio (every engine failed)
@@ -72,7 +85,7 @@ class StitchedChapter:
 
 
 def ms_to_samples(ms: float, sample_rate: int) -> int:
-    return int(round(ms * sample_rate / 1000.0))
+    return round(ms * sample_rate / 1000.0)
 
 
 def room_tone(
@@ -82,7 +95,7 @@ def room_tone(
     level_dbfs: float = ROOM_TONE_DBFS,
     seed: int = ROOM_TONE_SEED,
     phase: int = 0,
-) -> np.ndarray:
+) -> Audio:
     """``n`` samples of deterministic room tone (a seeded noise tile repeated, starting ``phase``
     samples into the tile, so blocks do not all open on the same noise)."""
     out = np.empty(n, dtype=np.float32)
@@ -94,17 +107,17 @@ def room_tone(
 
 
 @functools.lru_cache(maxsize=8)
-def _tone_tile(sample_rate: int, level_dbfs: float, seed: int) -> np.ndarray:
+def _tone_tile(sample_rate: int, level_dbfs: float, seed: int) -> Audio:
     rng = np.random.default_rng(seed)
     noise = rng.standard_normal(int(ROOM_TONE_TILE_S * sample_rate))
     noise = ss.lfilter([0.35], [1.0, -0.65], noise)  # gentle low-pass: less hiss
     noise *= 10 ** (level_dbfs / 20) / np.sqrt(np.mean(noise**2))
-    tile = noise.astype(np.float32)
+    tile: Audio = noise.astype(np.float32)
     tile.setflags(write=False)  # cached and shared: never modified
     return tile
 
 
-def prepare_take(audio: np.ndarray, native_rate: int, sample_rate: int) -> np.ndarray:
+def prepare_take(audio: Audio, native_rate: int, sample_rate: int) -> Audio:
     """Resample to ``sample_rate``, trim silence to the margins and fade both edges."""
     x = np.asarray(audio, dtype=np.float32)
     if native_rate != sample_rate:
@@ -119,7 +132,7 @@ def prepare_take(audio: np.ndarray, native_rate: int, sample_rate: int) -> np.nd
     return x
 
 
-def _trim(x: np.ndarray, sample_rate: int) -> np.ndarray:
+def _trim(x: Audio, sample_rate: int) -> Audio:
     frame = max(1, ms_to_samples(5.0, sample_rate))
     n = x.size // frame
     peak = float(np.abs(x).max(initial=0.0))
@@ -142,7 +155,7 @@ class BlockPlan:
     """One paragraph of a chapter: its sentences (with a take each) and whether it opens/closes it."""
 
     key: str  # content key: takes, pauses, rate, grid, head/tail
-    sentences: tuple  # (Sentence, cache key) pairs, in order
+    sentences: tuple[tuple[Sentence, str], ...]  # (sentence, cache key) pairs, in order
     first: bool
     last: bool
 
@@ -160,13 +173,13 @@ def grid_for(sample_rate: int) -> int:
 
 
 def plan_blocks(
-    chapter: Chapter, results: Sequence, *, pauses: PauseSettings, sample_rate: int
+    chapter: Chapter, results: Sequence[TakeResult], *, pauses: PauseSettings, sample_rate: int
 ) -> tuple[tuple[BlockPlan, ...], tuple[str, ...]]:
     """Paragraph blocks of the chapter's sentences that have audio, and the ids that have none."""
     by_id = {r.sentence_id: r for r in results if r.cache_key}
     present = [s for s in chapter.sentences if s.id in by_id]
     missing = tuple(s.id for s in chapter.sentences if s.id not in by_id)
-    groups: list[list] = []
+    groups: list[list[tuple[Sentence, str]]] = []
     for s in present:
         if not groups or groups[-1][-1][0].paragraph != s.paragraph:
             groups.append([])
@@ -193,7 +206,7 @@ def stitch_block(
     *,
     pauses: PauseSettings,
     sample_rate: int,
-) -> tuple[np.ndarray, tuple[SentenceTime, ...], tuple[str, ...]]:
+) -> tuple[Audio, tuple[SentenceTime, ...], tuple[str, ...]]:
     """One block's audio (room tone + takes + pauses, padded at its end to the grid), its timeline
     relative to the block start, and the ids whose take could not be read."""
     head = ms_to_samples(pauses.head_ms, sample_rate) if plan.first else 0
@@ -223,14 +236,19 @@ def stitch_block(
 
 
 def stitch_chapter(
-    chapter: Chapter, results: Sequence, store: Store, *, pauses: PauseSettings, sample_rate: int = 44100
+    chapter: Chapter,
+    results: Sequence[TakeResult],
+    store: Store,
+    *,
+    pauses: PauseSettings,
+    sample_rate: int = 44100,
 ) -> StitchedChapter:
     """Join the chapter's rendered sentences (``results``: RenderResult, any order, may cover more):
     one block per paragraph (:func:`stitch_block`), blocks back to back."""
     plans, missing = plan_blocks(chapter, results, pauses=pauses, sample_rate=sample_rate)
     pieces, locals_, lost = stitch_blocks(plans, store, pauses=pauses, sample_rate=sample_rate)
     starts, timeline = place_blocks([p.size for p in pieces], locals_, sample_rate)
-    spans = tuple(BlockSpan(plan.key, a, p.size) for plan, a, p in zip(plans, starts, pieces))
+    spans = tuple(BlockSpan(plan.key, a, p.size) for plan, a, p in zip(plans, starts, pieces, strict=True))
     audio = (
         np.concatenate(pieces)
         if pieces
@@ -243,7 +261,7 @@ def stitch_chapter(
         audio,
         sample_rate,
         timeline,
-        tuple(sorted(missing + lost, key=order.get)),
+        tuple(sorted(missing + lost, key=order.__getitem__)),
         spans,
     )
 
@@ -254,10 +272,12 @@ def stitch_blocks(
     *,
     pauses: PauseSettings,
     sample_rate: int,
-) -> tuple[list[np.ndarray], list[tuple[SentenceTime, ...]], tuple[str, ...]]:
+) -> tuple[list[Audio], list[tuple[SentenceTime, ...]], tuple[str, ...]]:
     """:func:`stitch_block` of each plan: the blocks' audio, their own timelines, and the ids whose
     take could not be read."""
-    pieces, locals_, missing = [], [], ()
+    pieces: list[Audio] = []
+    locals_: list[tuple[SentenceTime, ...]] = []
+    missing: tuple[str, ...] = ()
     for plan in plans:
         audio, local, lost = stitch_block(plan, store, pauses=pauses, sample_rate=sample_rate)
         pieces.append(audio)
@@ -275,58 +295,12 @@ def place_blocks(
     for n in lengths:
         starts.append(pos)
         pos += int(n)
-    timeline = tuple(shift_time(t, a, sample_rate) for a, local in zip(starts, locals_) for t in local)
+    timeline = tuple(
+        shift_time(t, a, sample_rate) for a, local in zip(starts, locals_, strict=True) for t in local
+    )
     return tuple(starts), timeline
 
 
 def shift_time(t: SentenceTime, offset: int, sample_rate: int) -> SentenceTime:
     a, b = t.start_sample + offset, t.end_sample + offset
     return SentenceTime(t.sentence_id, a / sample_rate, b / sample_rate, a, b)
-
-
-def timeline_dict(
-    chapter: Chapter, stitched: StitchedChapter, results: Sequence, duration_s: float | None = None
-) -> dict:
-    """The ``chapters/<NN>/timeline.json`` document (see docs/ARCHITECTURE.md); ``duration_s``
-    overrides the stitched audio's length (a chapter assembled from stored blocks has no audio here)."""
-    by_id = {r.sentence_id: r for r in results}
-    sentences = {s.id: s for s in chapter.sentences}
-    rows = []
-    for t in stitched.timeline:
-        s, r = sentences[t.sentence_id], by_id[t.sentence_id]
-        rows.append(
-            {
-                "id": s.id,
-                "start_s": round(t.start_s, 6),
-                "end_s": round(t.end_s, 6),
-                "cache_key": r.cache_key,
-                "text": s.text,
-                "pronunciation": s.pronunciation,
-                "voice": s.voice,
-                "emotion": s.emotion,
-                "seed": s.seed,
-                "engine": r.engine_id,
-                "fallback_from": r.fallback_from,
-            }
-        )
-    return {
-        "chapter": chapter.index,
-        "title": chapter.title,
-        "sample_rate": stitched.sample_rate,
-        "duration_s": round(stitched.duration_s if duration_s is None else duration_s, 6),
-        "sentences": rows,
-    }
-
-
-def write_timeline(
-    path: str | Path,
-    chapter: Chapter,
-    stitched: StitchedChapter,
-    results: Sequence,
-    duration_s: float | None = None,
-) -> Path:
-    """Write the timeline JSON atomically; returns the path."""
-    doc = timeline_dict(chapter, stitched, results, duration_s)
-    data = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-    atomic_write_bytes(path, data)
-    return Path(path)

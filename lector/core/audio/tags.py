@@ -1,4 +1,4 @@
-"""The book's tags for each delivery format, from one BookMetadata (lector.core.metadata).
+"""The book's tags for each delivery format, from one BookMetadata (lector.core.ingest.metadata).
 
 Conventions (Apple Books, Audiobookshelf, Prologue, the mp3tag audiobook sources): the author is
 the artist and album artist, the narrator the composer (M4B ``©wrt`` and ``©nrt``, ID3 ``TCOM``,
@@ -16,8 +16,9 @@ import hashlib
 import io
 import struct
 from dataclasses import dataclass
+from typing import Any
 
-from ..metadata import BookMetadata
+from ..ingest.metadata import BookMetadata
 from .cover import Cover
 
 ENCODER = "Lector"
@@ -49,7 +50,7 @@ class TrackTags:
     track_total: int | None = None
     cover: Cover | None = None
 
-    def identity(self) -> list:
+    def identity(self) -> list[Any]:
         """What the tags depend on (an output stamp's identity: a change re-tags the file)."""
         pic = None if self.cover is None else [self.cover.mime, hashlib.sha256(self.cover.data).hexdigest()]
         return [self.book.to_dict(), self.title, self.track, self.track_total, pic]
@@ -146,11 +147,13 @@ def id3_bytes(tags: TrackTags) -> bytes:
         TSSE,
         TXXX,
         Encoding,
+        Frame,
         PictureType,
+        TextFrame,
     )
 
     b, enc = tags.book, Encoding.UTF8
-    frames = [
+    frames: list[Frame] = [
         TIT2(encoding=enc, text=tags.title),
         TPE1(encoding=enc, text=list(b.authors)),
         TPE2(encoding=enc, text=list(b.authors)),
@@ -159,7 +162,7 @@ def id3_bytes(tags: TrackTags) -> bytes:
         TCON(encoding=enc, text=list(b.genres) or ["Audiobook"]),
         TSSE(encoding=enc, text=ENCODER),
     ]
-    optional = [
+    optional: list[tuple[type[TextFrame], str]] = [
         (TIT3, b.subtitle),
         (TDRC, b.year),
         (TPUB, b.publisher),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
 from ..model import NEUTRAL, Prosody, Span
 
@@ -65,4 +66,4 @@ class Engine(Protocol):
 
     def voices(self) -> tuple[VoiceInfo, ...]: ...
 
-    def synthesize(self, requests: Sequence[SynthRequest]) -> list[np.ndarray]: ...
+    def synthesize(self, requests: Sequence[SynthRequest]) -> list[npt.NDArray[np.float32]]: ...

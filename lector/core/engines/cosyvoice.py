@@ -17,11 +17,13 @@ answer WAV (``RIFF`` header) are decoded as WAV and their rate checked.
 
 from __future__ import annotations
 
+import httpx
 import numpy as np
+import numpy.typing as npt
 
 from ..project import DEFAULT_EMOTIONS
 from .base import Capabilities, SynthRequest
-from .http_common import RemoteEngine, request_lang
+from .http_common import AudioFormat, RemoteEngine, request_lang
 
 LANGUAGES = ("zh", "en", "ja", "ko", "yue")
 INSTRUCT = {
@@ -75,7 +77,9 @@ class CosyVoiceEngine(RemoteEngine):
             concurrency=self.options.concurrency,
         )
 
-    def request(self, req: SynthRequest) -> tuple[str, dict, dict | None]:
+    def request(
+        self, req: SynthRequest
+    ) -> tuple[str, dict[str, str], dict[str, tuple[str, bytes, str]] | None]:
         """(path, form fields, files) for one sentence."""
         voice = self.voice(req.voice)
         lang = request_lang(req, voice.config.language)
@@ -97,14 +101,14 @@ class CosyVoiceEngine(RemoteEngine):
             return "/inference_instruct2", form, files
         return "/inference_zero_shot", {"tts_text": req.spoken, "prompt_text": clip.transcript}, files
 
-    def _synthesize_one(self, req: SynthRequest) -> np.ndarray:
+    def _synthesize_one(self, req: SynthRequest) -> npt.NDArray[np.float32]:
         path, form, files = self.request(req)
         resp = self.client.post(path, data=form, files=files)
         self._check_rate_header(resp.headers, path)
-        fmt = "wav" if resp.content[:4] == b"RIFF" else "pcm16"
+        fmt: AudioFormat = "wav" if resp.content[:4] == b"RIFF" else "pcm16"
         return self.decode(resp, fmt, path)
 
-    def _check_rate_header(self, headers, path: str) -> None:
+    def _check_rate_header(self, headers: httpx.Headers, path: str) -> None:
         """Some server versions announce their rate in ``X-Custom-Header-sampleRate``."""
         announced = headers.get("x-custom-header-samplerate")
         if announced and announced.strip().isdigit() and int(announced) != self.sample_rate:

@@ -7,9 +7,10 @@ its data knows; it reads the *spoken text* (it does not take our pinyin/IPA, so
 ``accepts_phonemes`` is False). Output is deterministic and identical for every seed
 (``seedable`` False): espeak's pitch flutter carries a counter from one utterance to the
 next, so we run every voice with our own flutter-free variant (``+lector``, written into a
-symlinked copy of the data folder under the model cache) and reset its noise seed per call. Emotions are (rate, pitch, range) presets; ``whisper`` uses espeak's
-whisper variant. Voice ids are espeak language codes (``en-us``, ``cmn``, ``de`` ...);
-``default`` picks a voice per span language.
+symlinked copy of the data folder under the model cache) and reset its noise seed per call.
+Emotions are (rate, pitch, range) presets; ``whisper`` uses espeak's whisper variant. Voice ids
+are espeak language codes (``en-us``, ``cmn``, ``de`` ...); ``default`` picks a voice per span
+language.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import EngineError, EngineUnavailable, VoiceError
 from ..project import DEFAULT_EMOTIONS, EngineOptions
@@ -106,12 +108,12 @@ class _Lib:
             raise EngineUnavailable(
                 "espeak-ng failed to initialise", field="engine", fix="reinstall espeakng-loader"
             )
-        self._chunks: list[np.ndarray] = []
+        self._chunks: list[npt.NDArray[np.int16]] = []
         self._cb = _CALLBACK(self._collect)
         self.lib.espeak_SetSynthCallback(self._cb)
         self.lock = threading.Lock()
 
-    def _collect(self, wav, n, events) -> int:
+    def _collect(self, wav: ctypes._Pointer[ctypes.c_short], n: int, events: int | None) -> int:
         if n > 0 and wav:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
         return 0
@@ -149,7 +151,9 @@ class _Lib:
         )
         return (self.data_path / f"{name}_dict").is_file()
 
-    def speak(self, text: str, voice: str, rate: int, pitch: int, pitch_range: int) -> np.ndarray:
+    def speak(
+        self, text: str, voice: str, rate: int, pitch: int, pitch_range: int
+    ) -> npt.NDArray[np.float32]:
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise VoiceError(
                 f"espeak-ng has no voice {voice!r}",
@@ -232,7 +236,7 @@ class EspeakDraft:
     def voices(self) -> tuple[VoiceInfo, ...]:
         return self._voices
 
-    def synthesize(self, requests: Sequence[SynthRequest]) -> list[np.ndarray]:
+    def synthesize(self, requests: Sequence[SynthRequest]) -> list[npt.NDArray[np.float32]]:
         for req in requests:
             check_request(self.capabilities, req)
             if req.voice != "default" and req.voice not in self._ids:
@@ -260,10 +264,10 @@ class EspeakDraft:
             fix="cast another engine for that language",
         )
 
-    def _one(self, req: SynthRequest) -> np.ndarray:
+    def _one(self, req: SynthRequest) -> npt.NDArray[np.float32]:
         r, p, rng = (1.0 + (x - 1.0) * req.emotion_degree for x in EMOTIONS[req.emotion])
-        rate = int(round(BASE_RATE_WPM * r * req.speed * req.prosody.rate))
-        pitch = int(round(min(99, BASE_PITCH * p * req.pitch * req.prosody.pitch)))
+        rate = round(BASE_RATE_WPM * r * req.speed * req.prosody.rate)
+        pitch = round(min(99, BASE_PITCH * p * req.pitch * req.prosody.pitch))
         variant = "+lector-whisper" if req.emotion == "whisper" else "+lector"
         parts = []
         for span in req.spans:
@@ -272,9 +276,7 @@ class EspeakDraft:
                 continue
             voice = self._files[self._voice_for(span.lang, req.voice)] + variant
             parts.append(
-                self._lib.speak(
-                    text, voice, max(80, min(rate, 900)), pitch, int(round(min(99, BASE_RANGE * rng)))
-                )
+                self._lib.speak(text, voice, max(80, min(rate, 900)), pitch, round(min(99, BASE_RANGE * rng)))
             )
         audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         return np.clip(audio, -1.0, 1.0).astype(np.float32)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from ..project import DEFAULT_EMOTIONS, EngineOptions
 from .base import Capabilities, SynthRequest, VoiceInfo
@@ -50,7 +51,7 @@ class FakeEngine:
     def voices(self) -> tuple[VoiceInfo, ...]:
         return self._VOICES
 
-    def synthesize(self, requests: Sequence[SynthRequest]) -> list[np.ndarray]:
+    def synthesize(self, requests: Sequence[SynthRequest]) -> list[npt.NDArray[np.float32]]:
         out = []
         for req in requests:
             check_request(self.capabilities, req)
@@ -58,7 +59,7 @@ class FakeEngine:
             out.append(self._one(req))
         return out
 
-    def _one(self, req: SynthRequest) -> np.ndarray:
+    def _one(self, req: SynthRequest) -> npt.NDArray[np.float32]:
         rng = np.random.default_rng(req.seed)
         rate = req.speed * req.prosody.rate
         n = int(SAMPLE_RATE * (0.1 + SECONDS_PER_CHAR * len(req.spoken)) / rate)

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 
 import flatbuffers
 import numpy as np
+import numpy.typing as npt
 from ai_edge_litert import schema_py_generated as S
 from ai_edge_litert.interpreter import Interpreter
 
@@ -99,7 +100,7 @@ def patch_graph(src: bytes) -> bytes:
     return bytes(builder.Output())
 
 
-def _as_input(sg, idx: int, name: str, signature: list[int]) -> None:
+def _as_input(sg: S.SubGraphT, idx: int, name: str, signature: list[int]) -> None:
     tensor = sg.tensors[idx]
     tensor.name = name.encode()
     tensor.buffer = 0
@@ -109,7 +110,7 @@ def _as_input(sg, idx: int, name: str, signature: list[int]) -> None:
     sg.inputs = np.append(np.asarray(sg.inputs, np.int32), np.int32(idx))
 
 
-def _add_f0_bias(model, sg, f0_idx: int) -> None:
+def _add_f0_bias(model: S.ModelT, sg: S.SubGraphT, f0_idx: int) -> None:
     """f0_shifted = Identity_3 + f0_bias; the f0 embedding reads f0_shifted."""
     add_code = next(
         k
@@ -166,7 +167,7 @@ class FastSpeech2Zh:
     def voices(self) -> tuple[VoiceInfo, ...]:
         return VOICES
 
-    def synthesize(self, requests: Sequence[SynthRequest]) -> list[np.ndarray]:
+    def synthesize(self, requests: Sequence[SynthRequest]) -> list[npt.NDArray[np.float32]]:
         plans = []
         for req in requests:  # validate everything before spending time
             check_request(self.capabilities, req)
@@ -206,7 +207,7 @@ class FastSpeech2Zh:
                     builder.syllable(syl, f"{where} ({tok.text!r})")
 
     # ------------------------------------------------------------------ model calls
-    def _run(self, req: SynthRequest, voice: str, ids: list[int]) -> np.ndarray:
+    def _run(self, req: SynthRequest, voice: str, ids: list[int]) -> npt.NDArray[np.float32]:
         rate, pitch, f0, energy = blend(EMOTIONS[req.emotion], req.emotion_degree)
         rate *= req.speed * req.prosody.rate
         pitch *= req.pitch * req.prosody.pitch
@@ -226,26 +227,31 @@ class FastSpeech2Zh:
         ac.set_tensor(inp["speed_ratios"], np.array([1.0 / rate], np.float32))
         ac.set_tensor(inp["f0_ratios"], np.array([f0], np.float32))
         ac.set_tensor(inp["energy_ratios"], np.array([energy], np.float32))
-        for name, mask in zip(MASKS.values(), masks):
+        for name, mask in zip(MASKS.values(), masks, strict=True):
             ac.set_tensor(inp[name], mask)
         bias = float(np.clip(np.log(pitch) * F0_BIAS_PER_LOG_PITCH, -2.0, 2.0))
         ac.set_tensor(inp["f0_bias"], np.array([[bias]], np.float32))
         ac.invoke()
         return self._vocode(ac.get_tensor(self._mel_out))
 
-    def _vocode(self, mel: np.ndarray) -> np.ndarray:
+    def _vocode(self, mel: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         voc = self._vocoder
         voc.resize_tensor_input(voc.get_input_details()[0]["index"], list(mel.shape))
         voc.allocate_tensors()
         voc.set_tensor(voc.get_input_details()[0]["index"], mel)
         voc.invoke()
-        audio = voc.get_tensor(voc.get_output_details()[0]["index"])[0, :, 0]
+        audio: npt.NDArray[np.float32] = voc.get_tensor(voc.get_output_details()[0]["index"])[0, :, 0]
         return np.clip(audio, -1.0, 1.0).astype(np.float32)
 
 
-def _silence() -> np.ndarray:
+def _silence() -> npt.NDArray[np.float32]:
     """A request with nothing to pronounce (only marks) becomes a short pause."""
     return np.zeros(int(SAMPLE_RATE * SILENCE_S), np.float32)
+
+
+def _no_reading(chars: str) -> list[str]:
+    """pypinyin ``errors`` callback: characters without a reading yield no syllable."""
+    return []
 
 
 def _pinyin_of(text: str) -> list[str]:
@@ -253,7 +259,11 @@ def _pinyin_of(text: str) -> list[str]:
     from pypinyin import Style, lazy_pinyin
 
     sylls = lazy_pinyin(
-        text, style=Style.TONE3, neutral_tone_with_five=True, v_to_u=False, errors=lambda chars: []
+        text,
+        style=Style.TONE3,
+        neutral_tone_with_five=True,
+        v_to_u=False,
+        errors=_no_reading,  # type: ignore[arg-type]  # stub: str only; docs allow a list
     )
     return [s for s in sylls if s]
 
@@ -261,11 +271,11 @@ def _pinyin_of(text: str) -> list[str]:
 def _fallback_tokens(span: Span) -> tuple[Token, ...]:
     """Tokens for a span the text front-end did not annotate (pypinyin over Han runs)."""
     text = span.spoken or span.text
-    tokens = []
+    tokens: list[Token] = []
     for run in re.findall(r"[\u3400-\u9fff]+|[^\u3400-\u9fff]", text):
         sylls = _pinyin_of(run) if span.lang == "zh" and "\u3400" <= run[0] <= "\u9fff" else []
         if len(sylls) == len(run):
-            tokens.extend(Token(ch, syl, "engine-g2p") for ch, syl in zip(run, sylls))
+            tokens.extend(Token(ch, syl, "engine-g2p") for ch, syl in zip(run, sylls, strict=True))
         else:
             tokens.extend(Token(ch) for ch in run)
     return tuple(tokens)

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from ..project import DEFAULT_EMOTIONS
 from .base import Capabilities, SynthRequest
@@ -56,7 +57,7 @@ class GptSovitsEngine(RemoteEngine):
             return f"{remote_root.rstrip('/')}/{voice_name}/{clip_file}"
         return str(local.resolve())
 
-    def payload(self, req: SynthRequest) -> dict:
+    def payload(self, req: SynthRequest) -> dict[str, object]:
         voice = self.voice(req.voice)
         clip = voice.clip_for(req.emotion)
         aux = [
@@ -79,6 +80,6 @@ class GptSovitsEngine(RemoteEngine):
             "streaming_mode": False,
         }
 
-    def _synthesize_one(self, req: SynthRequest) -> np.ndarray:
+    def _synthesize_one(self, req: SynthRequest) -> npt.NDArray[np.float32]:
         resp = self.client.post(PATH, json=self.payload(req))
         return self.decode(resp, "wav", PATH)

@@ -23,15 +23,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 
 from ..errors import ConfigError, EngineError, EngineUnavailable
 from ..project import EngineOptions
-from .base import SynthRequest, VoiceInfo
+from .base import Capabilities, SynthRequest, VoiceInfo
 
 if TYPE_CHECKING:
     from ..voices.store import Voice
@@ -120,7 +121,7 @@ class HttpClient:
     def close(self) -> None:
         self._client.close()
 
-    def post(self, path: str, **kwargs) -> httpx.Response:
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
         """POST ``path``; kwargs go to httpx (``json=``, ``data=``, ``files=``, ``headers=``)."""
         cfg = self.config
         attempts = cfg.retries + 1
@@ -157,7 +158,7 @@ class HttpClient:
         )
 
 
-def _riff_pcm(body: bytes) -> tuple[np.ndarray, int] | None:
+def _riff_pcm(body: bytes) -> tuple[npt.NDArray[np.float32], int] | None:
     """Tolerant RIFF/WAVE reader for streamed WAVs whose size fields are 0 or 0xFFFFFFFF."""
     if len(body) < 12 or body[:4] != b"RIFF" or body[8:12] != b"WAVE":
         return None
@@ -179,7 +180,7 @@ def _riff_pcm(body: bytes) -> tuple[np.ndarray, int] | None:
     return None
 
 
-def _decode(body: bytes, fmt: AudioFormat, rate: int) -> tuple[np.ndarray, int]:
+def _decode(body: bytes, fmt: AudioFormat, rate: int) -> tuple[npt.NDArray[np.float32], int]:
     if fmt == "pcm16":
         if len(body) % 2:
             raise ValueError(f"raw PCM16 body has an odd length ({len(body)} bytes)")
@@ -196,7 +197,7 @@ def _decode(body: bytes, fmt: AudioFormat, rate: int) -> tuple[np.ndarray, int]:
 
 def decode_audio(
     body: bytes, fmt: AudioFormat, expected_rate: int, *, engine_id: str, where: str
-) -> np.ndarray:
+) -> npt.NDArray[np.float32]:
     """Decode and check one response body -> float32 mono in [-1, 1] at ``expected_rate``."""
 
     def bad(what: str, fix: str) -> EngineError:
@@ -269,10 +270,10 @@ class RemoteEngine:
             transport=transport,
         )
 
-    def _capabilities(self):  # pragma: no cover - abstract
+    def _capabilities(self) -> Capabilities:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _synthesize_one(self, req) -> np.ndarray:  # pragma: no cover - abstract
+    def _synthesize_one(self, req: SynthRequest) -> npt.NDArray[np.float32]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @property
@@ -306,14 +307,14 @@ class RemoteEngine:
             if v.config.engine == self.ENGINE_ID
         )
 
-    def synthesize(self, requests: Sequence[SynthRequest]) -> list[np.ndarray]:
+    def synthesize(self, requests: Sequence[SynthRequest]) -> list[npt.NDArray[np.float32]]:
         from .registry import check_request
 
         for req in requests:
             check_request(self.capabilities, req)
         return map_parallel(self._synthesize_one, list(requests), self.options.concurrency)
 
-    def decode(self, resp: httpx.Response, fmt: AudioFormat, path: str) -> np.ndarray:
+    def decode(self, resp: httpx.Response, fmt: AudioFormat, path: str) -> npt.NDArray[np.float32]:
         return decode_audio(
             resp.content, fmt, self.sample_rate, engine_id=self.ENGINE_ID, where=f"{self.url}{path}"
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import numpy.typing as npt
 
 from ..project import DEFAULT_EMOTIONS
 from .base import Capabilities, SynthRequest
@@ -82,8 +83,8 @@ class OpenAISpeechEngine(RemoteEngine):
                 return engine_voice
         return name
 
-    def payload(self, req: SynthRequest) -> dict:
-        body = {
+    def payload(self, req: SynthRequest) -> dict[str, object]:
+        body: dict[str, object] = {
             "model": self.model,
             "input": req.spoken,
             "voice": self.server_voice(req.voice),
@@ -94,7 +95,7 @@ class OpenAISpeechEngine(RemoteEngine):
             body["instructions"] = INSTRUCTIONS[req.emotion]
         return body
 
-    def _synthesize_one(self, req: SynthRequest) -> np.ndarray:
+    def _synthesize_one(self, req: SynthRequest) -> npt.NDArray[np.float32]:
         key = os.environ.get("LECTOR_OPENAI_SPEECH_API_KEY")
         headers = {"Authorization": f"Bearer {key}"} if key else None
         resp = self.client.post(self.path, json=self.payload(req), headers=headers)

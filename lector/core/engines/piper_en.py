@@ -32,6 +32,7 @@ from its espeak voice.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -39,17 +40,23 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import onnxruntime as ort
 from piper.config import PiperConfig
 
+if TYPE_CHECKING:
+    from piper.phonemize_espeak import EspeakPhonemizer
+
 from ..errors import ConfigError, EngineError, PronunciationError
+from ..hashing import sha256_file
 from ..model import Span
 from ..project import EngineOptions
 from .base import Capabilities, SynthRequest, VoiceInfo
 from .piper_graph import seedable_piper
-from .registry import blend, cached_model, check_request, default_threads, resolve_voice, sha256_file
+from .registry import blend, cached_model, check_request, default_threads, resolve_voice
 
 BOS, EOS, PAD = "^", "$", "_"
 CLAUSE_MARKS = {",": ",", "，": ",", ":": ":", "：": ":", ";": ";", "；": ";", "—": ",", "–": ",", "、": ","}
@@ -127,7 +134,7 @@ class PiperEngine:
         return self._voices
 
     # ------------------------------------------------------------------ public API
-    def synthesize(self, requests: Sequence[SynthRequest]) -> list[np.ndarray]:
+    def synthesize(self, requests: Sequence[SynthRequest]) -> list[npt.NDArray[np.float32]]:
         jobs = []
         for k, req in enumerate(requests):
             check_request(self.capabilities, req)
@@ -135,8 +142,10 @@ class PiperEngine:
             jobs.append(
                 _Job(k, tuple(self.phoneme_ids(req)), req.seed, self._speaker(voice), self._scales(req))
             )
-        out: list[np.ndarray] = [np.zeros(int(self.config.sample_rate * SILENCE_S), np.float32)] * len(jobs)
-        groups: dict[tuple, list[_Job]] = {}
+        out: list[npt.NDArray[np.float32]] = [
+            np.zeros(int(self.config.sample_rate * SILENCE_S), np.float32)
+        ] * len(jobs)
+        groups: dict[tuple[int, tuple[float, float, float]], list[_Job]] = {}
         for job in jobs:
             if len(job.ids) > 3:  # BOS PAD EOS alone = nothing to say
                 groups.setdefault((job.sid, job.scales), []).append(job)
@@ -145,7 +154,7 @@ class PiperEngine:
                 for i in range(0, len(group), self.max_batch):
                     chunk = group[i : i + self.max_batch]
                     audio = self._run([list(j.ids) for j in chunk], [j.seed for j in chunk], sid, scales)
-                    for job, a in zip(chunk, audio):
+                    for job, a in zip(chunk, audio, strict=True):
                         out[job.index] = a
         return out
 
@@ -213,11 +222,11 @@ class PiperEngine:
 
     def _run(
         self, ids_list: list[list[int]], seeds: list[int], sid: int, scales: tuple[float, float, float]
-    ) -> list[np.ndarray]:
+    ) -> list[npt.NDArray[np.float32]]:
         n_ids = max(len(x) for x in ids_list)
         frames = max(64, int(n_ids * 6 * scales[1]))
         while True:
-            feed = self._feed(ids_list, seeds, sid, scales, n_ids, frames)
+            feed = self._feed(ids_list, seeds, sid, scales, n_ids=n_ids, frames=frames)
             audio, y_lengths = self.session.run(["output", "y_lengths"], feed)
             if int(y_lengths.max()) <= frames:
                 break
@@ -228,17 +237,26 @@ class PiperEngine:
             for b in range(len(ids_list))
         ]
 
-    def _feed(self, ids_list, seeds, sid, scales, n_ids: int, frames: int) -> dict[str, np.ndarray]:
+    def _feed(
+        self,
+        ids_list: list[list[int]],
+        seeds: list[int],
+        sid: int,
+        scales: tuple[float, float, float],
+        *,
+        n_ids: int,
+        frames: int,
+    ) -> dict[str, npt.NDArray[np.int64] | npt.NDArray[np.float32]]:
         batch = len(ids_list)
         ids = np.zeros((batch, n_ids), np.int64)
         noise_dp = np.zeros((batch, DP_CHANNELS, n_ids), np.float32)
         noise_z = np.empty((batch, Z_CHANNELS, frames), np.float32)  # every row is filled below
-        for b, (x, seed) in enumerate(zip(ids_list, seeds)):
+        for b, (x, seed) in enumerate(zip(ids_list, seeds, strict=True)):
             ids[b, : len(x)] = x
             rng = np.random.default_rng(seed)
             noise_dp[b, :, : len(x)] = rng.standard_normal((len(x), DP_CHANNELS), np.float32).T
             noise_z[b] = rng.standard_normal((frames, Z_CHANNELS), np.float32).T
-        feed = {
+        feed: dict[str, npt.NDArray[np.int64] | npt.NDArray[np.float32]] = {
             "input": ids,
             "input_lengths": np.array([len(x) for x in ids_list], np.int64),
             "scales": np.array(scales, np.float32),
@@ -253,9 +271,8 @@ class PiperEngine:
 def _session_options(threads: int) -> ort.SessionOptions:
     """CPU session settings (bench/results/engines.json; output bytes do not depend on them).
 
-    Spinning is off: on a busy 2-core machine ORT's spinning pool threads burn CPU waiting
-    for a descheduled sibling (measured with one core taken by another process: RTF
-    0.088-0.118 spinning vs 0.060-0.092 not, and 10-15% less CPU time per call).
+    Spinning is off: on a busy machine ORT's spinning pool threads burn CPU waiting for a
+    descheduled sibling, which makes synthesis slower and costs CPU time other work needs.
     """
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -271,19 +288,20 @@ def _trim_space(out: list[str]) -> None:
         out.pop()
 
 
-_ESPEAK_LOCK = threading.Lock()
-_ESPEAK = None
+_ESPEAK_LOCK = threading.Lock()  # espeak-ng keeps one global C state: one caller at a time
+
+
+@functools.cache
+def _espeak() -> EspeakPhonemizer:
+    from piper.phonemize_espeak import ESPEAK_DATA_DIR, EspeakPhonemizer
+
+    return EspeakPhonemizer(ESPEAK_DATA_DIR)
 
 
 def _espeak_phonemes(voice: str, text: str) -> list[str]:
     """Piper's own espeak-ng phonemizer, for spans/words that arrive without IPA."""
-    global _ESPEAK
-    from piper.phonemize_espeak import ESPEAK_DATA_DIR, EspeakPhonemizer
-
     with _ESPEAK_LOCK:
-        if _ESPEAK is None:
-            _ESPEAK = EspeakPhonemizer(ESPEAK_DATA_DIR)
-        sentences = _ESPEAK.phonemize(voice, text)
+        sentences = _espeak().phonemize(voice, text)
     out: list[str] = []
     for sentence in sentences:
         out.extend(sentence)
@@ -313,7 +331,7 @@ def _voice_files(options: EngineOptions) -> tuple[Path, Path]:
     return model, config
 
 
-def _voices_of(raw: dict, config: PiperConfig, model_path: Path) -> tuple[VoiceInfo, ...]:
+def _voices_of(raw: dict[str, Any], config: PiperConfig, model_path: Path) -> tuple[VoiceInfo, ...]:
     lang = config.espeak_voice.split("-")[0]
     name = raw.get("dataset") or model_path.name.split(".")[0]
     if config.num_speakers > 1 and config.speaker_id_map:

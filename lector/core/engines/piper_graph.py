@@ -82,7 +82,7 @@ def seedable_piper(src: bytes) -> bytes:
     # the duration-predictor noise comes first in a VITS export ("/dp/..." node)
     randoms.sort(key=lambda n: 0 if n.name.startswith("/dp/") else 1)
     nodes = list(graph.node)
-    for rnd, input_name in zip(randoms, NOISE_INPUTS):
+    for rnd, input_name in zip(randoms, NOISE_INPUTS, strict=True):
         pos = nodes.index(rnd)
         nodes[pos : pos + 1] = _noise_nodes(rnd, input_name)
         channels = "dp_channels" if input_name == "noise_dp" else "z_channels"

@@ -40,6 +40,9 @@ BUILTIN: dict[str, str] = {
     "openai-speech": "lector.core.engines.openai_speech:OpenAISpeechEngine",
 }
 
+# an engine class: ``Cls(options)`` builds the engine
+EngineClass = Callable[[EngineOptions], Engine]
+
 _CACHE: dict[tuple[str, EngineOptions], Engine] = {}
 _LOCK = threading.Lock()
 
@@ -51,7 +54,7 @@ def _targets() -> dict[str, str]:
     return targets
 
 
-def _load(engine_id: str, target: str) -> type:
+def _load(engine_id: str, target: str) -> EngineClass:
     module_name, _, attr = target.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -62,7 +65,8 @@ def _load(engine_id: str, target: str) -> type:
             fix="install the package that provides it, or pick another engine (`lector engines`)",
         ) from exc
     try:
-        return getattr(module, attr)
+        cls: EngineClass = getattr(module, attr)
+        return cls
     except AttributeError:
         raise EngineUnavailable(
             f"engine {engine_id!r}: {module_name} has no class {attr!r}",
@@ -88,7 +92,7 @@ def known_engines() -> tuple[str, ...]:
     return tuple(sorted(_targets()))
 
 
-def engine_class(engine_id: str) -> type:
+def engine_class(engine_id: str) -> EngineClass:
     """The class registered as ``engine_id``; EngineError listing known ids (and the closest) if unknown."""
     targets = _targets()
     if engine_id not in targets:
@@ -100,7 +104,7 @@ def engine_class(engine_id: str) -> type:
     return _load(engine_id, targets[engine_id])
 
 
-def get_engine(engine_id: str, options: EngineOptions | None = None, **overrides) -> Engine:
+def get_engine(engine_id: str, options: EngineOptions | None = None, **overrides: object) -> Engine:
     """A loaded engine, cached per (id, options) in this process.
 
     ``overrides`` are EngineOptions fields (``get_engine("piper-en", threads=1)``).

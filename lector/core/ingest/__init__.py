@@ -15,9 +15,10 @@ from .raw import DEFAULT_STYLE, Boundary, Break, Item, RawChapter, RawParagraph,
 
 if TYPE_CHECKING:
     from ..project import Project
+    from .tags import Vocabulary
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
-SUFFIXES = TEXT_SUFFIXES + (".ssml", ".epub")
+SUFFIXES = (*TEXT_SUFFIXES, ".ssml", ".epub")
 
 __all__ = [
     "DEFAULT_STYLE",
@@ -61,9 +62,9 @@ def manuscript_files(project: Project) -> list[Path]:
     return files
 
 
-def vocabulary(project: Project):
+def vocabulary(project: Project) -> Vocabulary:
     """The emotions and cast names tags may use."""
-    from ..text.tags import Vocabulary
+    from .tags import Vocabulary
 
     return Vocabulary(emotions=tuple(project.config.emotions), voices=tuple(project.config.voices))
 

@@ -1,7 +1,7 @@
 """Spoken opening and closing credits (``[credits]`` in project.toml), each its own chapter.
 
 Audiobook retailers (ACX) ask for opening credits (title, author, narrator) and closing
-credits. The names come from ``lector.core.metadata.book_metadata`` ([book] over the EPUB's
+credits. The names come from ``lector.core.ingest.metadata.book_metadata`` ([book] over the EPUB's
 own metadata); a narrator credit nobody set is spoken as "a synthetic voice".
 """
 
@@ -70,7 +70,7 @@ def with_credits(project: Project, chapters: list[RawChapter]) -> list[RawChapte
 
 
 def _names(project: Project, words: dict[str, str]) -> dict[str, str]:
-    from ..metadata import UNKNOWN_AUTHOR, book_metadata
+    from .metadata import UNKNOWN_AUTHOR, book_metadata
 
     meta = book_metadata(project)
     joiner = "、" if project.config.book.language == "zh" else " and "

@@ -14,36 +14,26 @@ inline ``[[...]]`` tags in the text (scope: to the end of that paragraph).
 from __future__ import annotations
 
 import fnmatch
-import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..planwarn import add_warning
-from ..text import tags as tagmod
-from .epub_package import element_types, join_href, local_name, open_package, parse_xhtml
-from .epub_structure import Shape, assemble
-from .epub_walk import NOTES_SECTIONS, PLAIN_REF, SHORT_REF, Walk, WalkOptions, note_like
+from . import tags as tagmod
+from .epub_package import Package, element_types, join_href, local_name, open_package, parse_xhtml
+from .epub_structure import Shape, assemble, matches
+from .epub_walk import NOTES_SECTIONS, PLAIN_REF, SHORT_REF, Block, Walk, WalkOptions, note_like
 from .raw import RawChapter
 
 if TYPE_CHECKING:
+    from lxml import etree
+
     from ..project import Project
+
+# (member, linear, parsed root, document-level types) of one spine document
+_Doc = tuple[str, bool, "etree._Element", frozenset[str]]
 
 DEFAULT_FRONT_MATTER = ("cover", "titlepage", "toc", "nav", "copyright", "colophon")
 LANDMARK_MAX_PARAGRAPHS = 40
-
-
-def matches(patterns: tuple[str, ...], value: str) -> bool:
-    """True when a pattern equals ``value`` or one of its words (``copyright`` matches
-    ``copyright-page``); ``*``/``?`` patterns use fnmatch."""
-    value = value.lower()
-    words = {w for w in re.split(r"[^a-z0-9]+", value) if w}
-    for pattern in (p.lower() for p in patterns):
-        if any(ch in pattern for ch in "*?["):
-            if fnmatch.fnmatchcase(value, pattern):
-                return True
-        elif pattern == value or pattern in words:
-            return True
-    return False
 
 
 def is_front_matter(patterns: tuple[str, ...], item_id: str, file_name: str, epub_types: set[str]) -> bool:
@@ -96,18 +86,19 @@ def read_epub(
         pkg.zf.close()
     _report(walk, source)
 
-    def skipped(block) -> bool:
+    def skipped(block: Block) -> bool:
         return bool(block.matter & NOTES_SECTIONS) or any(
             matches(shape.front_matter, t) for t in block.matter
         )
 
-    return assemble(pkg, walk, shape, source, skipped, walk.sections)
+    return assemble(pkg, walk, shape, source, skipped)
 
 
-def _documents(pkg, source: str, shape: Shape) -> list[tuple[str, bool, object, frozenset[str]]]:
+def _documents(pkg: Package, source: str, shape: Shape) -> list[_Doc]:
     """(member, linear, parsed root, document-level types) of the spine documents kept."""
     ids = {member: item_id for item_id, (member, _t, _p) in pkg.manifest.items()}
-    out, dropped = [], []
+    out: list[_Doc] = []
+    dropped: list[str] = []
     for member, linear in pkg.spine:
         root = parse_xhtml(pkg.read(member), f"{source}/{pkg.rel(member)}")
         body = next((e for e in root.iter() if local_name(e) == "body"), root)
@@ -125,21 +116,22 @@ def _documents(pkg, source: str, shape: Shape) -> list[tuple[str, bool, object, 
     return out
 
 
-def _note_targets(docs) -> set[tuple[str, str]]:
+def _note_targets(docs: list[_Doc]) -> set[tuple[str, str]]:
     """(doc, id) of every element a note reference points at: a link typed ``noteref`` (or in an
     element so typed), a short link in ``<sup>``, or a "[12]" / "*" link to a note-like element."""
-    ids, links = {}, []
+    ids: dict[tuple[str, str], etree._Element] = {}
+    links: list[tuple[str, etree._Element]] = []
     for member, _linear, root, _matter in docs:
         for elem in root.iter():
             if not isinstance(elem.tag, str):
                 continue
-            if elem.get("id"):
-                ids[(member, elem.get("id"))] = elem
+            if elem_id := elem.get("id"):
+                ids[(member, elem_id)] = elem
             if local_name(elem) == "a" and "#" in elem.get("href", ""):
                 links.append((member, elem))
-    out = set()
+    out: set[tuple[str, str]] = set()
     for member, link in links:
-        target, parent = join_href(member, link.get("href")), link.getparent()
+        target, parent = join_href(member, link.get("href", "")), link.getparent()
         text = "".join(link.itertext())
         typed = "noteref" in element_types(link) or (
             parent is not None and "noteref" in element_types(parent)
@@ -150,7 +142,7 @@ def _note_targets(docs) -> set[tuple[str, str]]:
     return out
 
 
-def _in_note(elem) -> bool:
+def _in_note(elem: etree._Element) -> bool:
     return any(note_like(e) or element_types(e) & NOTES_SECTIONS for e in (elem, *elem.iterancestors()))
 
 
@@ -171,7 +163,7 @@ def epub_settings(project: Project) -> tuple[Shape, WalkOptions]:
     """The reader's settings from project.toml."""
     cfg = project.config
     ms, pauses = cfg.manuscript, cfg.pauses
-    from ..audio.profiles import get_profile
+    from ..profiles import get_profile
 
     shape = Shape(
         front_matter=ms.front_matter,

@@ -97,5 +97,5 @@ def phoneme_tokens(
         )
     words, prons = text.split(), parse_ipa(ph, text, (where, line)).split()
     if len(words) == len(prons) > 1:
-        return tuple(Token(w, p, "ssml") for w, p in zip(words, prons)), None
+        return tuple(Token(w, p, "ssml") for w, p in zip(words, prons, strict=True)), None
     return (Token(text, " ".join(prons), "ssml"),), None

@@ -96,24 +96,25 @@ def _read(path: str, mtime_ns: int, size: int) -> EpubMeta:
 def _rootfile(zf: zipfile.ZipFile, path: str) -> str:
     container = etree.fromstring(zf.read("META-INF/container.xml"))
     node = container.find(".//{urn:oasis:names:tc:opendocument:xmlns:container}rootfile")
-    if node is None or not node.get("full-path"):
+    full_path: str | None = node.get("full-path") if node is not None else None
+    if not full_path:
         raise ManuscriptError(
             "META-INF/container.xml names no package document", file=path, fix="repair the EPUB"
         )
-    return node.get("full-path")
+    return full_path
 
 
-def _text(node) -> str:
+def _text(node: etree._Element) -> str:
     return " ".join("".join(node.itertext()).split())
 
 
-def _parse(root, meta, opf_dir: PurePosixPath) -> EpubMeta:
+def _parse(root: etree._Element, meta: etree._Element, opf_dir: PurePosixPath) -> EpubMeta:
     refines = _refines(meta)
 
-    def prop(node, name: str) -> list[str]:
+    def prop(node: etree._Element, name: str) -> list[str]:
         return refines.get(node.get("id") or "\0", {}).get(name, [])
 
-    def roles(node) -> list[str]:
+    def roles(node: etree._Element) -> list[str]:
         return prop(node, "role") + [v for k, v in node.attrib.items() if k == f"{{{OPF}}}role"]
 
     people = meta.findall("dc:creator", _NS) + meta.findall("dc:contributor", _NS)
@@ -147,7 +148,7 @@ def _parse(root, meta, opf_dir: PurePosixPath) -> EpubMeta:
     )
 
 
-def _refines(meta) -> dict[str, dict[str, list[str]]]:
+def _refines(meta: etree._Element) -> dict[str, dict[str, list[str]]]:
     out: dict[str, dict[str, list[str]]] = {}
     for node in meta.findall("opf:meta", _NS):
         target, prop = node.get("refines", ""), node.get("property")
@@ -156,7 +157,7 @@ def _refines(meta) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def _first(meta, tag: str, *, raw: bool = False) -> str:
+def _first(meta: etree._Element, tag: str, *, raw: bool = False) -> str:
     node = meta.find(tag, _NS)
     if node is None:
         return ""
@@ -169,7 +170,7 @@ def _plain(text: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", blocks)).split())  # inline markup: nothing
 
 
-def _series(meta, refines) -> tuple[str, str]:
+def _series(meta: etree._Element, refines: dict[str, dict[str, list[str]]]) -> tuple[str, str]:
     for node in meta.findall("opf:meta", _NS):
         if node.get("property") == "belongs-to-collection":
             kind = refines.get(node.get("id") or "\0", {})
@@ -180,7 +181,7 @@ def _series(meta, refines) -> tuple[str, str]:
     return named.get("calibre:series", ""), part[:-2] if part.endswith(".0") else part
 
 
-def _identifiers(root, meta) -> tuple[str, str]:
+def _identifiers(root: etree._Element, meta: etree._Element) -> tuple[str, str]:
     uid = root.get("unique-identifier")
     ids = meta.findall("dc:identifier", _NS)
     main = next((n for n in ids if uid and n.get("id") == uid), ids[0] if ids else None)
@@ -198,7 +199,7 @@ def _identifiers(root, meta) -> tuple[str, str]:
     return (_text(main) if main is not None else ""), isbn
 
 
-def _cover(root, meta, opf_dir: PurePosixPath) -> tuple[str, str]:
+def _cover(root: etree._Element, meta: etree._Element, opf_dir: PurePosixPath) -> tuple[str, str]:
     items = root.findall("opf:manifest/opf:item", _NS)
     item = next((i for i in items if "cover-image" in (i.get("properties") or "").split()), None)
     if item is None:  # EPUB 2: <meta name="cover" content="item id">
@@ -206,11 +207,8 @@ def _cover(root, meta, opf_dir: PurePosixPath) -> tuple[str, str]:
             (n.get("content") for n in meta.findall("opf:meta", _NS) if n.get("name") == "cover"), None
         )
         item = next((i for i in items if ref and i.get("id") == ref), None)
-    if item is None or not item.get("href"):
+    href = item.get("href") if item is not None else None
+    if item is None or not href:
         return "", ""
-    member = (
-        (opf_dir / unquote(item.get("href"))).as_posix().lstrip("./")
-        if str(opf_dir) != "."
-        else unquote(item.get("href"))
-    )
+    member = (opf_dir / unquote(href)).as_posix().lstrip("./") if str(opf_dir) != "." else unquote(href)
     return member, item.get("media-type", "")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from os import PathLike
 from urllib.parse import unquote
 
 from lxml import etree
@@ -84,7 +86,7 @@ class Package:
             ) from None
 
 
-def _xml(data: bytes, where: str):
+def _xml(data: bytes, where: str) -> etree._Element:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, recover=True)
     root = etree.fromstring(data, parser)
     if root is None:
@@ -100,7 +102,7 @@ def join_href(base: str, href: str) -> tuple[str, str]:
     return posixpath.normpath(posixpath.join(posixpath.dirname(base), path)).lstrip("/"), frag
 
 
-def open_package(path, source: str) -> Package:
+def open_package(path: str | PathLike[str], source: str) -> Package:
     """Open the EPUB at ``path``. ManuscriptError (naming ``source``) when it is not a valid EPUB."""
     try:
         zf = zipfile.ZipFile(path)
@@ -127,11 +129,32 @@ def open_package(path, source: str) -> Package:
     return pkg
 
 
-def _read_opf(pkg: Package, root) -> None:
-    ns = {"opf": OPF, "dc": "http://purl.org/dc/elements/1.1/"}
-    lang = root.find("opf:metadata/dc:language", ns)
+_OPF_NS = {"opf": OPF, "dc": "http://purl.org/dc/elements/1.1/"}
+
+
+def _read_opf(pkg: Package, root: etree._Element) -> None:
+    lang = root.find("opf:metadata/dc:language", _OPF_NS)
     pkg.language = (lang.text or "").strip() if lang is not None else ""
-    for item in root.findall("opf:manifest/opf:item", ns):
+    _read_manifest(pkg, root)
+    spine = root.find("opf:spine", _OPF_NS)
+    _read_spine(pkg, spine)
+    for ref in root.findall("opf:guide/opf:reference", _OPF_NS):
+        member, _ = join_href(pkg.opf, ref.get("href", ""))
+        kind = GUIDE_TYPES.get((ref.get("type") or "").lower())
+        if kind:
+            pkg.landmarks[member] = pkg.landmarks.get(member, frozenset()) | {kind}
+    if pkg.nav_doc:
+        _read_nav(pkg)
+    toc_id = spine.get("toc") if spine is not None else None
+    if not pkg.toc and toc_id is not None and toc_id in pkg.manifest:
+        ncx = pkg.manifest[toc_id][0]
+        if ncx in pkg.zf.namelist():
+            pkg.toc = _ncx_points(_xml(pkg.read(ncx), f"{pkg.source}/{ncx}").find(f"{{{NCX}}}navMap"), ncx)
+
+
+def _read_manifest(pkg: Package, root: etree._Element) -> None:
+    """Manifest items, the nav document and the pronunciation lexicons (items and links)."""
+    for item in root.findall("opf:manifest/opf:item", _OPF_NS):
         member, _ = join_href(pkg.opf, item.get("href", ""))
         props = frozenset((item.get("properties") or "").split())
         pkg.manifest[item.get("id", "")] = (member, item.get("media-type", ""), props)
@@ -139,14 +162,16 @@ def _read_opf(pkg: Package, root) -> None:
             pkg.nav_doc = member
         if item.get("media-type") == PLS_TYPE:
             pkg.lexicons.append((member, ""))
-    for link in root.findall("opf:metadata/opf:link", ns):
+    for link in root.findall("opf:metadata/opf:link", _OPF_NS):
         if "pronunciation" in (link.get("rel") or "").split() or link.get("media-type") == PLS_TYPE:
             member, _ = join_href(pkg.opf, link.get("href", ""))
             pkg.lexicons = [lx for lx in pkg.lexicons if lx[0] != member] + [
                 (member, link.get("hreflang", ""))
             ]
-    spine = root.find("opf:spine", ns)
-    for ref in spine.findall("opf:itemref", ns) if spine is not None else []:
+
+
+def _read_spine(pkg: Package, spine: etree._Element | None) -> None:
+    for ref in spine.findall("opf:itemref", _OPF_NS) if spine is not None else []:
         idref = ref.get("idref", "")
         if idref not in pkg.manifest:
             raise ManuscriptError(
@@ -157,20 +182,9 @@ def _read_opf(pkg: Package, root) -> None:
         member, media, _ = pkg.manifest[idref]
         if media in DOC_TYPES:
             pkg.spine.append((member, ref.get("linear", "yes") != "no"))
-    for ref in root.findall("opf:guide/opf:reference", ns):
-        member, _ = join_href(pkg.opf, ref.get("href", ""))
-        kind = GUIDE_TYPES.get((ref.get("type") or "").lower())
-        if kind:
-            pkg.landmarks[member] = pkg.landmarks.get(member, frozenset()) | {kind}
-    if pkg.nav_doc:
-        _read_nav(pkg)
-    if not pkg.toc and spine is not None and spine.get("toc") in pkg.manifest:
-        ncx = pkg.manifest[spine.get("toc")][0]
-        if ncx in pkg.zf.namelist():
-            pkg.toc = _ncx_points(_xml(pkg.read(ncx), f"{pkg.source}/{ncx}").find(f"{{{NCX}}}navMap"), ncx)
 
 
-def _types(elem) -> frozenset[str]:
+def _types(elem: etree._Element) -> frozenset[str]:
     """epub:type values and DPUB-ARIA roles (``doc-chapter`` -> ``chapter``) of one element."""
     values = (elem.get(EPUB_TYPE) or elem.get("epub:type") or "").split()
     roles = [r[4:] for r in (elem.get("role") or "").split() if r.startswith("doc-")]
@@ -178,7 +192,7 @@ def _types(elem) -> frozenset[str]:
     return frozenset(v.lower() for v in values + roles)
 
 
-def _local(elem) -> str:
+def _local(elem: etree._Element) -> str:
     return etree.QName(elem).localname.lower() if isinstance(elem.tag, str) else ""
 
 
@@ -197,44 +211,46 @@ def _read_nav(pkg: Package) -> None:
                     pkg.landmarks[entry.doc] = pkg.landmarks.get(entry.doc, frozenset()) | entry.types
 
 
-def _nav_list(ol, base: str) -> tuple[NavEntry, ...]:
-    out = []
+def _nav_list(ol: etree._Element, base: str) -> tuple[NavEntry, ...]:
+    out: list[NavEntry] = []
     for li in (c for c in ol if _local(c) == "li"):
         link = next((c for c in li if _local(c) in ("a", "span")), None)
         sub = next((c for c in li if _local(c) in ("ol", "ul")), None)
         children = _nav_list(sub, base) if sub is not None else ()
-        if link is None or not link.get("href"):
+        href = link.get("href") if link is not None else None
+        if link is None or not href:
             out.extend(children)  # a heading-only entry: its children stand in for it
             continue
-        doc, frag = join_href(base, link.get("href"))
+        doc, frag = join_href(base, href)
         out.append(NavEntry(" ".join("".join(link.itertext()).split()), doc, frag, _types(link), children))
     return tuple(out)
 
 
-def _ncx_points(parent, base: str) -> tuple[NavEntry, ...]:
-    out = []
+def _ncx_points(parent: etree._Element | None, base: str) -> tuple[NavEntry, ...]:
+    out: list[NavEntry] = []
     for point in parent if parent is not None else []:
         if _local(point) != "navpoint":
             continue
         label = point.find(f"{{{NCX}}}navLabel/{{{NCX}}}text")
         content = point.find(f"{{{NCX}}}content")
-        if content is None or not content.get("src"):
+        src = content.get("src") if content is not None else None
+        if not src:
             continue
-        doc, frag = join_href(base, content.get("src"))
+        doc, frag = join_href(base, src)
         title = " ".join((label.text or "").split()) if label is not None else ""
         out.append(NavEntry(title, doc, frag, frozenset(), _ncx_points(point, base)))
     return tuple(out)
 
 
-def _flatten(entries) -> list[NavEntry]:
-    out = []
+def _flatten(entries: Iterable[NavEntry]) -> list[NavEntry]:
+    out: list[NavEntry] = []
     for entry in entries:
         out.append(entry)
         out.extend(_flatten(entry.children))
     return out
 
 
-def parse_xhtml(content: bytes, where: str):
+def parse_xhtml(content: bytes, where: str) -> etree._Element:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, recover=False)
     try:
         return etree.fromstring(content, parser)

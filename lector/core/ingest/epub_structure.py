@@ -12,8 +12,11 @@ allows is cut at a heading or scene break, with a plan warning.
 
 from __future__ import annotations
 
+import fnmatch
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import PurePosixPath
 
 from ..planwarn import add_warning
@@ -50,6 +53,10 @@ class Start:
     part: bool = False  # a part / volume title page: its heading opens its first chapter
 
 
+# True for a block that cannot open a chapter (in a notes section or in dropped front matter)
+Skipped = Callable[[Block], bool]
+
+
 @dataclass(frozen=True)
 class Shape:
     """What the reader was asked to do (from project.toml)."""
@@ -59,7 +66,7 @@ class Shape:
     max_duration_s: float | None = None  # the output profile's chapter limit
 
 
-def nav_starts(pkg: Package, walk: Walk, skipped) -> list[Start]:
+def nav_starts(pkg: Package, walk: Walk, skipped: Skipped) -> list[Start]:
     """Chapter starts from the nav / NCX, in block order."""
     out: list[Start] = []
 
@@ -91,11 +98,11 @@ def nav_starts(pkg: Package, walk: Walk, skipped) -> list[Start]:
     return sorted({s.block: s for s in reversed(out)}.values(), key=lambda s: s.block)
 
 
-def _flatten(entries) -> list[NavEntry]:
+def _flatten(entries: Iterable[NavEntry]) -> list[NavEntry]:
     return [x for e in entries for x in (e, *_flatten(e.children))]
 
 
-def _stands_for_children(entry: NavEntry, index: int | None, walk: Walk, skipped) -> bool:
+def _stands_for_children(entry: NavEntry, index: int | None, walk: Walk, skipped: Skipped) -> bool:
     if any(child.doc != entry.doc for child in entry.children):
         return True
     if index is None or index >= len(walk.blocks):
@@ -111,7 +118,7 @@ def fallback_starts(walk: Walk, sections: list[tuple[int, frozenset[str], int]])
     docs: dict[str, list[int]] = {}
     for i, block in enumerate(walk.blocks):
         docs.setdefault(block.doc, []).append(i)
-    for doc, indexes in docs.items():
+    for indexes in docs.values():
         has_heading = any(walk.blocks[i].level for i in indexes)
         if has_heading or not starts:
             starts[indexes[0]] = Start(indexes[0], "")
@@ -123,30 +130,28 @@ def fallback_starts(walk: Walk, sections: list[tuple[int, frozenset[str], int]])
             typed = (
                 [s for s in headed if s[2] == depth] if len([s for s in headed if s[2] == depth]) > 1 else []
             )
-        for block, _types, _depth in typed:
-            starts.setdefault(block, Start(block, ""))
+        for first, _types, _depth in typed:
+            starts.setdefault(first, Start(first, ""))
     return sorted(starts.values(), key=lambda s: s.block)
 
 
-def assemble(
-    pkg: Package,
-    walk: Walk,
-    shape: Shape,
-    source: str,
-    skipped,
-    sections: list[tuple[int, frozenset[str], int]],
-) -> list[RawChapter]:
+def _chapter_starts(pkg: Package, walk: Walk, skipped: Skipped) -> list[Start]:
     starts = nav_starts(pkg, walk, skipped) if pkg.toc else []
     if not starts:
-        starts = fallback_starts(walk, sections)
+        starts = fallback_starts(walk, walk.sections)
     if not starts or starts[0].block > 0:
         starts.insert(0, Start(0, ""))
+    return starts
+
+
+def assemble(pkg: Package, walk: Walk, shape: Shape, source: str, skipped: Skipped) -> list[RawChapter]:
+    starts = _chapter_starts(pkg, walk, skipped)
     bounds = [s.block for s in starts] + [len(walk.blocks)]
     pending: list[RawParagraph] = []  # a part title waiting for its first chapter
     chapters: list[tuple[RawChapter, range]] = []
     dropped_matter: dict[str, int] = {}
     seen: set[tuple[str, str]] = set()
-    for start, a, b in zip(starts, bounds, bounds[1:]):
+    for start, (a, b) in zip(starts, pairwise(bounds), strict=True):
         kept = []
         for block in walk.blocks[a:b]:
             if skipped(block):
@@ -196,9 +201,21 @@ def _announced_number(para: RawParagraph) -> RawParagraph:
     return replace(para, items=tuple(replace(i, spoken=spoken) if i is runs[0] else i for i in para.items))
 
 
-def _matter_name(block: Block, shape: Shape) -> str:
-    from .epub import matches
+def matches(patterns: tuple[str, ...], value: str) -> bool:
+    """True when a pattern equals ``value`` or one of its words (``copyright`` matches
+    ``copyright-page``); ``*``/``?`` patterns use fnmatch."""
+    value = value.lower()
+    words = {w for w in re.split(r"[^a-z0-9]+", value) if w}
+    for pattern in (p.lower() for p in patterns):
+        if any(ch in pattern for ch in "*?["):
+            if fnmatch.fnmatchcase(value, pattern):
+                return True
+        elif pattern == value or pattern in words:
+            return True
+    return False
 
+
+def _matter_name(block: Block, shape: Shape) -> str:
     hits = [t for t in sorted(block.matter) if matches(shape.front_matter, t)]
     if block.matter & NOTES_SECTIONS:
         hits.append("endnotes")
@@ -240,7 +257,7 @@ def _place_notes(
             heading = RawParagraph((Run("Notes", chapter.line),), chapter.line, True)
             out.append(
                 RawChapter(
-                    chapter.title, chapter.source, chapter.paragraphs + (heading, *notes), chapter.line
+                    chapter.title, chapter.source, (*chapter.paragraphs, heading, *notes), chapter.line
                 )
             )
         else:
@@ -258,7 +275,7 @@ def _place_notes(
     return out
 
 
-def _chapter_notes(walk: Walk, span: range, used: set) -> list[RawParagraph]:
+def _chapter_notes(walk: Walk, span: range, used: set[tuple[str, str]]) -> list[RawParagraph]:
     out: list[RawParagraph] = []
     for ref in walk.refs:
         if ref.block in span and ref.target in walk.notes and ref.target not in used:
@@ -281,8 +298,8 @@ def _note_paras(walk: Walk, key: tuple[str, str], label: str) -> list[RawParagra
 
 def estimate_s(chapter: RawChapter) -> float:
     """Spoken duration estimated before any synthesis, at the proof report's narration pace
-    (lector.core.proof: words a minute, Han characters a second), plus pauses."""
-    from ..proof import HAN_PER_SECOND, WORDS_PER_MINUTE
+    (lector.core.text.pace: words a minute, Han characters a second), plus pauses."""
+    from ..text.pace import HAN_PER_SECOND, WORDS_PER_MINUTE
     from ..text.segment import is_han
 
     text = " ".join(i.text for p in chapter.paragraphs for i in p.items if isinstance(i, Run))
@@ -303,9 +320,11 @@ def split_long(chapter: RawChapter, shape: Shape, source: str) -> list[RawChapte
     total = estimate_s(chapter)
     if not limit or total <= limit:
         return [chapter]
-    pieces, current, cut_kind = [], [], set()
+    pieces: list[list[RawParagraph]] = []
+    current: list[RawParagraph] = []
+    cut_kind: set[str] = set()
     for para in chapter.paragraphs:
-        trial = RawChapter(chapter.title, chapter.source, tuple(current + [para]))
+        trial = RawChapter(chapter.title, chapter.source, (*current, para))
         if current and estimate_s(trial) > limit * 0.95:
             cut = _cut_point(current)
             cut_kind.add("heading or scene break" if cut < len(current) else "paragraph")

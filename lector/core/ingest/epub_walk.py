@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ..errors import ManuscriptError, TagError
-from ..text import tags as tagmod
+from . import tags as tagmod
 from .epub_lexicon import phoneme_tokens
 from .epub_package import element_types, join_href, local_name
 from .raw import DEFAULT_STYLE, Boundary, Break, Item, RawParagraph, Run, Style
 from .ssml import collapse_ws
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 SSML_NS = "http://www.w3.org/2001/10/synthesis"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -143,7 +147,7 @@ class Walk:
     _has_br: bool = False
     _refs_here: list[tuple[tuple[str, str], str]] = field(default_factory=list)
 
-    def document(self, doc: str, where: str, body, matter: frozenset[str]) -> None:
+    def document(self, doc: str, where: str, body: etree._Element, matter: frozenset[str]) -> None:
         self.doc, self.where = doc, where
         self._pending.append((doc, ""))
         self.block(body, DEFAULT_STYLE, matter, verse=False)
@@ -155,14 +159,14 @@ class Walk:
         self._pending = []
 
     # ------------------------------------------------------------------ structure
-    def block(self, elem, style: Style, matter: frozenset[str], verse: bool) -> None:
+    def block(self, elem: etree._Element, style: Style, matter: frozenset[str], verse: bool) -> None:
         name = local_name(elem)
         if not name or name in SKIP or self._hidden(elem):
             return
         if self._skip_marker(elem, name):
             return
-        if elem.get("id"):
-            self._pending.append((self.doc, elem.get("id")))
+        if elem_id := elem.get("id"):
+            self._pending.append((self.doc, elem_id))
         types = element_types(elem)
         if name in ("section", "article") and self._note is None:
             self.sections.append((len(self.blocks), types, sum(1 for _ in elem.iterancestors())))
@@ -187,7 +191,7 @@ class Walk:
         else:
             self._container(elem, style, matter | types, verse)
 
-    def _container(self, elem, style: Style, matter: frozenset[str], verse: bool) -> None:
+    def _container(self, elem: etree._Element, style: Style, matter: frozenset[str], verse: bool) -> None:
         line = elem.sourceline or 1
         if not any(local_name(c) in STRUCTURAL for c in elem):
             self.begin(line)
@@ -207,7 +211,9 @@ class Walk:
                 self._inline_child(child, style, line, verse, lines=False)
         self.end(matter, 0, False, False)
 
-    def _note_key(self, elem, types: frozenset[str], matter: frozenset[str]) -> tuple[str, str] | None:
+    def _note_key(
+        self, elem: etree._Element, types: frozenset[str], matter: frozenset[str]
+    ) -> tuple[str, str] | None:
         """(doc, id) when ``elem`` is a footnote/endnote: typed so, an item of a notes section, a
         note-classed block, or the target of a note reference (a block without headings)."""
         name = local_name(elem)
@@ -227,7 +233,7 @@ class Walk:
             return key
         return None
 
-    def _skip_marker(self, elem, name: str) -> bool:
+    def _skip_marker(self, elem: etree._Element, name: str) -> bool:
         """Page numbers, line numbers and back links are never spoken (their tail text is)."""
         types, cls = element_types(elem), elem.get("class") or ""
         if "pagebreak" in types or (name in ("span", "div", "a") and PAGE_NUMBER.search(cls)):
@@ -239,10 +245,10 @@ class Walk:
         return "backlink" in types
 
     @staticmethod
-    def _hidden(elem) -> bool:
+    def _hidden(elem: etree._Element) -> bool:
         return elem.get("hidden") is not None or elem.get("aria-hidden") == "true"
 
-    def _omit(self, name: str, elem, matter: frozenset[str]) -> None:
+    def _omit(self, name: str, elem: etree._Element, matter: frozenset[str]) -> None:
         if self._note is not None:
             return
         opt = self.options.code if name == "pre" else self.options.tables
@@ -297,7 +303,7 @@ class Walk:
             self.anchors.setdefault(key, len(self.blocks) - 1)
         self._pending = []
 
-    def inline(self, elem, style: Style, top: bool = False, verse: bool = False) -> None:
+    def inline(self, elem: etree._Element, style: Style, top: bool = False, verse: bool = False) -> None:
         line = elem.sourceline or 1
         if not top:
             style = self.attr_style(elem, style)
@@ -309,7 +315,7 @@ class Walk:
         for child in elem:
             self._inline_child(child, style, line, verse, lines)
 
-    def _inline_child(self, child, style: Style, line: int, verse: bool, lines: bool) -> None:
+    def _inline_child(self, child: etree._Element, style: Style, line: int, verse: bool, lines: bool) -> None:
         """One inline child and its tail; ``lines``: the child is a verse line of its own."""
         name = local_name(child)
         if name == "br":
@@ -321,8 +327,8 @@ class Walk:
             and not self._skip_marker(child, name)
             and not self._noteref(child)
         ):
-            if child.get("id"):
-                self._pending.append((self.doc, child.get("id")))
+            if child_id := child.get("id"):
+                self._pending.append((self.doc, child_id))
             self.inline(child, style, verse=verse)
             if lines:
                 self._line_break(child.sourceline or line, style, verse)
@@ -336,7 +342,7 @@ class Walk:
         else:
             self.text(" ", line, style)
 
-    def _noteref(self, elem) -> bool:
+    def _noteref(self, elem: etree._Element) -> bool:
         """A note reference: recorded (to place its note), never spoken."""
         types, name = element_types(elem), local_name(elem)
         link = elem if name == "a" else next((c for c in elem if local_name(c) == "a"), None)
@@ -355,7 +361,7 @@ class Walk:
             self._refs_here.append((join_href(self.doc, href), " ".join(text.split())))
         return True
 
-    def _phoneme(self, elem, line: int, style: Style) -> None:
+    def _phoneme(self, elem: etree._Element, line: int, style: Style) -> None:
         text = collapse_ws("".join(elem.itertext()))
         ph = (elem.get(f"{{{SSML_NS}}}ph") or "").strip()
         alphabet = (elem.get(f"{{{SSML_NS}}}alphabet") or _inherited_alphabet(elem) or "ipa").lower()
@@ -392,7 +398,7 @@ class Walk:
             else:
                 self._items.append(Boundary(line, seed=part.seed))
 
-    def attr_style(self, elem, style: Style) -> Style:
+    def attr_style(self, elem: etree._Element, style: Style) -> Style:
         line = elem.sourceline or 1
         lang = elem.get(XML_LANG) if elem.get(XML_LANG) is not None else elem.get("lang")
         if lang is not None:  # a phrase in another language (the planner decides who reads it)
@@ -416,29 +422,30 @@ class Walk:
         return style
 
 
-def note_like(elem) -> bool:
+def note_like(elem: etree._Element) -> bool:
     """A footnote/endnote by its epub:type / role or its class (``class="footnote"``)."""
     words = set(re.split(r"[\s_-]+", (elem.get("class") or "").lower()))
     return bool(element_types(elem) & NOTE_TYPES or words & NOTE_CLASSES)
 
 
-def _first_id(elem) -> str | None:
+def _first_id(elem: etree._Element) -> str | None:
     return next((e.get("id") for e in elem.iter() if isinstance(e.tag, str) and e.get("id")), None)
 
 
-def _inherited_alphabet(elem) -> str | None:
+def _inherited_alphabet(elem: etree._Element) -> str | None:
     for anc in elem.iterancestors():
-        if anc.get(f"{{{SSML_NS}}}alphabet"):
-            return anc.get(f"{{{SSML_NS}}}alphabet")
+        alphabet: str | None = anc.get(f"{{{SSML_NS}}}alphabet")
+        if alphabet:
+            return alphabet
     return None
 
 
-def _in_sup(elem) -> bool:
+def _in_sup(elem: etree._Element) -> bool:
     parent = elem.getparent()
     return parent is not None and local_name(parent) == "sup" and not (parent.text or "").strip()
 
 
-def _span_lines(elem) -> bool:
+def _span_lines(elem: etree._Element) -> bool:
     """Verse lines written as sibling spans with no <br/> (a display:block style): only spans, no
     loose text between them."""
     kids = [c for c in elem if local_name(c)]
@@ -446,7 +453,7 @@ def _span_lines(elem) -> bool:
     return len(kids) >= 2 and not loose and all(local_name(c) in ("span", "div") for c in kids)
 
 
-def _is_verse(elem, types: frozenset[str]) -> bool:
+def _is_verse(elem: etree._Element, types: frozenset[str]) -> bool:
     words = {t.rsplit(":", 1)[-1] for t in types} | set((elem.get("class") or "").lower().split())
     return bool(words & VERSE_WORDS)
 
@@ -455,7 +462,7 @@ def _level(name: str) -> int:
     return int(name[1]) if name in HEADINGS else 0
 
 
-def _last_sibling(elem) -> bool:
+def _last_sibling(elem: etree._Element) -> bool:
     """True when no structural sibling with text follows ``elem`` (the last line of a stanza)."""
     for sib in elem.itersiblings():
         if local_name(sib) in STRUCTURAL and "".join(sib.itertext()).strip():

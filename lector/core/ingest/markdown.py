@@ -20,8 +20,8 @@ from pathlib import Path
 
 from ..errors import ManuscriptError
 from ..planwarn import add_warning
-from ..text import tags as tagmod
 from ..text.segment import is_han
+from . import tags as tagmod
 from .raw import DEFAULT_STYLE, Boundary, Break, Item, RawChapter, RawParagraph, Run, Style
 
 _CHAPTER_RE = re.compile(r"^#\s+(.*?)\s*#*\s*$")
@@ -56,9 +56,11 @@ def join_sep(before: str, after: str) -> str:
     """Separator when two manuscript lines are joined: none between CJK, else a space."""
     if not before or not after:
         return ""
-    a, b = before[-1], after[0]
-    cjk = lambda c: is_han(c) or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" or c in "“”‘’…—"
-    return "" if cjk(a) and cjk(b) else " "
+    return "" if _cjk(before[-1]) and _cjk(after[0]) else " "
+
+
+def _cjk(c: str) -> bool:
+    return is_han(c) or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" or c in "“”‘’…—"
 
 
 @dataclass
@@ -124,7 +126,7 @@ class _Reader:
         self.last_text = text
 
 
-def front_matter(text: str, source: str) -> tuple[dict, int]:
+def front_matter(text: str, source: str) -> tuple[dict[object, object], int]:
     """(YAML mapping, lines it spans) for front matter opening the file, else ({}, 0)."""
     lines = text.splitlines()
     if not lines or lines[0].rstrip() != "---":
@@ -196,9 +198,10 @@ def read_markdown(path: Path, *, source: str, vocab: tagmod.Vocabulary) -> list[
         elif not line.strip():
             reader.flush()
         else:
-            if _LIST_RE.match(line):
+            text = line
+            if _LIST_RE.match(text):
                 reader.flush()
-                line = _LIST_RE.sub("", line, count=1)
-            reader.add_line(_QUOTE_RE.sub("", line, count=1), line_no)
+                text = _LIST_RE.sub("", text, count=1)
+            reader.add_line(_QUOTE_RE.sub("", text, count=1), line_no)
     reader.end_chapter()
     return reader.chapters

@@ -11,7 +11,6 @@ never sees ``[[...]]`` or SSML markup.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from ..model import NEUTRAL, Prosody, Token
 
@@ -66,7 +65,7 @@ class Boundary:
     seed: int | None = None
 
 
-Item = Union[Run, Break, Boundary]
+Item = Run | Break | Boundary
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,11 +24,11 @@ from lxml import etree
 from ..errors import LexiconError, ManuscriptError, TagError
 from ..model import Prosody, Token
 from ..planwarn import add_warning
-from ..text import tags as tagmod
 from ..text.lexicon import Lexicon, parse_pinyin
 from ..text.segment import is_han
 from . import say_as as say_as_mod
 from . import ssml_lex
+from . import tags as tagmod
 from .markdown import title_from_stem
 from .raw import DEFAULT_STYLE, Boundary, Break, Item, RawChapter, RawParagraph, Run, Style
 
@@ -151,7 +152,7 @@ class _Walker:
             for run in ssml_lex.lookup_runs(cleaned, line, style, self.active, self.role):
                 self.add(run)
 
-    def walk(self, elem, style: Style) -> None:
+    def walk(self, elem: etree._Element, style: Style) -> None:
         name = self.local_name(elem)
         line = elem.sourceline or 1
         style = self.lang_style(elem, style, line) if name != "speak" else style
@@ -175,7 +176,7 @@ class _Walker:
                 "lang, lexicon, lookup, audio or mstts:express-as",
             )
 
-    def declare(self, elem, line: int) -> None:
+    def declare(self, elem: etree._Element, line: int) -> None:
         uri = elem.get("uri")
         if not uri:
             raise self.error("<lexicon> without uri", line, 'write <lexicon uri="names.pls" xml:id="names"/>')
@@ -186,7 +187,7 @@ class _Walker:
         else:
             self.active.append(lex)
 
-    def scoped(self, elem, name: str, line: int, style: Style) -> None:
+    def scoped(self, elem: etree._Element, name: str, line: int, style: Style) -> None:
         """<lookup ref>, <w role> and <audio> around a container walk."""
         saved_active, saved_role = list(self.active), self.role
         if name == "lookup":
@@ -216,7 +217,7 @@ class _Walker:
         finally:
             self.active, self.role = saved_active, saved_role
 
-    def container(self, elem, name: str, line: int, style: Style) -> None:
+    def container(self, elem: etree._Element, name: str, line: int, style: Style) -> None:
         if name == "p":
             self.flush()
         inner = self.inner_style(elem, name, line, style)
@@ -230,7 +231,7 @@ class _Walker:
         elif name == "p":
             self.flush()
 
-    def inner_style(self, elem, name: str, line: int, style: Style) -> Style:
+    def inner_style(self, elem: etree._Element, name: str, line: int, style: Style) -> Style:
         if name == "prosody":
             return replace(style, prosody=combine(style.prosody, self.prosody(elem, line)))
         if name == "emphasis":
@@ -267,7 +268,7 @@ class _Walker:
             return self.express_as(elem, line, style)
         return style
 
-    def express_as(self, elem, line: int, style: Style) -> Style:
+    def express_as(self, elem: etree._Element, line: int, style: Style) -> Style:
         raw = elem.get("style", "")
         emotion = raw if raw in self.vocab.emotions else AZURE_STYLES.get(raw.lower())
         if emotion not in self.vocab.emotions:
@@ -284,7 +285,7 @@ class _Walker:
                 raise self.error(f"bad styledegree {elem.get('styledegree')!r}", line, "use 0.01..2")
         return replace(style, emotion=emotion, emotion_degree=degree)
 
-    def lang_style(self, elem, style: Style, line: int) -> Style:
+    def lang_style(self, elem: etree._Element, style: Style, line: int) -> Style:
         failure = elem.get("onlangfailure")
         if failure is not None and failure not in LANG_FAILURES:
             raise self.error(f"bad onlangfailure {failure!r}", line, f"use one of {list(LANG_FAILURES)}")
@@ -298,7 +299,7 @@ class _Walker:
             )
         return replace(style, on_lang_failure=failure) if failure else style
 
-    def local_name(self, elem) -> str:
+    def local_name(self, elem: etree._Element) -> str:
         qname = etree.QName(elem)
         if qname.namespace not in (None, SSML_NS, MSTTS_NS):
             raise self.error(
@@ -306,11 +307,12 @@ class _Walker:
                 elem.sourceline,
                 f"use the SSML namespace {SSML_NS}",
             )
-        return qname.localname
+        name: str = qname.localname
+        return name
 
-    def break_ms(self, elem, line: int) -> int:
-        if elem.get("time") is not None:
-            return tagmod.parse_duration_ms(elem.get("time"), file=self.source, line=line)
+    def break_ms(self, elem: etree._Element, line: int) -> int:
+        if (time := elem.get("time")) is not None:
+            return tagmod.parse_duration_ms(time, file=self.source, line=line)
         strength = elem.get("strength", "medium")
         if strength not in BREAK_STRENGTH_MS:
             raise self.error(
@@ -318,7 +320,7 @@ class _Walker:
             )
         return BREAK_STRENGTH_MS[strength]
 
-    def prosody(self, elem, line: int) -> Prosody:
+    def prosody(self, elem: etree._Element, line: int) -> Prosody:
         try:
             return Prosody(
                 rate=_ratio(elem.get("rate"), RATE_WORDS),
@@ -332,7 +334,7 @@ class _Walker:
                 "use rate='slow'|'90%'|'+10%', pitch='high'|'+2st'|'-5%', volume='loud'|'+6dB'",
             ) from None
 
-    def atomic(self, elem, name: str, line: int, style: Style) -> Run:
+    def atomic(self, elem: etree._Element, name: str, line: int, style: Style) -> Run:
         text = collapse_ws("".join(elem.itertext()))
         if name == "sub":
             alias = elem.get("alias")
@@ -350,7 +352,7 @@ class _Walker:
             return Run(text, line, style, spoken=spoken)
         return self.phoneme(elem, text, line, style)
 
-    def phoneme(self, elem, text: str, line: int, style: Style) -> Run:
+    def phoneme(self, elem: etree._Element, text: str, line: int, style: Style) -> Run:
         alphabet, ph = (elem.get("alphabet") or "ipa").lower(), (elem.get("ph") or "").strip()
         if not ph:
             raise self.error(
@@ -364,7 +366,8 @@ class _Walker:
             try:  # syllables and tones checked here, at plan time (tone marks are read too)
                 syllables = parse_pinyin(ph, text, (self.source, line)).split()
             except LexiconError as exc:
-                raise self.error(f"<phoneme ph={ph!r}> for {text!r}: {exc.message}", line, exc.fix) from None
+                fix = exc.fix or 'write pinyin with tone numbers, e.g. ph="yin2 hang2"'
+                raise self.error(f"<phoneme ph={ph!r}> for {text!r}: {exc.message}", line, fix) from None
             return Run(
                 text, line, replace(style, lang="zh"), tokens=self.pinyin_tokens(text, syllables, line)
             )
@@ -391,7 +394,7 @@ class _Walker:
             )
         words, prons = text.split(), ph.split()
         if len(words) == len(prons) > 1:
-            tokens = tuple(Token(w, p, "ssml") for w, p in zip(words, prons))
+            tokens = tuple(Token(w, p, "ssml") for w, p in zip(words, prons, strict=True))
         else:
             tokens = (Token(text, ph, "ssml"),)
         return Run(text, line, style, tokens=tokens)
@@ -410,7 +413,7 @@ class _Walker:
         )
 
 
-def _audio_fallback(elem):
+def _audio_fallback(elem: etree._Element) -> Iterator[str]:
     """The text of an <audio> element's content, <desc> left out."""
     for node in elem.iter():
         if isinstance(node.tag, str) and etree.QName(node).localname == "desc":
@@ -437,7 +440,7 @@ def combine(a: Prosody, b: Prosody) -> Prosody:
 
 def sapi_to_ipa(phones: str) -> str:
     """SAPI American English phones ('h eh 1 l ow') -> IPA ('hˈɛloʊ')."""
-    out, stress = [], ""
+    out: list[str] = []
     for ph in phones.lower().split():
         if ph in ("1", "2"):
             stress = "ˈ" if ph == "1" else "ˌ"
@@ -473,8 +476,8 @@ def _ratio(value: str | None, words: dict[str, float]) -> float:
     if m := re.fullmatch(r"([+-]?\d+(?:\.\d+)?)%", v):
         n = float(m.group(1))
         return round(1 + n / 100 if v[0] in "+-" else n / 100, 4)
-    if (n := _float(v)) is not None and n > 0:
-        return n
+    if (ratio := _float(v)) is not None and ratio > 0:
+        return ratio
     raise ValueError(f"{value!r}")
 
 

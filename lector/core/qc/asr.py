@@ -24,17 +24,24 @@ CPU thread, int8 weights, no VAD. A resumed render therefore records what a clea
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import EngineUnavailable
 from .cache import CALLS
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+    from ..audio.io import Audio
 
 ASR_RATE = 16000
 PACK_WINDOW_S = 28.0  # packed audio per Whisper window (Whisper pads/cuts to 30 s)
@@ -45,7 +52,6 @@ DECODING = "t0-b1-w5-nocond"  # the decoding settings below, part of a transcrip
 UNAVAILABLE_NOTE = "qc:asr-unavailable"
 
 _lock = threading.Lock()
-_model = None
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)\b")
@@ -78,6 +84,7 @@ def _words_of_number(token: str) -> str:
     from num2words import num2words
 
     plain = token.replace(",", "")
+    words: str
     try:
         if "." in plain:
             words = num2words(float(plain))
@@ -91,7 +98,7 @@ def _words_of_number(token: str) -> str:
     return " " + words.replace(" and ", " ").replace(",", " ") + " "
 
 
-def _time(match: re.Match) -> str:
+def _time(match: re.Match[str]) -> str:
     hour, minute, half = (
         (match.group(1), match.group(2), match.group(3))
         if match.group(1)
@@ -164,21 +171,23 @@ def asr_available() -> bool:
     return True
 
 
-def _get_model():
-    global _model
-    with _lock:
-        if _model is None:
-            try:
-                from faster_whisper import WhisperModel
-            except ImportError:
-                raise EngineUnavailable(
-                    "faster-whisper is not installed", field="faster-whisper", fix="pip install 'lector[qc]'"
-                ) from None
-            _model = WhisperModel(str(model_dir()), device="cpu", compute_type="int8", cpu_threads=1)
-        return _model
+def _get_model() -> WhisperModel:
+    with _lock:  # QC threads asking at once still load the model once
+        return _load_model()
 
 
-def _to_asr_rate(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+@functools.cache
+def _load_model() -> WhisperModel:
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError:
+        raise EngineUnavailable(
+            "faster-whisper is not installed", field="faster-whisper", fix="pip install 'lector[qc]'"
+        ) from None
+    return WhisperModel(str(model_dir()), device="cpu", compute_type="int8", cpu_threads=1)
+
+
+def _to_asr_rate(audio: Audio, sample_rate: int) -> Audio:
     import soxr
 
     x = np.asarray(audio, dtype=np.float32).reshape(-1)
@@ -190,7 +199,7 @@ def _to_asr_rate(audio: np.ndarray, sample_rate: int) -> np.ndarray:
 to_asr_rate = _to_asr_rate  # float32 mono at ASR_RATE (what transcribe_group takes)
 
 
-def transcribe(audio: np.ndarray, sample_rate: int) -> str:
+def transcribe(audio: Audio, sample_rate: int) -> str:
     """English transcript of a short take (greedy decoding at temperature 0 only: no sampling
     fallback, so the same audio always gives the same words; no VAD, no timestamps)."""
     x = _to_asr_rate(audio, sample_rate)
@@ -242,7 +251,7 @@ def content_breaks(take_keys: Sequence[str], every: int = BREAK_EVERY) -> list[b
     return [int(hashlib.sha256(k.encode()).hexdigest()[:8], 16) % every == 0 for k in take_keys]
 
 
-def _window_words(x: np.ndarray) -> list[tuple[float, str]]:
+def _window_words(x: Audio) -> list[tuple[float, str]]:
     """(midpoint seconds, word) of every word Whisper hears in one <= 30 s window. The batched
     pipeline decodes the window exactly once (the sequential one re-reads the tail after the
     last word); temperature 0 only, so the result is deterministic."""
@@ -265,9 +274,9 @@ def _window_words(x: np.ndarray) -> list[tuple[float, str]]:
         return [((w.start + w.end) / 2, w.word) for s in segments for w in (s.words or ())]
 
 
-def _transcribe_window(takes: Sequence[np.ndarray]) -> list[str]:
+def _transcribe_window(takes: Sequence[Audio]) -> list[str]:
     """Transcripts of 16 kHz takes packed into one window, split by word midpoints."""
-    gap = np.zeros(int(round(PACK_GAP_S * ASR_RATE)), np.float32)
+    gap = np.zeros(round(PACK_GAP_S * ASR_RATE), np.float32)
     pieces, bounds_s, t = [], [], 0
     for n, x in enumerate(takes):
         pieces += [gap, x] if n else [x]
@@ -291,9 +300,7 @@ def window_id(take_keys: Sequence[str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def transcribe_group(
-    takes: Sequence[np.ndarray], retry: Callable[[int, str], bool] | None = None
-) -> list[str]:
+def transcribe_group(takes: Sequence[Audio], retry: Callable[[int, str], bool] | None = None) -> list[str]:
     """Transcripts of 16 kHz takes that share one window (``pack_windows``); one take is transcribed
     alone. A take heard as nothing, or for which ``retry(index, transcript)`` is true, is transcribed
     alone too. When ``transcribe`` has been replaced (another backend, a test double), every take
@@ -310,7 +317,7 @@ def transcribe_group(
 
 
 def transcribe_many(
-    takes: Sequence[tuple[np.ndarray, int]], retry: Callable[[int, str], bool] | None = None
+    takes: Sequence[tuple[Audio, int]], retry: Callable[[int, str], bool] | None = None
 ) -> list[str]:
     """Transcripts of many takes (in order; consecutive ones share a Whisper window, see
     ``transcribe_group``); ``retry`` gets the index into ``takes``."""
@@ -320,15 +327,9 @@ def transcribe_many(
     out = [""] * len(xs)
     for window in pack_windows([x.size / ASR_RATE for x in xs]):
         again = None if retry is None else (lambda k, text, w=window: retry(w[k], text))
-        for n, text in zip(window, transcribe_group([xs[n] for n in window], again)):
+        for n, text in zip(window, transcribe_group([xs[n] for n in window], again), strict=True):
             out[n] = text
     return out
-
-
-def check_asr(audio: np.ndarray, sample_rate: int, text: str, spoken: str = "") -> AsrResult:
-    """Transcribe and score against the display text and, when given, the normalised spoken
-    text (the lower WER wins: "1984" may be heard either way)."""
-    return score_transcript(transcribe(audio, sample_rate), text, spoken)
 
 
 def score_transcript(hyp: str, text: str, spoken: str = "") -> AsrResult:

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import AudioError
+
+if TYPE_CHECKING:
+    from ..audio.io import Audio
 
 FRAME_S = 0.010
 SILENCE_FLOOR_DBFS = -60.0
@@ -66,7 +71,7 @@ def _db(x: float) -> float:
     return FLOOR_DB if x <= 1e-6 else max(FLOOR_DB, 20.0 * float(np.log10(x)))
 
 
-def clip_runs(audio: np.ndarray, level: float = 0.999, min_run: int = 3) -> int:
+def clip_runs(audio: Audio, level: float = 0.999, min_run: int = 3) -> int:
     """Count runs of at least ``min_run`` consecutive samples with |x| >= ``level``."""
     hot = np.abs(audio) >= level
     if not hot.any():
@@ -76,8 +81,8 @@ def clip_runs(audio: np.ndarray, level: float = 0.999, min_run: int = 3) -> int:
     return int(np.count_nonzero(ends - starts >= min_run))
 
 
-def frame_levels_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    n = max(1, int(round(FRAME_S * sample_rate)))
+def frame_levels_db(audio: Audio, sample_rate: int) -> npt.NDArray[np.float64]:
+    n = max(1, round(FRAME_S * sample_rate))
     usable = audio[: audio.size // n * n].astype(np.float64)
     if usable.size == 0:
         return np.full(1, FLOOR_DB)
@@ -85,14 +90,14 @@ def frame_levels_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.where(rms > 1e-6, 20.0 * np.log10(np.maximum(rms, 1e-12)), FLOOR_DB)
 
 
-def _longest_run(mask: np.ndarray) -> int:
+def _longest_run(mask: npt.NDArray[np.bool_]) -> int:
     if not mask.any():
         return 0
     edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
     return int(np.max(np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)))
 
 
-def signal_stats(audio: np.ndarray, sample_rate: int, th: Thresholds = DEFAULT_THRESHOLDS) -> SignalStats:
+def signal_stats(audio: Audio, sample_rate: int, th: Thresholds = DEFAULT_THRESHOLDS) -> SignalStats:
     x = np.asarray(audio, dtype=np.float32).reshape(-1)
     if sample_rate <= 0 or x.size == 0:
         raise AudioError(

@@ -6,7 +6,10 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..build.qc_file import merge_qc
+from ..build.qc_file import set_book_checks as write_book_checks
 from ..fsutil import atomic_write_text
 
 
@@ -32,7 +35,7 @@ class SentenceQC:
     def ok(self) -> bool:
         return not self.flags
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["flags"] = list(self.flags)
         d["notes"] = list(self.notes)
@@ -74,7 +77,7 @@ class ChapterQC:
     def flagged(self) -> tuple[SentenceQC, ...]:
         return tuple(s for s in self.sentences if s.flags)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         counts = Counter(f for s in self.sentences for f in s.flags)
         return {
             "chapter": self.chapter,
@@ -84,7 +87,7 @@ class ChapterQC:
             "profile_ok": all(p.ok for p in self.profile) if self.profile else None,
         }
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "chapter": self.chapter,
             "title": self.title,
@@ -99,9 +102,9 @@ class ChapterQC:
 class QCReport:
     project: str
     chapters: tuple[ChapterQC, ...]
-    thresholds: dict = field(default_factory=dict)
+    thresholds: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         counts = Counter(f for c in self.chapters for s in c.sentences for f in s.flags)
         return {
             "chapters": len(self.chapters),
@@ -111,7 +114,7 @@ class QCReport:
             "profile_failures": sum(1 for c in self.chapters for p in c.profile if not p.ok),
         }
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "project": self.project,
             "summary": self.summary(),
@@ -120,60 +123,22 @@ class QCReport:
         }
 
 
-def write_json_atomic(path: Path, data: dict) -> Path:
+def write_json_atomic(path: Path, data: dict[str, Any]) -> Path:
     """``data`` as JSON at ``path``, atomically, keeping the file's mode (the umask default when new)."""
     return atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2), fsync=False)
 
 
 def merge_into_report(
-    path: Path, project: str, chapters: tuple[ChapterQC, ...], thresholds: dict
+    path: Path, project: str, chapters: tuple[ChapterQC, ...], thresholds: dict[str, Any]
 ) -> QCReport:
-    """Write ``chapters`` into the report at ``path``, keeping other chapters already there
-    (the flow checks one chapter at a time). Returns the report of ``chapters`` only."""
+    """Write ``chapters`` into the report at ``path`` (BuildDir.qc_json), keeping other chapters
+    already there (the flow checks one chapter at a time). Returns the report of ``chapters`` only."""
     report = QCReport(project=project, chapters=chapters, thresholds=thresholds)
-    data = report.to_dict()
-    if path.is_file():
-        try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            old = {}
-        fresh = {c.chapter for c in chapters}
-        kept = [c for c in old.get("chapters", []) if c.get("chapter") not in fresh]
-        data["chapters"] = sorted(kept + data["chapters"], key=lambda c: c["chapter"])
-        data["summary"] = _summary_of(data["chapters"])
-        if "book" in old:  # the book's retail rules (set_book_checks) stay until re-checked
-            data["book"] = old["book"]
-            data["summary"]["book_failures"] = sum(1 for c in old["book"] if not c.get("ok"))
-    write_json_atomic(path, data)
+    merge_qc(path, project, [c.to_dict() for c in chapters], thresholds, report.summary())
     return report
 
 
-def _summary_of(chapters: list[dict]) -> dict:
-    counts: Counter = Counter()
-    for c in chapters:
-        counts.update(c["summary"]["flags"])
-    return {
-        "chapters": len(chapters),
-        "sentences": sum(c["summary"]["sentences"] for c in chapters),
-        "flagged": sum(c["summary"]["flagged"] for c in chapters),
-        "flags": dict(sorted(counts.items())),
-        "profile_failures": sum(1 for c in chapters for p in c["profile"] if not p["ok"]),
-    }
-
-
-def set_book_checks(path: Path, project: str, checks: tuple[ProfileCheck, ...]) -> dict:
+def set_book_checks(path: Path, project: str, checks: tuple[ProfileCheck, ...]) -> dict[str, Any]:
     """The book's retail rules (lector.core.qc.retail.book_checks) into the report at ``path`` (made
     when QC did not run): ``book`` lists every rule, pass or fail; ``summary.book_failures`` counts."""
-    data: dict = {}
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            data = {}
-    data.setdefault("project", project)
-    data.setdefault("chapters", [])
-    data.setdefault("summary", _summary_of(data["chapters"]))
-    data["book"] = [asdict(c) for c in checks]
-    data["summary"]["book_failures"] = sum(1 for c in checks if not c.ok)
-    write_json_atomic(path, data)
-    return data
+    return write_book_checks(path, project, [asdict(c) for c in checks]).to_dict()

@@ -1,4 +1,4 @@
-"""The book's retail rules (audio.profiles.RetailRules) checked on what a render delivered.
+"""The book's retail rules (lector.core.profiles.RetailRules) checked on what a render delivered.
 
 The chapter signal rules (level, peaks, noise floor, room tone, chapter length) are checked per
 chapter (qc.runner.rule_checks); these are the rules of the book as a whole: opening and closing
@@ -8,11 +8,10 @@ cover. Every rule of the profile is reported, pass or fail, as a ProfileCheck wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..audio.cover import Cover
-from ..audio.profiles import Profile, get_profile
+from ..profiles import Profile, get_profile
 from .report import ProfileCheck
 
 CREDITS_SOURCE = "manuscript/credits"  # ingest.credits.SOURCE
@@ -138,8 +137,3 @@ def _cover_checks(p: Profile, cover: Cover | None) -> list[ProfileCheck]:
             )
         )
     return out
-
-
-def book_parts(chapters: Sequence[tuple[int, str, str, float]]) -> tuple[BookPart, ...]:
-    """BookParts from (index, title, source, duration_s) rows."""
-    return tuple(BookPart(*row) for row in chapters)

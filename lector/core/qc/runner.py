@@ -7,18 +7,21 @@ the chapter's ``chapter.flac`` sliced by the timeline's start/end.
 
 from __future__ import annotations
 
-import json
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
+from ..build import BuildDir, Timeline
 from ..errors import AudioError, CacheError, EngineUnavailable
 from ..hashing import file_digest
+from ..voices import embed as embed_mod
 from . import asr as asr_mod
 from . import cache as qc_cache
-from . import voice as voice_mod
 from .cache import QCCache, audio_digest, profile_key
 from .checks import (
     DEFAULT_THRESHOLDS,
@@ -33,6 +36,13 @@ from .checks import (
 from .report import ChapterQC, ProfileCheck, QCReport, SentenceQC, merge_into_report
 from .sample import NOT_SAMPLED_NOTE, sample_refs
 from .voice import Embedded, score_embedded
+
+if TYPE_CHECKING:
+    from ..audio.io import Audio
+    from ..audio.measure import Measurements
+    from ..project import Project
+
+Loader = Callable[[], tuple["Audio", int]]  # reads one take: (float32 mono, rate)
 
 
 @dataclass(frozen=True)
@@ -49,13 +59,13 @@ class SentenceAudio:
     sentence_id: str
     text: str
     voice: str
-    audio: np.ndarray
+    audio: npt.NDArray[np.floating[Any]]
     sample_rate: int
     lang: str = ""  # "" = guess from the text
     spoken: str = ""  # normalised text (plan.json), a second ASR reference
 
 
-def options_for(project, *, asr: bool = True, voice: bool = True) -> QCOptions:
+def options_for(project: Project, *, asr: bool = True, voice: bool = True) -> QCOptions:
     """QC options for a loaded Project: its mastering profile ([output].profile) is checked too.
     The flow calls ``run_qc(project.root, chapters=[n], options=options_for(project))`` per chapter."""
     return QCOptions(
@@ -81,7 +91,7 @@ class _Ref:
     lang: str
     spoken: str
     key: str
-    load: Callable[[], tuple[np.ndarray, int]]
+    load: Loader
     deep: bool = True  # gets the ASR and speaker checks (see sample_refs)
 
 
@@ -89,7 +99,7 @@ class _Ref:
 class _Measured:
     stats: SignalStats
     transcript: str | None
-    embedding: tuple[bool, np.ndarray | None]  # (embedded, vector or None when too short)
+    embedding: tuple[bool, npt.NDArray[np.float32] | None]  # (embedded, vector or None when too short)
     voice_unavailable: bool = False
 
 
@@ -112,10 +122,10 @@ def _sample_limit(options: QCOptions) -> int:
 ASR_BLOCK = 64  # takes measured together (their audio held at once); ASR packs uncached ones
 
 
-def _lazy(load: Callable[[], tuple[np.ndarray, int]]) -> Callable[[], tuple[np.ndarray, int]]:
-    memo: list = []
+def _lazy(load: Loader) -> Loader:
+    memo: list[tuple[Audio, int]] = []
 
-    def audio() -> tuple[np.ndarray, int]:
+    def audio() -> tuple[Audio, int]:
         if not memo:
             memo.append(load())
         return memo[0]
@@ -138,34 +148,42 @@ def _measure_block(refs: Sequence[_Ref], options: QCOptions, cache: QCCache, asr
     entries = [cache.load(r.key) for r in refs]
     audios = [_lazy(r.load) for r in refs]
     cached = [cache.stats(e, th) for e in entries]
-    stats = [s if s is not None else signal_stats(*a(), th) for s, a in zip(cached, audios)]
+    stats = [s if s is not None else signal_stats(*a(), th) for s, a in zip(cached, audios, strict=True)]
     dirty = [s is None for s in cached]
     wanted = [i for i, r in enumerate(refs) if options.asr and asr_ok and _asr_sampled(r, stats[i], th)]
-    heard = _transcripts(refs, wanted, stats, entries, audios, th)
+    heard = _transcripts(refs, wanted, stats, entries, audios, th=th)
     transcripts: list[str | None] = [None] * len(refs)
-    asr_maps: list[dict] = [{} for _ in refs]
+    asr_maps: list[dict[str, str]] = [{} for _ in refs]
     for i, (window, text, fresh) in heard.items():
         transcripts[i] = text
         asr_maps[i] = _recent({**_asr_map(entries[i]), window: text})
         dirty[i] = dirty[i] or fresh
     return [
-        _embed_and_store(r, options, cache, e, s, t, m, d, a)
-        for r, e, s, t, m, d, a in zip(refs, entries, stats, transcripts, asr_maps, dirty, audios)
+        _embed_and_store(r, options, cache, entry=e, stats=s, transcript=t, asr_map=m, dirty=d, audio=a)
+        for r, e, s, t, m, d, a in zip(
+            refs, entries, stats, transcripts, asr_maps, dirty, audios, strict=True
+        )
     ]
 
 
-def _asr_map(entry: dict) -> dict:
+def _asr_map(entry: dict[str, Any]) -> dict[str, str]:
     found = entry.get("asr")
     return {k: v for k, v in found.items() if isinstance(v, str)} if isinstance(found, dict) else {}
 
 
-def _recent(asr_map: dict, keep: int = 4) -> dict:
+def _recent(asr_map: dict[str, str], keep: int = 4) -> dict[str, str]:
     """The last ``keep`` windows a take was transcribed in (an edit nearby starts a new one)."""
     return dict(list(asr_map.items())[-keep:])
 
 
 def _transcripts(
-    refs, wanted: list[int], stats, entries, audios, th: Thresholds
+    refs: Sequence[_Ref],
+    wanted: list[int],
+    stats: Sequence[SignalStats],
+    entries: Sequence[dict[str, Any]],
+    audios: Sequence[Loader],
+    *,
+    th: Thresholds,
 ) -> dict[int, tuple[str, str, bool]]:
     """ref index -> (window id, transcript, freshly transcribed) for the takes that want ASR.
 
@@ -185,18 +203,20 @@ def _transcripts(
     for window in windows:
         members = [wanted[n] for n in window]
         wid = asr_mod.window_id([refs[i].key for i in members])
-        known = [_asr_map(entries[i]).get(wid) for i in members]
-        if all(k is not None for k in known):
-            out.update({i: (wid, k, False) for i, k in zip(members, known)})
+        known = [k for i in members if (k := _asr_map(entries[i]).get(wid)) is not None]
+        if len(known) == len(members):
+            out.update({i: (wid, k, False) for i, k in zip(members, known, strict=True)})
             continue
         qc_cache.CALLS["asr"] += len(members)
 
-        def suspect(n: int, hyp: str, members=members) -> bool:  # a packed mismatch is confirmed alone
+        def suspect(
+            n: int, hyp: str, members: list[int] = members
+        ) -> bool:  # a packed mismatch is confirmed alone
             ref = refs[members[n]]
             return asr_mod.score_transcript(hyp, ref.text, ref.spoken).wer > th.asr_max_wer
 
         xs = [asr_mod.to_asr_rate(*audios[i]()) for i in members]
-        for i, text in zip(members, asr_mod.transcribe_group(xs, retry=suspect)):
+        for i, text in zip(members, asr_mod.transcribe_group(xs, retry=suspect), strict=True):
             out[i] = (wid, text, True)
     return out
 
@@ -205,18 +225,19 @@ def _embed_and_store(
     ref: _Ref,
     options: QCOptions,
     cache: QCCache,
-    entry: dict,
+    *,
+    entry: dict[str, Any],
     stats: SignalStats,
     transcript: str | None,
-    asr_map: dict,
+    asr_map: dict[str, str],
     dirty: bool,
-    audio: Callable,
+    audio: Loader,
 ) -> _Measured:
     embedding, unavailable = cache.embedding(ref.key, entry), False
     if options.voice and ref.deep and not embedding[0]:
         qc_cache.CALLS["embed"] += 1
         try:
-            embedding, dirty = (True, voice_mod.speaker_embedding(*audio())), True
+            embedding, dirty = (True, embed_mod.speaker_embedding(*audio())), True
         except AudioError:
             embedding, dirty = (True, None), True
         except EngineUnavailable:
@@ -233,11 +254,11 @@ def _embed_and_store(
 
 
 def _signal_results(refs: Sequence[_Ref], measured: Sequence[_Measured], th: Thresholds) -> list[SentenceQC]:
-    norms = chapter_s_per_unit([(r.text, m.stats.speech_s) for r, m in zip(refs, measured)], th)
+    norms = chapter_s_per_unit([(r.text, m.stats.speech_s) for r, m in zip(refs, measured, strict=True)], th)
     voiced = [m.stats.speech_rms_dbfs for m in measured if m.stats.speech_s > 0]
     median_db = float(np.median(voiced)) if voiced else 0.0
     results = []
-    for ref, m in zip(refs, measured):
+    for ref, m in zip(refs, measured, strict=True):
         st = m.stats
         flags, ratio = signal_flags(st, ref.text, th, norms)
         loud = loudness_flag(st.speech_rms_dbfs, median_db, th) if len(voiced) >= 3 and st.speech_s else None
@@ -260,15 +281,21 @@ def _signal_results(refs: Sequence[_Ref], measured: Sequence[_Measured], th: Thr
     return results
 
 
-def _asr_results(refs, measured, results, th: Thresholds, asr_ok: bool) -> list[SentenceQC]:
+def _asr_results(
+    refs: Sequence[_Ref],
+    measured: Sequence[_Measured],
+    results: Sequence[SentenceQC],
+    th: Thresholds,
+    asr_ok: bool,
+) -> list[SentenceQC]:
     out = []
-    for ref, m, r in zip(refs, measured, results):
+    for ref, m, r in zip(refs, measured, results, strict=True):
         if not _asr_wanted(ref, m.stats, th):
             out.append(r)
         elif not ref.deep:
             out.append(r)  # noted in _signal_results
         elif not asr_ok or m.transcript is None:
-            out.append(replace(r, notes=r.notes + (asr_mod.UNAVAILABLE_NOTE,)))
+            out.append(replace(r, notes=(*r.notes, asr_mod.UNAVAILABLE_NOTE)))
         else:
             res = asr_mod.score_transcript(m.transcript, ref.text, ref.spoken)
             flag = ("asr-mismatch",) if res.wer > th.asr_max_wer else ()
@@ -276,14 +303,18 @@ def _asr_results(refs, measured, results, th: Thresholds, asr_ok: bool) -> list[
     return out
 
 
-def _embedded(refs, measured) -> list[Embedded] | None:
+def _embedded(refs: Sequence[_Ref], measured: Sequence[_Measured]) -> list[Embedded] | None:
     if any(m.voice_unavailable for m in measured):
         return None
     return [
         Embedded(r.sentence_id, r.voice, m.embedding[1], m.stats.speech_s)
-        for r, m in zip(refs, measured)
+        for r, m in zip(refs, measured, strict=True)
         if r.deep
     ]
+
+
+def _given(audio: Audio, rate: int) -> tuple[Audio, int]:
+    return audio, rate
 
 
 def _in_memory_ref(it: SentenceAudio) -> _Ref:
@@ -307,9 +338,11 @@ def check_sentences(
     return tuple(results)
 
 
-def _apply_voice(results, embedded: list[Embedded] | None, th: Thresholds) -> list[SentenceQC]:
+def _apply_voice(
+    results: Sequence[SentenceQC], embedded: list[Embedded] | None, th: Thresholds
+) -> list[SentenceQC]:
     if embedded is None:
-        return [replace(r, notes=r.notes + ("qc:voice-unavailable",)) for r in results]
+        return [replace(r, notes=(*r.notes, "qc:voice-unavailable")) for r in results]
     scores = score_embedded(embedded, th.voice_min_similarity)
     out = []
     for r in results:
@@ -328,41 +361,38 @@ def _apply_voice(results, embedded: list[Embedded] | None, th: Thresholds) -> li
     return out
 
 
-def _read_flac(path: Path) -> tuple[np.ndarray, int]:
+def _read_flac(path: Path) -> tuple[Audio, int]:
     import soundfile as sf
 
     try:
         audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, sf.LibsndfileError) as exc:
         raise CacheError(f"cannot read audio: {exc}", file=path, fix="re-render this chapter") from None
-    return audio.mean(axis=1) if audio.shape[1] > 1 else audio[:, 0], int(rate)
+    mono: Audio = audio.mean(axis=1) if audio.shape[1] > 1 else audio[:, 0]
+    return mono, int(rate)
 
 
-def _planned_sentences(build_dir: Path) -> dict[str, dict]:
-    """sentence id -> plan.json entry (lang, spoken), when the build has a plan."""
-    try:
-        plan = json.loads((build_dir / "plan.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return {s["id"]: s for c in plan.get("chapters", []) for s in c.get("sentences", []) if "id" in s}
-
-
-def _read_timeline(chapter_dir: Path) -> dict:
-    timeline_path = chapter_dir / "timeline.json"
-    try:
-        return json.loads(timeline_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+def _read_timeline(chapter_dir: Path, build_dir: Path) -> Timeline:
+    index = int(chapter_dir.name)
+    timeline = BuildDir(build_dir).read_timeline(index)
+    if timeline is None:
         raise AudioError(
-            f"cannot read timeline: {exc}", file=timeline_path, fix="re-run `lector render` for this chapter"
-        ) from None
+            "cannot read timeline: no such file",
+            file=BuildDir(build_dir).timeline_path(index),
+            fix="re-run `lector render` for this chapter",
+        )
+    return timeline
 
 
-def _cached_take(build_dir: Path, key: str) -> tuple[str, Callable[[], tuple[np.ndarray, int]]] | None:
+def _cached_take(build_dir: Path, key: str) -> tuple[str, Loader] | None:
     """(QC cache key, loader) of a take in the render cache build/cache, or None when it is not there."""
-    path = build_dir / "cache" / key[:2] / f"{key}.flac" if key else None
+    try:
+        path = BuildDir(build_dir).take_path(key) if key else None
+    except CacheError:  # not a render-cache key: the take is cut from chapter.flac
+        path = None
     if path is None or not path.is_file():
         return None
-    return file_digest(path), (lambda p=path: _read_flac(p))
+    return file_digest(path), functools.partial(_read_flac, path)
 
 
 def _asr_ok(refs: Sequence[_Ref], options: QCOptions) -> bool:
@@ -371,30 +401,30 @@ def _asr_ok(refs: Sequence[_Ref], options: QCOptions) -> bool:
     return options.asr and any(_asr_wanted(r, _ALWAYS, th) for r in refs) and asr_mod.asr_available()
 
 
-def _timeline_refs(chapter_dir: Path, build_dir: Path) -> tuple[dict, list[_Ref]]:
+def _timeline_refs(chapter_dir: Path, build_dir: Path) -> tuple[Timeline, list[_Ref]]:
     """The chapter's takes: the render cache's FLAC (keyed by its bytes' sha256, decoded only on a QC
     cache miss) or, when that file is gone, chapter.flac sliced by the timeline (keyed by its samples)."""
-    timeline = _read_timeline(chapter_dir)
-    chapter_audio: list = []
-    planned = _planned_sentences(build_dir)
+    timeline = _read_timeline(chapter_dir, build_dir)
+    chapter_audio: list[tuple[Audio, int]] = []
+    planned = BuildDir(build_dir).plan_sentences()
     refs = []
-    for s in timeline.get("sentences", []):
-        cached = _cached_take(build_dir, str(s.get("cache_key") or ""))
+    for s in timeline.sentences:
+        cached = _cached_take(build_dir, s.cache_key)
         if cached is not None:
             digest, load = cached
         else:
             if not chapter_audio:
-                chapter_audio.append(_read_flac(chapter_dir / "chapter.flac"))
+                chapter_audio.append(_read_flac(BuildDir(build_dir).chapter_flac(int(chapter_dir.name))))
             full, rate = chapter_audio[0]
-            piece = full[int(float(s["start_s"]) * rate) : int(float(s["end_s"]) * rate)]
-            digest, load = audio_digest(piece, rate), (lambda a=piece, r=rate: (a, r))
-        plan_entry = planned.get(s["id"], {})
+            piece = full[int(s.start_s * rate) : int(s.end_s * rate)]
+            digest, load = audio_digest(piece, rate), functools.partial(_given, piece, rate)
+        plan_entry = planned.get(s.id, {})
         refs.append(
             _Ref(
-                sentence_id=str(s["id"]),
-                text=str(s.get("text", "")),
-                voice=str(s.get("voice", "")),
-                lang=str(s.get("lang") or plan_entry.get("lang", "")),
+                sentence_id=s.id,
+                text=s.text,
+                voice=s.voice,
+                lang=s.lang or str(plan_entry.get("lang", "")),
                 spoken=str(plan_entry.get("spoken", "")),
                 key=digest,
                 load=load,
@@ -415,7 +445,7 @@ def profile_checks(chapter_flac: Path, profile: str) -> tuple[ProfileCheck, ...]
     return rule_checks(measure(audio, rate), profile)
 
 
-def rule_checks(m, profile: str) -> tuple[ProfileCheck, ...]:
+def rule_checks(m: Measurements, profile: str) -> tuple[ProfileCheck, ...]:
     """One ProfileCheck per rule of ``profile`` (audio.profiles.profile_rules), pass or fail."""
     from ..audio.profiles import profile_rules
 
@@ -464,21 +494,18 @@ def measure_takes(build_dir: Path, takes: Sequence[Take], options: QCOptions) ->
         ],
         _sample_limit(options),
     )
-    _measure_all(refs, options, QCCache(build_dir / "qc-cache"), _asr_ok(refs, options))
+    _measure_all(refs, options, QCCache(BuildDir(build_dir).qc_cache_dir), _asr_ok(refs, options))
     return len(refs)
 
 
-def _master_profile(chapter_dir: Path, profile: str) -> tuple[ProfileCheck, ...]:
+def _master_profile(build_dir: Path, index: int, profile: str) -> tuple[ProfileCheck, ...]:
     """Profile checks from the measurements the master step recorded for exactly the samples in
     chapter.flac (master.json), so QC does not read and measure the whole chapter again after a
     one-sentence edit; () when there is no such record (QC then measures chapter.flac)."""
-    from ..audio.assemble import read_master_doc
-    from ..audio.measure import Measurements
-
-    doc = read_master_doc(chapter_dir)
+    doc = BuildDir(build_dir).read_master_doc(index)
     if doc is None:
         return ()
-    return rule_checks(Measurements(**doc["measurements"]), profile)
+    return rule_checks(doc.measured(), profile)
 
 
 def _chapter_pass(
@@ -488,7 +515,7 @@ def _chapter_pass(
     Per-take measurements come from build/qc-cache/ when the take's audio was checked before."""
     timeline, refs = _timeline_refs(chapter_dir, build_dir)
     refs = sample_refs(refs, _sample_limit(options))
-    cache = QCCache(build_dir / "qc-cache")
+    cache = QCCache(BuildDir(build_dir).qc_cache_dir)
     th = options.thresholds
     asr_ok = _asr_ok(refs, options)
     measured = _measure_all(refs, options, cache, asr_ok)
@@ -496,13 +523,13 @@ def _chapter_pass(
     if options.asr:
         sentences = _asr_results(refs, measured, sentences, th, asr_ok)
     embedded = _embedded(refs, measured) if options.voice else []
-    flac = chapter_dir / "chapter.flac"
-    profile = _master_profile(chapter_dir, options.profile) if options.profile else ()
+    flac = BuildDir(build_dir).chapter_flac(int(chapter_dir.name))
+    profile = _master_profile(build_dir, int(chapter_dir.name), options.profile) if options.profile else ()
     if options.profile and not profile:
         profile = _cached_profile(flac, options.profile, cache)
     chapter = ChapterQC(
-        chapter=int(timeline.get("chapter", int(chapter_dir.name))),
-        title=str(timeline.get("title", "")),
+        chapter=timeline.chapter,
+        title=timeline.title,
         sentences=tuple(sentences),
         profile=profile,
     )
@@ -519,13 +546,8 @@ def check_chapter_dir(chapter_dir: Path, build_dir: Path, options: QCOptions = Q
 
 
 def built_chapter_dirs(build_dir: Path, chapters: Sequence[int] | None = None) -> list[Path]:
-    root = build_dir / "chapters"
-    if not root.is_dir():
-        return []
-    dirs = sorted(
-        p for p in root.iterdir() if p.is_dir() and p.name.isdigit() and (p / "timeline.json").is_file()
-    )
-    return [d for d in dirs if chapters is None or int(d.name) in set(chapters)]
+    bd = BuildDir(build_dir)
+    return [bd.chapter_dir(i) for i in bd.built_chapters() if chapters is None or i in set(chapters)]
 
 
 def run_qc(
@@ -540,7 +562,8 @@ def run_qc(
     passes = [_chapter_pass(d, build_dir, options) for d in built_chapter_dirs(build_dir, chapters)]
     results = tuple(c for c, _ in passes)
     if options.voice:  # one centroid per voice over all checked chapters (embeddings only in memory)
-        embedded = None if any(e is None for _, e in passes) else [x for _, e in passes for x in e]
+        found = [e for _, e in passes if e is not None]
+        embedded = [x for e in found for x in e] if len(found) == len(passes) else None
         results = tuple(
             replace(c, sentences=tuple(_apply_voice(c.sentences, embedded, options.thresholds)))
             for c in results
@@ -548,5 +571,5 @@ def run_qc(
     th = asdict(options.thresholds)
     th.update(asr=options.asr, voice=options.voice)
     if write:
-        return merge_into_report(build_dir / "qc.json", root.name, results, th)
+        return merge_into_report(BuildDir(build_dir).qc_json, root.name, results, th)
     return QCReport(project=root.name, chapters=results, thresholds=th)

@@ -11,11 +11,23 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    class _Sampled(DataclassInstance, Protocol):
+        """A dataclass with ``sentence_id`` and ``deep`` (runner._Ref)."""
+
+        @property
+        def sentence_id(self) -> str: ...
+        @property
+        def deep(self) -> bool: ...
+
 
 NOT_SAMPLED_NOTE = "qc:not-sampled"  # ASR / voice not run on this take (QCOptions.sample_takes)
 
-R = TypeVar("R")  # a dataclass with ``sentence_id`` and ``deep``
+R = TypeVar("R", bound="_Sampled")
 
 
 def sample_rank(sentence_id: str) -> str:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from ..errors import AudioError
-from ..voices.embed import centroid, cosine, speaker_embedding
+from ..voices.embed import centroid, cosine
 
 MIN_TAKES = 3
 MIN_SPEECH_S = 1.5  # shorter takes give unreliable embeddings (the encoder's window is 1.6 s):
@@ -30,19 +30,10 @@ MIN_SPEECH_S = 1.5  # shorter takes give unreliable embeddings (the encoder's wi
 
 
 @dataclass(frozen=True)
-class Take:
-    sentence_id: str
-    voice: str
-    audio: np.ndarray
-    sample_rate: int
-    speech_s: float | None = None  # None: the whole audio length
-
-
-@dataclass(frozen=True)
 class Embedded:
     sentence_id: str
     voice: str
-    embedding: np.ndarray | None  # None: too short or silent to embed
+    embedding: npt.NDArray[np.float32] | None  # None: too short or silent to embed
     speech_s: float
 
 
@@ -52,18 +43,6 @@ class VoiceScore:
     similarity: float | None  # None: not judged
     note: str = ""
     flagged: bool = False
-
-
-def embed_takes(takes: list[Take]) -> list[Embedded]:
-    out = []
-    for take in takes:
-        try:
-            emb = speaker_embedding(take.audio, take.sample_rate)
-        except AudioError:
-            emb = None
-        speech_s = take.speech_s if take.speech_s is not None else take.audio.size / take.sample_rate
-        out.append(Embedded(take.sentence_id, take.voice, emb, speech_s))
-    return out
 
 
 def score_embedded(items: list[Embedded], min_similarity: float) -> dict[str, VoiceScore]:
@@ -80,7 +59,7 @@ def score_embedded(items: list[Embedded], min_similarity: float) -> dict[str, Vo
             elif len(usable) < MIN_TAKES:
                 out[item.sentence_id] = VoiceScore(item.sentence_id, None, "qc:voice-too-few-takes")
             else:
-                others = [e.embedding for e in usable if e is not item]
+                others = [e.embedding for e in usable if e is not item and e.embedding is not None]
                 sim = round(cosine(item.embedding, centroid(others)), 4)
                 short = item.speech_s < MIN_SPEECH_S
                 out[item.sentence_id] = VoiceScore(
@@ -90,7 +69,3 @@ def score_embedded(items: list[Embedded], min_similarity: float) -> dict[str, Vo
                     flagged=not short and sim < min_similarity,
                 )
     return out
-
-
-def voice_scores(takes: list[Take], min_similarity: float) -> dict[str, VoiceScore]:
-    return score_embedded(embed_takes(takes), min_similarity)

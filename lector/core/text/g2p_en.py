@@ -17,8 +17,9 @@ import re
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from types import ModuleType
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Opcodes
 
 from lector.core.errors import PronunciationError
 
@@ -48,7 +49,7 @@ _CLAUSE = {
 
 
 @lru_cache(maxsize=1)
-def _espeak():
+def _espeak() -> ModuleType:
     from piper import espeakbridge
     from piper.phonemize_espeak import ESPEAK_DATA_DIR
 
@@ -103,7 +104,8 @@ def tokens_ipa(tokens: Sequence[str]) -> list[str]:
     more = [_FOLLOWER] if tokens[-1].casefold() in _LEANING else []
     alone = [word_ipa(w) for w in words + more]  # raises PronunciationError for unreadable words
     context = _pieces(_espeak_input(list(tokens) + more))
-    for k, ipa in zip(index, align(alone, context)):
+    # align() also reads the stand-in follower (``more``): its reading is dropped here
+    for k, ipa in zip(index, align(alone, context), strict=False):
         out[k] = ipa
     return out
 
@@ -163,10 +165,10 @@ def _strip(ipa: str) -> tuple[str, list[int]]:
     return "".join(plain), starts
 
 
-def _map_bounds(opcodes, bounds: list[int], end: int) -> list[int]:
+def _map_bounds(opcodes: Opcodes, bounds: list[int], end: int) -> list[int]:
     """Position in the sentence string of each word start, + end. Inside a run of unmatched
     characters (t h æ said as ɾ ɐ in "not have") the position is interpolated."""
-    blocks: list[list] = []  # [equal?, src_start, src_end, dest_start, dest_end]
+    blocks: list[list[int]] = []  # [equal?, src_start, src_end, dest_start, dest_end]
     for op in opcodes:
         same = op.tag == "equal"
         if blocks and not same and not blocks[-1][0]:
@@ -176,13 +178,13 @@ def _map_bounds(opcodes, bounds: list[int], end: int) -> list[int]:
     out = []
     for a in bounds:
         b = end
-        for same, i1, i2, j1, j2 in blocks:
+        for equal, i1, i2, j1, j2 in blocks:
             if i1 <= a < i2 or a == i1 == i2:
-                b = j1 + (a - i1 if same else round((a - i1) * (j2 - j1) / max(1, i2 - i1)))
+                b = j1 + (a - i1 if equal else round((a - i1) * (j2 - j1) / max(1, i2 - i1)))
                 break
         out.append(b)
     out[0] = 0
-    return out + [end]
+    return [*out, end]
 
 
 def _snap(cuts: list[int], spaces: list[int], end: int) -> list[int]:
@@ -199,7 +201,7 @@ def _snap(cuts: list[int], spaces: list[int], end: int) -> list[int]:
             chosen[i] = s
     out = [0]
     for i, c in enumerate(inner):
-        c = chosen.get(i, c)
-        out.append(min(max(c, out[-1] + 1), end))
+        cut = chosen.get(i, c)
+        out.append(min(max(cut, out[-1] + 1), end))
     out.append(end)
     return out

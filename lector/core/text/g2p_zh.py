@@ -20,9 +20,12 @@ third-tone sandhi) for engines that want them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Container
 from functools import lru_cache
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from lector.core.text.polyphone_rules import pos_pron, rule_pron
 
@@ -37,7 +40,7 @@ def is_han(ch: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _g2pm():
+def _g2pm() -> tuple[Any, dict[str, NDArray[np.int64]]]:
     """The g2pM model, loaded once (weights ship inside its wheel)."""
     from g2pM import G2pM
 
@@ -52,7 +55,7 @@ def _g2pm():
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def _jieba() -> Any:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -61,7 +64,7 @@ def _jieba():
 
 
 @lru_cache(maxsize=1)
-def _posseg():
+def _posseg() -> Any:
     _jieba()
     import jieba.posseg
 
@@ -72,7 +75,8 @@ def segment(text: str) -> list[tuple[int, str, str]]:
     """(start, word, part-of-speech flag) for each jieba word of ``text``. The POS tags
     separate the structural particles (地 uv, 得 ud, 着 uz, 了 ul) from the same
     characters inside words (土地, 得到, 着急, 了解)."""
-    out, pos = [], 0
+    out: list[tuple[int, str, str]] = []
+    pos = 0
     for pair in _posseg().cut(text, HMM=False):  # the HMM pass doubles the time, adds nothing here
         out.append((pos, pair.word, pair.flag))
         pos += len(pair.word)
@@ -83,7 +87,7 @@ def _norm(pron: str) -> str:
     return pron.replace("u:", "v").replace("ü", "v")
 
 
-def _lstm(model, ids: np.ndarray) -> np.ndarray:
+def _lstm(model: Any, ids: NDArray[np.int64]) -> NDArray[np.float64]:
     """Hidden states [T, 2H] of g2pM's BiLSTM for one id sequence."""
     emb_f = model.get_embedding(ids[None, :])
     emb_b = model.get_embedding(ids[None, ::-1].copy())
@@ -94,7 +98,8 @@ def _lstm(model, ids: np.ndarray) -> np.ndarray:
         bs = model.bw_lstm_cell(emb_b[:, t, :], bs)
         fh.append(fs[0][0])
         bh.append(bs[0][0])
-    return np.concatenate([np.stack(fh), np.stack(bh[::-1])], axis=1)
+    hidden: NDArray[np.float64] = np.concatenate([np.stack(fh), np.stack(bh[::-1])], axis=1)
+    return hidden
 
 
 def g2pm_scores(text: str, positions: list[int]) -> dict[int, tuple[str, float]]:
@@ -107,8 +112,8 @@ def g2pm_scores(text: str, positions: list[int]) -> dict[int, tuple[str, float]]
     ids = [model.char2idx["시"]] + [model.char2idx.get(c, unk) for c in text] + [model.char2idx["끝"]]
     hidden = _lstm(model, np.array(ids, dtype=np.int64))
     logits = model.fc_layer(hidden[[i + 1 for i in positions]])
-    out = {}
-    for row, i in zip(logits, positions):
+    out: dict[int, tuple[str, float]] = {}
+    for row, i in zip(logits, positions, strict=True):
         idx = cands[text[i]]
         scores = row[idx]
         order = np.argsort(-scores, kind="stable")
@@ -136,7 +141,7 @@ def _phrase_pinyin(word: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True))
 
 
-def _dictionary_words(word: str, phrases) -> list[tuple[int, str]]:
+def _dictionary_words(word: str, phrases: Container[str]) -> list[tuple[int, str]]:
     """The word itself if it is a dictionary phrase, else its dictionary sub-words,
     longest first (好孩子 -> 孩子)."""
     if len(word) < 2:
@@ -151,20 +156,26 @@ def _dictionary_words(word: str, phrases) -> list[tuple[int, str]]:
     ]
 
 
+def _blanks(chunk: str) -> list[str]:
+    return ["" for _ in chunk]
+
+
+# pypinyin's stubs type ``errors`` as returning str; a list (one item per character) is documented
+_BLANKS = cast("Callable[[str], str]", _blanks)
+
+
 def _base_readings(text: str) -> list[str]:
     from pypinyin import Style, lazy_pinyin
 
-    prons = lazy_pinyin(
-        text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chunk: ["" for _ in chunk]
-    )
+    prons = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=_BLANKS)
     if len(prons) != len(text):  # pypinyin merges runs in unusual inputs; go char by char
         prons = [
-            lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chunk: [""])[0]
+            (lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True, errors=_BLANKS) or [""])[0]
             if is_han(c)
             else ""
             for c in text
         ]
-    return [p if is_han(c) and p and p[-1] in "12345" else "" for c, p in zip(text, prons)]
+    return [p if is_han(c) and p and p[-1] in "12345" else "" for c, p in zip(text, prons, strict=True)]
 
 
 def pinyin(text: str, *, rules: bool = True) -> list[str]:

@@ -9,6 +9,7 @@ says which, so the caller can warn naming the line. :func:`xsampa_to_ipa` conver
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Container
 
 # look-alike -> IPA (applied only to characters the voice's inventory lacks)
 LOOKALIKES = {
@@ -180,7 +181,7 @@ _XSAMPA = {
 _XSAMPA_KEYS = sorted(_XSAMPA, key=len, reverse=True)
 
 
-def repair_ipa(ipa: str, allowed) -> tuple[str, list[tuple[str, str]]]:
+def repair_ipa(ipa: str, allowed: Container[str]) -> tuple[str, list[tuple[str, str]]]:
     """``ipa`` (NFD) with look-alikes the ``allowed`` set lacks replaced and diacritics it lacks
     (voiceless ring, ...: refinements the voice cannot render) dropped; also the (was, now) pairs."""
     out, fixed = [], []

@@ -23,11 +23,16 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lector.core.errors import LexiconError
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 PLS_NS = "http://www.w3.org/2005/01/pronunciation-lexicon"
 PINYIN_ALPHABETS = ("x-pinyin", "sapi", "pinyin")
@@ -110,7 +115,12 @@ class Lexicon:
     def lookup(self, word: str, role: str = "") -> Entry | None:
         """Any entry (pron or alias, any language) for ``word``: role match, else no role, else any."""
         cands = [e for e in self.entries if e.grapheme.casefold() == word.casefold()]
-        for test in (lambda e: role and role in e.role.split(), lambda e: not e.role, lambda e: True):
+        tests: tuple[Callable[[Entry], object], ...] = (
+            lambda e: role and role in e.role.split(),
+            lambda e: not e.role,
+            lambda e: True,
+        )
+        for test in tests:
             found = [e for e in cands if test(e)]
             if found:
                 return max(found, key=lambda e: e.layer)
@@ -353,7 +363,7 @@ def load_pls(path: str | Path, label: str | None = None) -> Lexicon:
     return Lexicon(tuple(entries))
 
 
-def _lexeme_entries(lexeme, default_alphabet: str, name: str) -> list[Entry]:
+def _lexeme_entries(lexeme: etree._Element, default_alphabet: str, name: str) -> list[Entry]:
     from lxml import etree
 
     kids = [(etree.QName(k).localname, k) for k in lexeme if isinstance(k.tag, str)]
@@ -375,7 +385,7 @@ def _lexeme_entries(lexeme, default_alphabet: str, name: str) -> list[Entry]:
             for g in graphemes
         ]
     alphabet = chosen.get("alphabet", default_alphabet).lower()
-    if alphabet not in PINYIN_ALPHABETS + ("ipa", "x-sampa"):
+    if alphabet not in (*PINYIN_ALPHABETS, "ipa", "x-sampa"):
         raise _fail(
             f"unsupported alphabet {alphabet!r}", source, 'use "ipa", "x-sampa", "x-pinyin" or "sapi"'
         )

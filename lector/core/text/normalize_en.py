@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 
-from num2words import num2words
-
-from lector.core.text.roman_en import heading_numeral, roman_numerals
+from lector.core.text.roman_en import heading_numeral, number_words, roman_numerals
 
 MONTHS = (
     "January",
@@ -125,11 +124,11 @@ _SCALES = ("thousand", "million", "billion", "trillion")
 
 def cardinal(n: int | float | str) -> str:
     """1234 -> one thousand two hundred and thirty-four (no commas)."""
-    return num2words(_num(n)).replace(",", "")
+    return number_words(_num(n)).replace(",", "")
 
 
 def ordinal(n: int | str) -> str:
-    return num2words(int(n), to="ordinal").replace(",", "")
+    return number_words(int(n), to="ordinal").replace(",", "")
 
 
 def year(n: int | str) -> str:
@@ -137,12 +136,12 @@ def year(n: int | str) -> str:
     value = int(n)
     if 2000 <= value <= 2009:
         return cardinal(value).replace(" and ", " ")
-    return num2words(value, to="year").replace(",", "")
+    return number_words(value, to="year").replace(",", "")
 
 
 def digits(text: str) -> str:
     """'4155' -> four one five five (zero read as 'zero')."""
-    return " ".join(num2words(int(d)) for d in text if d.isdigit())
+    return " ".join(number_words(int(d)) for d in text if d.isdigit())
 
 
 def decimal(text: str) -> str:
@@ -195,8 +194,9 @@ def _month_index(name: str) -> int:
     return next(i for i, m in enumerate(MONTHS, 1) if m.lower().startswith(name.lower()[:3]))
 
 
+_Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_RULES: list[tuple[re.Pattern, object]] = [
+_RULES: list[_Rule] = [
     (re.compile(r"\(?\b\d{3}\)?[-. ]\d{3}[-.]\d{4}\b"), lambda m: digits(m.group(0))),
     (
         re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
@@ -253,7 +253,7 @@ def _decade(century: str, tens: str) -> str:
     return spoken + "s"
 
 
-def _alternation(words) -> str:
+def _alternation(words: Iterable[str]) -> str:
     """One regex alternative per abbreviation, longest first (Mrs. before Mr.)."""
     return "|".join(
         re.escape(w) + (r"(?!\w)" if w[-1].isalnum() else "") for w in sorted(words, key=len, reverse=True)
@@ -284,7 +284,7 @@ def _abbreviations(text: str) -> str:
     return text.replace("&", " and ").replace("  ", " ")
 
 
-def _abbreviation(m: re.Match) -> str:
+def _abbreviation(m: re.Match[str]) -> str:
     abbr = m.group(0)
     stop = abbr in SENTENCE_FINAL and _ends_sentence(m.string, m.end())
     return ABBREVIATIONS[abbr] + ("." if stop else "")
@@ -294,12 +294,12 @@ _VULGAR = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅐⅛⅜⅝⅞⅑⅒"
 _UNIT_RE = re.compile(rf"(\d+(?:\.\d+)?[{_VULGAR}]?)\s?({'|'.join(map(re.escape, UNITS))})(?![\w.])")
 
 
-def _unit(m: re.Match) -> str:
+def _unit(m: re.Match[str]) -> str:
     one, many = UNITS[m.group(2)]
     return f"{m.group(1)} {one if m.group(1) == '1' else many}" + _kept_stop(m)
 
 
-def _kept_stop(m: re.Match) -> str:
+def _kept_stop(m: re.Match[str]) -> str:
     """The full stop of an abbreviation that also ended the sentence."""
     return "." if m.group(0).endswith(".") and _ends_sentence(m.string, m.end()) else ""
 
@@ -322,7 +322,7 @@ def fraction(num: int, den: int, whole: int | None = None) -> str:
     return f"{cardinal(whole)} and {part}" if whole is not None else part
 
 
-def _fraction(m: re.Match) -> str:
+def _fraction(m: re.Match[str]) -> str:
     if m.group(2):
         value = Fraction(unicodedata.numeric(m.group(2))).limit_denominator(12)
         num, den = value.numerator, value.denominator
@@ -334,7 +334,7 @@ def _fraction(m: re.Match) -> str:
 _COMPASS = {"N": "North", "S": "South", "E": "East", "W": "West"}
 
 
-def _angle(m: re.Match) -> str:
+def _angle(m: re.Match[str]) -> str:
     deg, mins, secs, point = m.group(1, 2, 3, 4)
     parts = [f"{_number(deg)} {'degree' if deg == '1' else 'degrees'}"]
     if mins:
@@ -350,13 +350,13 @@ def _angle(m: re.Match) -> str:
     return " ".join(parts)
 
 
-def _feet(m: re.Match) -> str:
+def _feet(m: re.Match[str]) -> str:
     feet, inches = m.group(1, 2)
     spoken = f"{cardinal(feet)} {'foot' if feet == '1' else 'feet'}"
     return spoken + (f" {cardinal(inches)} {'inch' if inches == '1' else 'inches'}" if inches else "")
 
 
-def _old_money(m: re.Match) -> str:
+def _old_money(m: re.Match[str]) -> str:
     """£ s. d. of old British books: £88 10s. -> eighty-eight pounds ten shillings."""
     pounds, shillings, pence = (m.group(1) or m.group(2)), m.group(3), m.group(4)
     parts = []
@@ -372,7 +372,7 @@ def _old_money(m: re.Match) -> str:
 
 
 _PENCE = r"(?:,?\s(\d{1,2}|½)\s?d\.)"
-_SYMBOL_RULES: list[tuple[re.Pattern, object]] = [
+_SYMBOL_RULES: list[_Rule] = [
     (re.compile(rf"£\s?(\d[\d,]*)()(?:,?\s(\d{{1,2}})\s?s\.){_PENCE}?"), _old_money),
     (re.compile(rf"£\s?(\d[\d,]*)()(){_PENCE}"), _old_money),
     (re.compile(rf"\b(\d{{1,7}})\s?l\.()(?:,?\s(\d{{1,2}})\s?s\.)?{_PENCE}?"), _old_money),

@@ -131,7 +131,7 @@ def _range(a: str, b: str | None, read: Callable[[str], str] = number_to_zh) -> 
     return read(a) + ("到" + read(b) if b else "")
 
 
-def _unit(m: re.Match) -> str:
+def _unit(m: re.Match[str]) -> str:
     a, b, unit = m.group(1), m.group(2), _UNITS[m.group(3)]
     if unit in ("百分之", "千分之"):
         return _percent(unit, a, b)
@@ -155,7 +155,7 @@ def _temperature(x: str) -> str:
     return "零下" + number_to_zh(x[1:]) if x.startswith("-") else number_to_zh(x)
 
 
-def _currency(m: re.Match) -> str:
+def _currency(m: re.Match[str]) -> str:
     a, b, big, unit = m.group(2), m.group(3), m.group(4) or "", _CURRENCY[m.group(1)]
     read = (lambda x: yuan_to_zh(x)[:-1]) if not big else number_to_zh
     return _range(a, b, read) + big + unit
@@ -170,7 +170,7 @@ def _clock(h: int, minute: int, sec: int | None = None) -> str:
     return spoken
 
 
-def _colon(m: re.Match) -> str:
+def _colon(m: re.Match[str]) -> str:
     """8:30 -> 八点三十分; 3:2 / 比分2:21 -> 三比二 (one-digit right side, score words, hour > 24)."""
     a, b, c = m.group(1), m.group(2), m.group(3)
     before, after = m.string[max(0, m.start() - 6) : m.start()], m.string[m.end() : m.end() + 4]
@@ -186,18 +186,18 @@ def _colon(m: re.Match) -> str:
     return "比".join(number_to_zh(x) for x in (a, b, c) if x)
 
 
-def _year_range(m: re.Match) -> str:
+def _year_range(m: re.Match[str]) -> str:
     return year_to_zh(m.group(1)) + "年" * bool(m.group(2)) + "至" + year_to_zh(m.group(3)) + "年"
 
 
-def _iso_date(m: re.Match) -> str:
+def _iso_date(m: re.Match[str]) -> str:
     y, mo, d = m.group(1), int(m.group(2)), int(m.group(3))
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return m.group(0)
     return f"{year_to_zh(y)}年{int_to_zh(mo)}月{int_to_zh(d)}日"
 
 
-_Rule = tuple[re.Pattern, Callable[[re.Match], str]]
+_Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 _RULES: list[_Rule] = [
     # phones: mobile, landline, hotline numbers, and any digits after a phone word
     (

@@ -190,7 +190,7 @@ RULES: tuple[Rule, ...] = (
 
 
 @cache
-def _compiled(char: str) -> tuple[tuple[re.Pattern, re.Pattern, str], ...]:
+def _compiled(char: str) -> tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None, str], ...]:
     return tuple(
         (re.compile(f"(?:{r.left})$") if r.left else None, re.compile(r.right) if r.right else None, r.pron)
         for r in RULES

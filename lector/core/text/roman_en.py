@@ -55,6 +55,12 @@ _HEADING_RE = re.compile(r"^(\s*)([IVXLC]+)(\.?\s*$|[.:]\s+(?=[A-Z“‘\"']))")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;—]\s*)[\s“‘\"'(\[]*$")
 
 
+def number_words(n: int | float, to: str = "cardinal") -> str:
+    """``num2words`` (untyped; English) as a typed call."""
+    words: str = num2words(n, to=to)
+    return words
+
+
 def value(numeral: str) -> int | None:
     """The numeral's value, or None when it is not a well-formed Roman numeral."""
     try:
@@ -67,9 +73,9 @@ def heading_numeral(text: str) -> str:
     """A heading that is a numeral alone ("II", "XIV.") or opens with one ("IV. The Return")."""
     m = _HEADING_RE.match(text)
     n = value(m.group(2)) if m else None
-    if n is None:
+    if m is None or n is None:
         return text
-    return m.group(1) + num2words(n).replace(",", "") + m.group(3) + text[m.end() :]
+    return m.group(1) + number_words(n).replace(",", "") + m.group(3) + text[m.end() :]
 
 
 _NUMBER_ONLY = re.compile(r"^\s*(?:([IVXLCDM]+)|(\d{1,4}))\.?\s*$")
@@ -80,7 +86,7 @@ def chapter_number_words(text: str) -> str | None:
     "Chapter twenty-five"; None for any other heading."""
     m = _NUMBER_ONLY.match(text)
     n = (value(m.group(1)) if m.group(1) else int(m.group(2))) if m else None
-    return f"Chapter {num2words(n).replace(',', '')}" if n else None
+    return f"Chapter {number_words(n).replace(',', '')}" if n else None
 
 
 def roman_numerals(text: str) -> str:
@@ -89,17 +95,17 @@ def roman_numerals(text: str) -> str:
     return _LONE_RE.sub(_lone, text)
 
 
-def _keyword(m: re.Match) -> str:
+def _keyword(m: re.Match[str]) -> str:
     word, space, numeral = m.groups()
     n = value(numeral)
     if n is None or (numeral.isupper() and word.islower()):
         return m.group(0)
     if numeral == "I" and re.match(r"\s+(?!of\b|and\b)[a-z]", m.string[m.end() :]):
         return m.group(0)  # "Part I was sure" is the pronoun
-    return f"{word}{space}{num2words(n).replace(',', '')}"
+    return f"{word}{space}{number_words(n).replace(',', '')}"
 
 
-def _regnal(m: re.Match) -> str:
+def _regnal(m: re.Match[str]) -> str:
     name, space, numeral = m.groups()
     n = value(numeral)
     if n is None or name.lower() in KEYWORDS:
@@ -110,14 +116,14 @@ def _regnal(m: re.Match) -> str:
             pass  # "Charles I of England"
         elif _SENTENCE_START.search(before) or not re.match(r"\s*(?:[,.;:!?)”’\"']|$)", after):
             return m.group(0)
-    return f"{name}{space}the {num2words(n, to='ordinal').capitalize()}"
+    return f"{name}{space}the {number_words(n, to='ordinal').capitalize()}"
 
 
-def _lone(m: re.Match) -> str:
+def _lone(m: re.Match[str]) -> str:
     n = value(m.group(1))
     before, after = m.string[: m.start()], m.string[m.end() :]
     caps_run = re.search(r"\b[A-Z]{2,}\W*$", before) or re.match(r"\W*[A-Z]{2,}\b", after)
     if n is None or caps_run:
         return m.group(0)
     # a long numeral in running text is most often a year (MDCCCLXXXVIII on a title page)
-    return num2words(n, to="year" if 1100 <= n < 2000 else "cardinal").replace(",", "")
+    return number_words(n, to="year" if 1100 <= n < 2000 else "cardinal").replace(",", "")

@@ -15,7 +15,12 @@ character of the manuscript is ever dropped.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pysbd
 
 DEFAULT_MAX_CHARS = {"zh": 120, "en": 400}
 _ZH_END = "。！？!?…；;"
@@ -48,7 +53,7 @@ def dominant_lang(text: str, default: str = "zh") -> str:
 
 
 @lru_cache(maxsize=1)
-def _pysbd():
+def _pysbd() -> pysbd.Segmenter:
     import pysbd
 
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
@@ -68,7 +73,7 @@ def _en_cuts(text: str) -> list[int]:
     A cut right before a closing quote moves past it (‘Stop!’ keeps its ’), a quotation
     that ends a sentence and is followed by a new one gets its cut (‘Go!’ He ran.), and
     cuts after an abbreviation or inside a dialogue tag are dropped."""
-    cuts = set(m.end() for m in _QUOTE_END_RE.finditer(text))
+    cuts = {m.end() for m in _QUOTE_END_RE.finditer(text)}
     for span in _pysbd().segment(text):
         cut = _past_closers(text, span.end)
         if cut >= len(text) or text[:cut].rstrip().endswith(tuple(_EN_TERMINAL)):
@@ -148,7 +153,7 @@ SPEECH_VERBS = (
     "thundered",
     "went on",
 )
-_TAG_RE = re.compile(r"(?:I|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}) (?:%s)\b" % "|".join(SPEECH_VERBS))
+_TAG_RE = re.compile(r"(?:I|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}) (?:" + "|".join(SPEECH_VERBS) + r")\b")
 
 
 def _past_closers(text: str, cut: int) -> int:
@@ -194,10 +199,7 @@ def _split_sentences(text: str, lang: str) -> tuple[str, ...]:
 def _split(text: str, lang: str) -> list[str]:
     if not text:
         return []
-    if lang == "zh":
-        cuts = [m.end() for m in _ZH_SENT_RE.finditer(text)]
-    else:
-        cuts = _en_cuts(text)
+    cuts = [m.end() for m in _ZH_SENT_RE.finditer(text)] if lang == "zh" else _en_cuts(text)
     pieces, start = [], 0
     for cut in cuts:
         if cut > start and text[start:cut].strip():
@@ -249,29 +251,35 @@ def split_lang(text: str, default: str = "zh") -> list[tuple[str, str]]:
     Neutral characters (digits, spaces, punctuation) join the preceding run,
     except digits written directly before a Han character (``3次``), which join it.
     Text with no letters at all gets ``default``. Lossless."""
-    runs: list[list] = []  # [text, lang or None]
+    runs: list[_Run] = []
     for ch in text:
         kind = "zh" if is_han(ch) else "en" if is_latin(ch) else None
-        if runs and (kind is None or runs[-1][1] in (kind, None)):
-            if kind is not None and runs[-1][1] is None:
-                runs[-1][1] = kind
-            runs[-1][0] += ch
+        if runs and (kind is None or runs[-1].lang in (kind, None)):
+            if kind is not None and runs[-1].lang is None:
+                runs[-1].lang = kind
+            runs[-1].text += ch
         else:
-            runs.append([ch, kind])
+            runs.append(_Run(ch, kind))
     _move_numbers_to_han(runs)
-    if len(runs) == 1 and runs[0][1] is None:
-        runs[0][1] = default
-    return [(t, lang or default) for t, lang in runs]
+    if len(runs) == 1 and runs[0].lang is None:
+        runs[0].lang = default
+    return [(r.text, r.lang or default) for r in runs]
+
+
+@dataclass(slots=True)
+class _Run:
+    text: str
+    lang: str | None  # None: no letters yet
 
 
 _TRAILING_NUM = re.compile(r"[0-9０-９.,:%％$¥￥/-]+$")
 
 
-def _move_numbers_to_han(runs: list[list]) -> None:
+def _move_numbers_to_han(runs: list[_Run]) -> None:
     for i in range(1, len(runs)):
         prev, cur = runs[i - 1], runs[i]
-        if cur[1] == "zh" and prev[1] == "en":
-            m = _TRAILING_NUM.search(prev[0])
-            if m and not prev[0][: m.start()].endswith(tuple("0123456789")) and m.start() > 0:
-                cur[0] = prev[0][m.start() :] + cur[0]
-                prev[0] = prev[0][: m.start()]
+        if cur.lang == "zh" and prev.lang == "en":
+            m = _TRAILING_NUM.search(prev.text)
+            if m and not prev.text[: m.start()].endswith(tuple("0123456789")) and m.start() > 0:
+                cur.text = prev.text[m.start() :] + cur.text
+                prev.text = prev.text[: m.start()]

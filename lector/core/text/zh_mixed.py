@@ -18,7 +18,7 @@ spelled too and listed by :func:`spelled_words`, so the plan can report them lou
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Literal
 
@@ -94,9 +94,11 @@ def resolve_mode(setting: str, cast_langs: Iterable[str]) -> MixedEnglish:
     """ "auto" -> "voice" when a cast voice speaks English, else "rules"; others unchanged."""
     if setting == "auto":
         return "voice" if any((lang or "").lower().split("-")[0] == "en" for lang in cast_langs) else "rules"
-    if setting not in ("voice", "rules"):
-        raise ValueError(f"mixed_english must be auto, voice or rules, not {setting!r}")
-    return setting  # type: ignore[return-value]
+    if setting == "voice":
+        return "voice"
+    if setting == "rules":
+        return "rules"
+    raise ValueError(f"mixed_english must be auto, voice or rules, not {setting!r}")
 
 
 def _spell(word: str) -> str:
@@ -105,7 +107,7 @@ def _spell(word: str) -> str:
 
 def _number(digits: str) -> str:
     from lector.core.text.g2p_zh import pinyin
-    from lector.core.text.normalize_zh import number_to_zh
+    from lector.core.text.zh_numbers import number_to_zh
 
     return " ".join(p for p in pinyin(number_to_zh(digits)) if p)
 
@@ -142,7 +144,7 @@ def read_english_span(span: Span) -> Span:
     return replace(span, lang="zh", tokens=english_tokens(span.spoken or span.text))
 
 
-def zh_line_pronunciation(text: str, zh_pron) -> str:
+def zh_line_pronunciation(text: str, zh_pron: Callable[[str], str]) -> str:
     """Pinyin of a Chinese display line as a Chinese voice reads it under "rules": normalised
     (numbers, dates, units), English runs by rules, the rest by ``zh_pron(run) -> str``."""
     from lector.core.text.normalize_zh import normalize_zh

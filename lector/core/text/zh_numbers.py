@@ -17,7 +17,8 @@ _GROUPS = ("", "万", "亿", "万亿")
 def _group4(n: int) -> str:
     """0 < n < 10000 -> Chinese, with inner zeros (一千零五)."""
     s = str(n)
-    out, zero = [], False
+    out: list[str] = []
+    zero = False
     for i, d in enumerate(s):
         place = len(s) - 1 - i
         if d == "0":

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 
 from ..errors import VoiceError
-
-RECORD_FIX = "record 5–10 s of clean speech from one speaker, mono, 16 kHz or more, peaks below 0 dBFS"
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class ClipReport:
     warnings: tuple[str, ...] = ()
 
 
-def load_clip(path: str | Path) -> tuple[np.ndarray, int, int]:
+def load_clip(path: str | Path) -> tuple[npt.NDArray[np.float32], int, int]:
     """Read any soundfile-readable clip -> (float32 mono, sample_rate, source channels)."""
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
@@ -61,7 +60,7 @@ def load_clip(path: str | Path) -> tuple[np.ndarray, int, int]:
     return np.ascontiguousarray(mono, dtype=np.float32), int(rate), channels
 
 
-def clipped_fraction(audio: np.ndarray, level: float = 0.999, min_run: int = 3) -> float:
+def clipped_fraction(audio: npt.NDArray[np.float32], level: float = 0.999, min_run: int = 3) -> float:
     """Share of samples that sit in runs of ``min_run``+ consecutive full-scale samples."""
     hot = np.abs(audio) >= level
     if not hot.any():
@@ -72,7 +71,7 @@ def clipped_fraction(audio: np.ndarray, level: float = 0.999, min_run: int = 3) 
     return float(runs[runs >= min_run].sum() / audio.size)
 
 
-def snr_db(audio: np.ndarray, sample_rate: int, frame_ms: float = 20.0) -> float:
+def snr_db(audio: npt.NDArray[np.float32], sample_rate: int, frame_ms: float = 20.0) -> float:
     """Speech level (95th percentile frame RMS) over noise floor (10th percentile), in dB.
 
     Frames are 20 ms; the floor is held at -100 dBFS so digitally silent pauses do not give
@@ -87,7 +86,7 @@ def snr_db(audio: np.ndarray, sample_rate: int, frame_ms: float = 20.0) -> float
     return float(np.percentile(rms_db, 95) - np.percentile(rms_db, 10))
 
 
-def speaker_parts(audio: np.ndarray, sample_rate: int) -> list[np.ndarray]:
+def speaker_parts(audio: npt.NDArray[np.float32], sample_rate: int) -> list[npt.NDArray[np.float32]]:
     """Split a clip into 2–4 equal parts (about 2.5 s each) for the one-speaker check."""
     duration_s = audio.size / sample_rate
     k = int(min(4, max(2, round(duration_s / 2.5))))
@@ -95,7 +94,7 @@ def speaker_parts(audio: np.ndarray, sample_rate: int) -> list[np.ndarray]:
     return [audio[i * size : (i + 1) * size] for i in range(k)]
 
 
-def speaker_agreement(audio: np.ndarray, sample_rate: int) -> float:
+def speaker_agreement(audio: npt.NDArray[np.float32], sample_rate: int) -> float:
     """Lowest cosine between the speaker embeddings of the clip's parts (1.0 = same voice)."""
     from .embed import cosine, speaker_embedding  # torch/resemblyzer: imported only when used
 
@@ -107,7 +106,7 @@ def _refuse(path: str | Path, what: str, fix: str) -> VoiceError:
     return VoiceError(what, file=path, fix=fix)
 
 
-def _check_format(path: str | Path, audio: np.ndarray, rate: int, lim: ClipLimits) -> list[str]:
+def _check_format(path: str | Path, audio: npt.NDArray[np.float32], rate: int, lim: ClipLimits) -> list[str]:
     duration_s = audio.size / rate
     if rate < lim.min_sample_rate:
         raise _refuse(
@@ -139,7 +138,7 @@ def _check_format(path: str | Path, audio: np.ndarray, rate: int, lim: ClipLimit
 
 def validate_clip(
     path: str | Path, limits: ClipLimits = DEFAULT_LIMITS, *, check_speaker: bool = True
-) -> tuple[np.ndarray, int, ClipReport]:
+) -> tuple[npt.NDArray[np.float32], int, ClipReport]:
     """Load and check a reference clip -> (mono float32 audio, sample_rate, report).
 
     Raises VoiceError naming the measured value, the limit and the fix.

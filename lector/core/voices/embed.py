@@ -10,22 +10,27 @@ loaded lazily, once per process, on CPU; the weights ship inside the
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import types
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import AudioError, EngineUnavailable
 
+if TYPE_CHECKING:
+    from resemblyzer import VoiceEncoder
+
 ENCODER_RATE = 16000  # resemblyzer works on 16 kHz audio
-EMBEDDING_SIZE = 256
 NORM_TARGET_DBFS = -30.0  # resemblyzer's own volume normalisation target (increase only)
 MIN_SAMPLES = ENCODER_RATE // 10  # shorter than 100 ms cannot be embedded
 
 _lock = threading.Lock()
-_encoder = None
 
 
 def _import_webrtcvad() -> None:
@@ -40,7 +45,7 @@ def _import_webrtcvad() -> None:
         if exc.name != "pkg_resources":
             raise
     shim = types.ModuleType("pkg_resources")
-    shim.get_distribution = lambda name: types.SimpleNamespace(version="unknown")
+    shim.__dict__["get_distribution"] = lambda name: types.SimpleNamespace(version="unknown")
     sys.modules["pkg_resources"] = shim
     try:
         import webrtcvad  # noqa: F401
@@ -49,26 +54,28 @@ def _import_webrtcvad() -> None:
             del sys.modules["pkg_resources"]
 
 
-def _get_encoder():
-    global _encoder
-    with _lock:
-        if _encoder is None:
-            try:
-                _import_webrtcvad()
-                with warnings.catch_warnings():  # scipy.ndimage.morphology deprecation inside resemblyzer
-                    warnings.simplefilter("ignore", DeprecationWarning)
-                    from resemblyzer import VoiceEncoder
-            except ImportError as exc:
-                raise EngineUnavailable(
-                    f"speaker encoder unavailable: {exc}",
-                    field="resemblyzer",
-                    fix="pip install 'lector[qc]' (resemblyzer)",
-                ) from None
-            _encoder = VoiceEncoder("cpu", verbose=False)
-        return _encoder
+def _get_encoder() -> VoiceEncoder:
+    with _lock:  # threads asking at once still load the encoder once
+        return _load_encoder()
 
 
-def _prepare(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+@functools.cache
+def _load_encoder() -> VoiceEncoder:
+    try:
+        _import_webrtcvad()
+        with warnings.catch_warnings():  # scipy.ndimage.morphology deprecation inside resemblyzer
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from resemblyzer import VoiceEncoder
+    except ImportError as exc:
+        raise EngineUnavailable(
+            f"speaker encoder unavailable: {exc}",
+            field="resemblyzer",
+            fix="pip install 'lector[qc]' (resemblyzer)",
+        ) from None
+    return VoiceEncoder("cpu", verbose=False)
+
+
+def _prepare(audio: npt.ArrayLike, sample_rate: int) -> npt.NDArray[np.float32]:
     import soxr
 
     x = np.asarray(audio, dtype=np.float32).reshape(-1)
@@ -94,7 +101,7 @@ def _prepare(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return x
 
 
-def speaker_embedding(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+def speaker_embedding(audio: npt.ArrayLike, sample_rate: int) -> npt.NDArray[np.float32]:
     """L2-normalised float32 (256,) speaker embedding of mono ``audio`` at ``sample_rate``."""
     import torch
 
@@ -112,7 +119,7 @@ def speaker_embedding(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return (emb / max(float(np.linalg.norm(emb)), 1e-12)).astype(np.float32)
 
 
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
+def cosine(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     """Cosine similarity of two embeddings (1.0 = same direction)."""
     a = np.asarray(a, dtype=np.float64).reshape(-1)
     b = np.asarray(b, dtype=np.float64).reshape(-1)
@@ -124,9 +131,11 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if den == 0.0 else float(np.dot(a, b) / den)
 
 
-def centroid(embeddings: list[np.ndarray] | tuple[np.ndarray, ...]) -> np.ndarray:
+def centroid(embeddings: Sequence[npt.ArrayLike]) -> npt.NDArray[np.float32]:
     """L2-normalised mean of embeddings (a voice's centroid)."""
     if not embeddings:
         raise AudioError("no embeddings to average", fix="embed at least one clip")
-    mean = np.mean(np.stack([np.asarray(e, dtype=np.float32) for e in embeddings]), axis=0)
+    mean: npt.NDArray[np.float32] = np.mean(
+        np.stack([np.asarray(e, dtype=np.float32) for e in embeddings]), axis=0
+    )
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)

@@ -20,14 +20,19 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError, VoiceError
 from ..fsutil import atomic_write_bytes
 from .clip import ClipReport, load_clip, validate_clip
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 VOICE_TOML = "voice.toml"
 CLONING_ENGINES = ("gpt-sovits", "cosyvoice", "openai-speech")  # engines that speak voices/<name>/
@@ -133,7 +138,7 @@ def list_voices(folder_root: str | Path) -> list[Voice]:
     ]
 
 
-def _toml_value(value) -> str:
+def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -152,13 +157,9 @@ def dump_voice_toml(config: VoiceConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    atomic_write_bytes(path, data)  # keeps voice.toml's mode and owner; the umask default when new
-
-
 def save_voice(voice: Voice) -> Path:
     path = voice.folder / VOICE_TOML
-    _atomic_write(path, dump_voice_toml(voice.config).encode("utf-8"))
+    atomic_write_bytes(path, dump_voice_toml(voice.config).encode("utf-8"))  # keeps the file's mode and owner
     return path
 
 
@@ -170,11 +171,12 @@ def embedding_path(voice: Voice, entry: ClipEntry) -> Path:
     return voice.folder / "embeddings" / f"{entry.sha256}.npy"
 
 
-def clip_embedding(voice: Voice, entry: ClipEntry) -> np.ndarray:
+def clip_embedding(voice: Voice, entry: ClipEntry) -> npt.NDArray[np.float32]:
     """Speaker embedding of a clip, computed once and cached by the clip's sha256."""
     path = embedding_path(voice, entry)
     if path.is_file():
-        return np.load(path)
+        cached: npt.NDArray[np.float32] = np.load(path)
+        return cached
     from .embed import speaker_embedding  # torch/resemblyzer: imported only when used
 
     clip_file = voice.clip_path(entry)
@@ -192,11 +194,6 @@ def clip_embedding(voice: Voice, entry: ClipEntry) -> np.ndarray:
     return emb
 
 
-def voice_embedding(voice: Voice, emotion: str = "neutral") -> np.ndarray:
-    """The embedding QC compares renders against: that of the clip used for ``emotion``."""
-    return clip_embedding(voice, voice.clip_for(emotion))
-
-
 @dataclass(frozen=True)
 class AddResult:
     voice: Voice
@@ -204,7 +201,7 @@ class AddResult:
     report: ClipReport
 
 
-def cast_engine(project, name: str) -> str | None:
+def cast_engine(project: Project, name: str) -> str | None:
     """The cloning engine the project's cast speaks voice ``name`` with, or None (not cast yet)."""
     for spec in project.config.voices.values():
         if spec.voice == name and spec.engine in CLONING_ENGINES:
@@ -265,9 +262,9 @@ def add_clip(
         duration_s=report.duration_s,
         sample_rate=rate,
     )
-    _atomic_write(folder / rel, data)
+    atomic_write_bytes(folder / rel, data)
     voice = Voice(
-        name=name, folder=folder, config=config.model_copy(update={"clips": config.clips + (entry,)})
+        name=name, folder=folder, config=config.model_copy(update={"clips": (*config.clips, entry)})
     )
     save_voice(voice)
     if check_speaker:

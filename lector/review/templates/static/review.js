@@ -49,19 +49,53 @@
     });
   }
 
-  // keyboard: space play/pause, j/k next/previous sentence, a approve, f flag note (not while typing)
+  // keyboard (listed on the chapter page, #keys-help); never while typing in a field
+  function flagged(li) {
+    return li.classList.contains("has-qc") || li.classList.contains("st-flagged") || li.classList.contains("level-bad");
+  }
+  function nextFlag(items, i, step) {
+    for (var k = 1; k <= items.length; k++) {
+      var li = items[(i + step * k + items.length * k) % items.length];
+      if (flagged(li)) return li;
+    }
+    return null;
+  }
+  function press(selector, missing) {
+    var b = current && current.querySelector(selector);
+    if (b && !b.disabled) b.click(); else toast(missing, true);
+  }
   document.addEventListener("keydown", function (ev) {
     if (!audio || !list || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (ev.target.closest && ev.target.closest("input, textarea, select, button, audio")) return;
-    var items = rows(), i = current ? items.indexOf(current) : -1;
-    if (ev.key === " ") { ev.preventDefault(); if (audio.paused) audio.play(); else audio.pause(); }
+    var t = ev.target;
+    if (t.isContentEditable || (t.closest && t.closest("input, textarea, select"))) return;
+    if ((ev.key === " " || ev.key === "Enter") && t.closest && t.closest("button, audio, summary, a")) return;
+    var items = rows(), i = current ? items.indexOf(current) : -1, to;
+    if (ev.key === " ") {
+      ev.preventDefault();
+      if (!audio.paused) audio.pause();
+      else { var p = audio.play(); if (p && p.catch) p.catch(function () {}); }
+    }
     else if (ev.key === "j" && i + 1 < items.length) seekTo(items[i + 1]);
     else if (ev.key === "k" && i > 0) seekTo(items[i - 1]);
-    else if (ev.key === "a" && current) { var b = current.querySelector("button.approve"); if (b) b.click(); }
-    else if (ev.key === "f" && current) {
+    else if (ev.key === "n" || ev.key === "N") {
+      to = items.length ? nextFlag(items, i < 0 && ev.key === "N" ? 0 : i, ev.key === "n" ? 1 : -1) : null;
+      if (to) { seekTo(to); to.scrollIntoView({block: "center"}); } else toast("no flagged sentence in this chapter");
+    }
+    else if (!current && "ayrf".indexOf(ev.key) >= 0) toast("press j to pick a sentence first", true);
+    else if (ev.key === "a") press("button.approve", "this sentence cannot be approved here");
+    else if (ev.key === "y") press(".pv-out:not([hidden]) button.pv-accept-btn",
+                                   "no new take to accept here — re-roll (r) or preview an edit first");
+    else if (ev.key === "r") press("button.pv-reroll", "this sentence cannot be re-rolled here");
+    else if (ev.key === "f") {
       var note = current.querySelector("form.flag input[name=note]");
       if (note) { ev.preventDefault(); audio.pause(); note.focus(); }
     }
+    else if (ev.key === "?") { var help = document.getElementById("keys-help"); if (help) help.open = !help.open; }
+    else if (ev.key === "Escape" && document.activeElement) document.activeElement.blur();
+  });
+  document.addEventListener("keydown", function (ev) {   // Esc leaves a field, so the keys work again
+    var t = ev.target;
+    if (ev.key === "Escape" && t.closest && t.closest("input, textarea, select")) t.blur();
   });
 
   var only = document.getElementById("only-issues");

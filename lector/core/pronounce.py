@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from lector.core.fsutil import atomic_write_text
@@ -40,7 +41,7 @@ class Pronouncer:
         return cls(lexicon, sandhi=sandhi)
 
     # ------------------------------------------------------------ aliases
-    def _alias_patterns(self, lang: str) -> list[tuple[re.Pattern, str]]:
+    def _alias_patterns(self, lang: str) -> list[tuple[re.Pattern[str], str]]:
         by_key: dict[str, Entry] = {}
         for e in sorted(self.lexicon.aliases(lang), key=lambda e: e.layer):
             by_key[e.grapheme.casefold() if lang == "en" else e.grapheme] = e
@@ -56,7 +57,7 @@ class Pronouncer:
     def substitute(self, text: str, lang: str) -> str:
         """Apply lexicon <alias> entries (whole words, case-insensitive for en)."""
         for pat, alias in self._alias_res.get(_primary(lang), []):
-            text = pat.sub(lambda _m, a=alias: a, text)
+            text = pat.sub(_literal(alias), text)
         return text
 
     # ------------------------------------------------------------ tokens
@@ -76,18 +77,18 @@ class Pronouncer:
             _apply_zh_entry(entry, clean, prons, origins)
         if self.sandhi:
             prons = g2p_zh.apply_sandhi(clean, prons)
-        return tuple(Token(c, p, o or "g2p") for c, p, o in zip(clean, prons, origins))
+        return tuple(Token(c, p, o or "g2p") for c, p, o in zip(clean, prons, origins, strict=True))
 
     def _en_tokens(self, text: str) -> tuple[Token, ...]:
         """The words read in the context of the whole span (weak forms, homographs); a lexicon
         entry replaces the reading of its word only."""
         words = g2p_en.split_words(text)
         entries = [self.lexicon.en_lookup(w) if g2p_en.is_word(w) else None for w in words]
-        unread = any(g2p_en.is_word(w) and not (e and e.pron) for w, e in zip(words, entries))
+        unread = any(g2p_en.is_word(w) and not (e and e.pron) for w, e in zip(words, entries, strict=True))
         # espeak still reads the lexicon's words: their neighbours' weak forms depend on them
         context = g2p_en.tokens_ipa(words) if unread else [""] * len(words)
         out = []
-        for w, entry, ipa in zip(words, entries, context):
+        for w, entry, ipa in zip(words, entries, context, strict=True):
             if entry is not None and entry.pron:
                 out.append(Token(w, entry.pron, entry.origin))
             else:
@@ -101,7 +102,7 @@ class Pronouncer:
 
 
 TOKEN_CACHE_VERSION = "tok2"
-_FRONTEND_SOURCES = ("pronounce.py", "g2p_zh.py", "g2p_en.py", "polyphone_rules.py")
+_FRONTEND_SOURCES = ("pronounce.py", "text/g2p_zh.py", "text/g2p_en.py", "text/polyphone_rules.py")
 _FRONTEND_PACKAGES = ("g2pM", "pypinyin", "jieba", "piper-tts", "rapidfuzz")
 
 
@@ -111,7 +112,7 @@ def frontend_version(lexicon: Lexicon, sandhi: bool) -> str:
     from importlib import metadata
 
     h = hashlib.sha256(f"{TOKEN_CACHE_VERSION}|sandhi={sandhi}|".encode())
-    here = Path(__file__).parent
+    here = Path(__file__).parent  # lector/core
     for name in _FRONTEND_SOURCES:
         h.update((here / name).read_bytes())
     for pkg in _FRONTEND_PACKAGES:
@@ -134,13 +135,13 @@ class CachedPronouncer:
         self.path = Path(path)
         self.version = frontend_version(inner.lexicon, inner.sandhi)
         self._known = self._read()
-        self._used: dict[str, list] = {}
+        self._used: dict[str, list[list[str]]] = {}
 
     @classmethod
     def for_project(cls, project_root: Path, path: Path, *, sandhi: bool = False) -> CachedPronouncer:
         return cls(Pronouncer.for_project(project_root, sandhi=sandhi), path)
 
-    def _read(self) -> dict[str, list]:
+    def _read(self) -> dict[str, list[list[str]]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
@@ -150,7 +151,8 @@ class CachedPronouncer:
             and data.get("frontend") == self.version
             and isinstance(data.get("tokens"), dict)
         )
-        return data["tokens"] if ok else {}
+        tokens: dict[str, list[list[str]]] = data["tokens"] if ok else {}
+        return tokens
 
     def substitute(self, text: str, lang: str) -> str:
         return self.inner.substitute(text, lang)
@@ -183,10 +185,15 @@ def _apply_zh_entry(entry: Entry, text: str, prons: list[str], origins: list[str
     offset = entry.context.find(entry.grapheme) if entry.context else 0
     start = text.find(anchor)
     while start >= 0:
-        for k, syl in zip(han_offsets, sylls):
+        for k, syl in zip(han_offsets, sylls, strict=True):
             prons[start + offset + k] = syl
             origins[start + offset + k] = entry.origin
         start = text.find(anchor, start + 1)
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts ``text`` as it is (no backslash escapes)."""
+    return lambda _m: text
 
 
 def _primary(lang: str) -> str:

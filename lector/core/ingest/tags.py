@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypedDict
 
 from ..errors import TagError, did_you_mean
-from ..ingest.raw import Style
+from .raw import Style
 
 TAG_KINDS = ("emotion", "voice", "pause", "seed")
 MAX_PAUSE_MS = 60_000
@@ -76,11 +77,18 @@ def scan(text: str, *, file: str | Path, line: int, vocab: Vocabulary) -> list[s
     return out
 
 
+class _Where(TypedDict):
+    """Where a tag sits, as TagError keywords."""
+
+    file: str | Path
+    line: int
+
+
 def parse_tag(body: str, *, file: str | Path, line: int, column: int, vocab: Vocabulary) -> Tag:
     """Parse the inside of ``[[...]]``."""
     kind, _, rest = body.strip().partition(":")
     kind, rest = kind.strip().lower(), rest.strip()
-    where = dict(file=file, line=line)
+    where: _Where = {"file": file, "line": line}
     if kind not in TAG_KINDS:
         raise TagError(
             f"unknown tag [[{body}]] (column {column})",
@@ -112,7 +120,7 @@ def parse_tag(body: str, *, file: str | Path, line: int, column: int, vocab: Voc
     return Tag("seed", seed=int(rest), line=line, column=column)
 
 
-def _emotion(rest: str, body: str, where: dict, column: int, vocab: Vocabulary) -> Tag:
+def _emotion(rest: str, body: str, where: _Where, column: int, vocab: Vocabulary) -> Tag:
     name, _, degree_text = rest.partition(":")
     name = name.strip()
     if name not in vocab.emotions:
@@ -149,7 +157,7 @@ def parse_duration_ms(text: str, *, file: str | Path | None, line: int | None) -
             line=line,
             fix="use a shorter pause",
         )
-    return int(round(value))
+    return round(value)
 
 
 def apply(style: Style, tag: Tag) -> Style:

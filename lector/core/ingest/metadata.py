@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError
-from .ingest.epub_meta import EpubMeta, read_epub_meta
+from ..errors import ConfigError
+from .epub_meta import EpubMeta, read_epub_meta
 
 if TYPE_CHECKING:
-    from .project import Project
+    from ..project import Project
 
 UNKNOWN_AUTHOR = "Unknown"
 
@@ -60,7 +60,7 @@ class BookMetadata:
         """The album tag players group by: "Title: Subtitle"."""
         return f"{self.title}: {self.subtitle}" if self.subtitle else self.title
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 

@@ -5,27 +5,36 @@ measurements and profile violations ("flags"), the plan hash, the engines (id + 
 synthesized/cached counts, the engine that spoke how many sentences of each chapter
 (``engine_sentences``), every sentence spoken by a declared fallback voice (``fallback_details``:
 id, cast voice, engine used, the error that made it fall back; top-level ``fallback``: count,
-whether fallbacks were allowed, whether publishing was withheld) and the QC summary when ``build/qc.json`` exists. Each
-chapter names its master (``master_id``) and says whether an edit kept the previous render's
-mastering recipe (``recipe_kept``): such a chapter can differ from a clean render of the same
-text by a few hundredths of a dB (docs/ARCHITECTURE.md, "Incremental masters").
+whether fallbacks were allowed, whether publishing was withheld) and the QC summary when
+``build/qc.json`` exists. Each chapter names its master (``master_id``) and says whether an edit
+kept the previous render's mastering recipe (``recipe_kept``): such a chapter can differ from a
+clean render of the same text by a few hundredths of a dB (docs/ARCHITECTURE.md, "Incremental
+masters"). Publishing it (boto3, the local object store) is lector.flows.publish's.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-from lector.core.audio.io import atomic_write_bytes
-from lector.core.errors import FallbackUsed
-from lector.core.hashing import file_digest
-from lector.core.project import Project
-from lector.core.render import RenderReport
+from ..errors import FallbackUsed
+from ..hashing import file_digest
+from ..project import Project
+from ..render import RenderReport
+from . import layout
+from .records import JsonObject, field_error, read_object, schema_of, write_object
 
-MANIFEST_NAME = "manifest.json"
-SCHEMA = "lector-manifest-v1"
+if TYPE_CHECKING:
+    from ..audio.cover import Cover
+    from ..ingest.metadata import BookMetadata
+    from ..model import PlanWarning
+
+KIND = "manifest"
+SCHEMA = schema_of(KIND)  # "lector-manifest-v1"
+FALLBACK_KEYS = ("sentence_id", "voice", "engine", "error")
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class ChapterOutput:
     engine_sentences: tuple[tuple[str, int], ...] = ()  # (engine id, sentences it spoke)
     fallback_details: tuple[tuple[str, str, str, str], ...] = ()  # (sentence id, cast voice, engine, error)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> JsonObject:
         d = asdict(self)
         d["measurements"] = dict(self.measurements)
         d["engines"] = dict(self.engines)
@@ -57,14 +66,89 @@ class ChapterOutput:
         d["files"] = list(self.files)
         d["fallbacks"] = list(self.fallbacks)
         d["engine_sentences"] = dict(self.engine_sentences)
-        d["fallback_details"] = [dict(zip(FALLBACK_KEYS, f)) for f in self.fallback_details]
+        d["fallback_details"] = [dict(zip(FALLBACK_KEYS, f, strict=True)) for f in self.fallback_details]
         return d
 
+    @classmethod
+    def from_dict(cls, entry: Mapping[str, Any]) -> ChapterOutput:
+        """A chapter entry (manifest.json, master.json) back as a ChapterOutput."""
+        details = entry.get("fallback_details", [])
+        return cls(
+            index=int(entry["index"]),
+            title=str(entry["title"]),
+            duration_s=float(entry["duration_s"]),
+            profile=str(entry["profile"]),
+            gain_db=float(entry["gain_db"]),
+            measurements=tuple(entry["measurements"].items()),
+            violations=tuple(entry["violations"]),
+            files=tuple(entry.get("files", ())),
+            synthesized=int(entry.get("synthesized", 0)),
+            cached=int(entry.get("cached", 0)),
+            fallbacks=tuple(entry.get("fallbacks", ())),
+            engines=tuple(entry.get("engines", {}).items()),
+            master_id=str(entry.get("master_id", "")),
+            recipe_kept=bool(entry.get("recipe_kept", False)),
+            engine_sentences=tuple(entry.get("engine_sentences", {}).items()),
+            fallback_details=tuple(
+                (str(f["sentence_id"]), str(f["voice"]), str(f["engine"]), str(f["error"])) for f in details
+            ),
+        )
 
-FALLBACK_KEYS = ("sentence_id", "voice", "engine", "error")
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One delivered file of the manifest."""
+
+    path: str  # relative to build/
+    size_bytes: int
+    sha256: str
+    duration_s: float | None
 
 
-def render_fields(reports: list[RenderReport]) -> dict:
+@dataclass(frozen=True)
+class Manifest:
+    """The manifest document (key order as written) with typed access to what readers use."""
+
+    doc: JsonObject
+
+    @property
+    def files(self) -> tuple[FileEntry, ...]:
+        return tuple(
+            FileEntry(str(f["path"]), int(f["size_bytes"]), str(f["sha256"]), f.get("duration_s"))
+            for f in self.doc.get("files", [])
+        )
+
+    @property
+    def chapters(self) -> tuple[ChapterOutput, ...]:
+        return tuple(ChapterOutput.from_dict(c) for c in self.doc.get("chapters", []))
+
+    @property
+    def fallback(self) -> JsonObject:
+        return dict(self.doc.get("fallback") or {})
+
+    def delivery_notes(self) -> list[str]:
+        """Failing retail rules, cover warnings and metadata notes, in that order."""
+        doc = self.doc
+        return (
+            list((doc.get("retail") or {}).get("failures", []))
+            + list((doc.get("cover") or {}).get("warnings", []))
+            + list((doc.get("metadata") or {}).get("notes", []))
+        )
+
+    def to_dict(self) -> JsonObject:
+        return self.doc
+
+    @classmethod
+    def from_dict(cls, doc: JsonObject, path: Path = Path("manifest.json")) -> Manifest:
+        manifest = cls(doc)
+        try:
+            manifest.files  # noqa: B018  (checks every file entry)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise field_error(path, exc) from None
+        return manifest
+
+
+def render_fields(reports: list[RenderReport]) -> dict[str, Any]:
     """A chapter's synthesis facts from its batches' reports: the ChapterOutput fields synthesized,
     cached, fallbacks, engines, engine_sentences and fallback_details."""
     results = [r for rep in reports for r in rep.results if r.ok]
@@ -85,29 +169,12 @@ def render_fields(reports: list[RenderReport]) -> dict:
     }
 
 
-def chapter_from_dict(entry: dict) -> ChapterOutput:
+def chapter_from_dict(entry: Mapping[str, Any]) -> ChapterOutput:
     """A previous manifest's chapter entry back as a ChapterOutput (this run did not render it)."""
-    return ChapterOutput(
-        index=entry["index"],
-        title=entry["title"],
-        duration_s=entry["duration_s"],
-        profile=entry["profile"],
-        gain_db=entry["gain_db"],
-        measurements=tuple(entry["measurements"].items()),
-        violations=tuple(entry["violations"]),
-        files=tuple(entry["files"]),
-        synthesized=0,
-        cached=0,
-        fallbacks=tuple(entry["fallbacks"]),
-        engines=tuple(entry["engines"].items()),
-        master_id=entry.get("master_id", ""),
-        recipe_kept=bool(entry.get("recipe_kept", False)),
-        engine_sentences=tuple(entry.get("engine_sentences", {}).items()),
-        fallback_details=tuple(tuple(f[k] for k in FALLBACK_KEYS) for f in entry.get("fallback_details", [])),
-    )
+    return ChapterOutput.from_dict({**entry, "synthesized": 0, "cached": 0})
 
 
-def file_entry(build_dir: Path, rel: str, duration_s: float | None) -> dict:
+def file_entry(build_dir: Path, rel: str, duration_s: float | None) -> JsonObject:
     path = build_dir / rel
     return {
         "path": rel,
@@ -126,9 +193,11 @@ def build_manifest(
     counts: tuple[int, int],
     publish_url: str | None = None,
     allow_fallback: bool = False,
-) -> dict:
+    qc_summary: JsonObject | None = None,
+) -> JsonObject:
     """The manifest dict (``counts`` = (synthesized, cached) of this run; ``allow_fallback``: whether
-    this run may publish a book with sentences spoken by a fallback voice)."""
+    this run may publish a book with sentences spoken by a fallback voice; ``qc_summary``: the
+    summary of build/qc.json, read here when not given)."""
     build = project.build_dir
     files = []
     for ch in chapters:
@@ -145,6 +214,10 @@ def build_manifest(
         for ch in chapters
         for v in ch.violations
     ]
+    if qc_summary is None:
+        from .qc_file import read_qc_summary
+
+        qc_summary = read_qc_summary(build)
     book = project.config.book
     return {
         "schema": SCHEMA,
@@ -166,12 +239,12 @@ def build_manifest(
         "chapters": [ch.to_dict() for ch in chapters],
         "files": files,
         "flags": flags,
-        "qc": read_qc_summary(build),
+        "qc": qc_summary,
         "publish_url": publish_url,
     }
 
 
-def fallback_summary(chapters: list[ChapterOutput], allowed: bool) -> dict:
+def fallback_summary(chapters: Sequence[ChapterOutput], allowed: bool) -> JsonObject:
     """{"sentences": how many a fallback voice spoke, "chapters": {"index": how many}, "allowed",
     "publish_withheld"} (string keys: the same in memory and in manifest.json)."""
     used = {str(ch.index): len(ch.fallbacks) for ch in chapters if ch.fallbacks}
@@ -179,7 +252,7 @@ def fallback_summary(chapters: list[ChapterOutput], allowed: bool) -> dict:
     return {"sentences": n, "chapters": used, "allowed": allowed, "publish_withheld": bool(n) and not allowed}
 
 
-def fallback_error(chapters: list[ChapterOutput], summary: dict, publish: bool) -> FallbackUsed:
+def fallback_error(chapters: Sequence[ChapterOutput], summary: JsonObject, publish: bool) -> FallbackUsed:
     """The error that fails a run whose sentences a fallback voice spoke (fallbacks not allowed);
     ``.summary`` keeps the run's summary for the CLI."""
     rows = [(ch.index, f) for ch in chapters for f in ch.fallback_details]
@@ -194,11 +267,11 @@ def fallback_error(chapters: list[ChapterOutput], summary: dict, publish: bool) 
         fix="fix the voice's engine and render again, or accept the fallback takes with "
         "`lector render --allow-fallback`",
     )
-    exc.summary = summary
+    exc.summary = summary  # read by the CLI's summary printer
     return exc
 
 
-def _sum_counts(rows) -> dict[str, int]:
+def _sum_counts(rows: Iterable[tuple[tuple[str, int], ...]]) -> dict[str, int]:
     total: dict[str, int] = {}
     for row in rows:
         for engine, n in row:
@@ -206,11 +279,24 @@ def _sum_counts(rows) -> dict[str, int]:
     return dict(sorted(total.items()))
 
 
-def add_urls(manifest: dict, target) -> dict:
+class UrlTarget(Protocol):
+    """Where a manifest's files are published (lector.core.pipeline.target.PublishTarget)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def base_key(self) -> str: ...
+
+    def url_of(self, key: str) -> str: ...
+    def https_url(self, key: str) -> str | None: ...
+    def object_key(self, sha256: str, rel: str) -> str: ...
+
+
+def add_urls(manifest: JsonObject, target: UrlTarget) -> JsonObject:
     """``publish_url`` / ``publish_https_url`` (the version's folder) and each file's ``url`` and
-    ``https_url`` where ``target`` (a flows.publish.PublishTarget) stores it: ``s3://bucket/key``
-    (or a ``file://`` URL for the local store) and, when the S3 endpoint is known, its http(s) URL
-    (path style). Objects are content-addressed, so the URLs are known before publishing."""
+    ``https_url`` where ``target`` stores it: ``s3://bucket/key`` (or a ``file://`` URL for the
+    local store) and, when the S3 endpoint is known, its http(s) URL (path style). Objects are
+    content-addressed, so the URLs are known before publishing."""
     manifest["publish_target"] = target.kind
     manifest["publish_url"] = target.url_of(target.base_key) + "/"
     base_https = target.https_url(target.base_key)
@@ -221,7 +307,7 @@ def add_urls(manifest: dict, target) -> dict:
     return manifest
 
 
-def warning_counts(warnings) -> dict[str, int]:
+def warning_counts(warnings: Iterable[PlanWarning]) -> dict[str, int]:
     """How many plan warnings of each kind, by kind name."""
     counts: dict[str, int] = {}
     for w in warnings:
@@ -229,18 +315,18 @@ def warning_counts(warnings) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def plan_warnings(warnings) -> dict:
+def plan_warnings(warnings: Sequence[PlanWarning]) -> JsonObject:
     """The manifest's ``plan_warnings``: a count per kind and every warning (kind, message, source),
     so what the plan dropped, joined, skipped or changed is on record with the delivery."""
     return {"counts": warning_counts(warnings), "items": [w.to_dict() for w in warnings]}
 
 
-def book_sections(meta, cover, retail: tuple, profile: str) -> dict:
+def book_sections(
+    meta: BookMetadata, cover: Cover | None, retail: tuple[Any, ...], profile: str
+) -> JsonObject:
     """The manifest's book fields: title and author as tagged, the whole ``metadata`` record
-    (lector.core.metadata.BookMetadata), the ``cover`` (source, format, size, warnings) and the
+    (lector.core.ingest.metadata.BookMetadata), the ``cover`` (source, format, size, warnings) and the
     ``retail`` rules of the profile, pass or fail (lector.core.qc.retail.book_checks)."""
-    from dataclasses import asdict as _asdict
-
     return {
         "title": meta.title,
         "author": meta.author,
@@ -250,30 +336,27 @@ def book_sections(meta, cover, retail: tuple, profile: str) -> dict:
             "profile": profile,
             "ok": all(c.ok for c in retail),
             "failures": [c.detail for c in retail if not c.ok],
-            "checks": [_asdict(c) for c in retail],
+            "checks": [asdict(c) for c in retail],
         },
     }
 
 
-def read_qc_summary(build_dir: Path) -> dict | None:
-    """The ``summary`` of build/qc.json (written by `lector qc`), or None before QC ran."""
-    path = build_dir / "qc.json"
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("summary")
-    except json.JSONDecodeError:
-        return None
+def write_manifest(build_dir: Path, manifest: JsonObject | Manifest) -> Path:
+    """build/manifest.json (checked: a known schema, well-formed file entries)."""
+    path = Path(build_dir) / layout.MANIFEST
+    doc = manifest.to_dict() if isinstance(manifest, Manifest) else manifest
+    Manifest.from_dict(doc, path)
+    return write_object(path, doc)
 
 
-def write_manifest(build_dir: Path, manifest: dict) -> Path:
-    path = build_dir / MANIFEST_NAME
-    atomic_write_bytes(path, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    return path
+def load_manifest(build_dir: Path) -> Manifest | None:
+    """build/manifest.json as a Manifest; None before the first render."""
+    path = Path(build_dir) / layout.MANIFEST
+    data = read_object(path, KIND)
+    return None if data is None else Manifest.from_dict(data, path)
 
 
-def read_manifest(build_dir: Path) -> dict | None:
-    path = build_dir / MANIFEST_NAME
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+def read_manifest(build_dir: Path) -> JsonObject | None:
+    """build/manifest.json as its (checked) dict; None before the first render."""
+    manifest = load_manifest(build_dir)
+    return None if manifest is None else manifest.to_dict()
