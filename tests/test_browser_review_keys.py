@@ -3,6 +3,7 @@ from the page (static/wave.js, static/review.js; routes_waveform.py, routes_pron
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -138,6 +139,17 @@ def test_levels_keys_and_pronunciation_in_chromium(browser, tmp_path, monkeypatc
         assert (project / "lexicon.tsv").read_text(encoding="utf-8") == "storm\tstˈɔːɹm\n"
         listed = browser.find_elements(By.CSS_SELECTOR, f"#s-{IDS[0]} .affected a")
         assert [a.text for a in listed] == ["ch. 1: The storm came in from the west."]
+        # the same word for this sentence only: overrides.json, lexicon.tsv untouched
+        row = browser.find_element(By.ID, f"s-{IDS[0]}")
+        row.find_element(By.CSS_SELECTOR, "select.pf-scope option[value=sentence]").click()
+        row.find_element(By.CSS_SELECTOR, ".pf-word").send_keys("storm")
+        row.find_element(By.CSS_SELECTOR, ".pf-pron").send_keys("stˈɔːm")
+        _js(browser, "document.getElementById('toast').hidden = true;")
+        row.find_element(By.CSS_SELECTOR, ".pf-save").click()
+        assert _toast(browser).startswith("overrides.json (this sentence only): storm → stˈɔːm")
+        overrides = json.loads((project / "overrides.json").read_text(encoding="utf-8"))
+        assert overrides["pronunciations"] == {IDS[0]: {"storm": "stˈɔːm"}}
+        assert (project / "lexicon.tsv").read_text(encoding="utf-8") == "storm\tstˈɔːɹm\n"
 
         # r: re-roll and hear (this fixture's manuscript does not match its timeline: refused, said so)
         _key(browser, "j")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lector.core.audio.assemble import MasteredBlock
+from lector.core.audio.block_store import MasteredBlock
 from lector.core.audio.master import Recipe, Step
 from lector.core.build import (
     BuildDir,

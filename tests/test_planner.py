@@ -7,7 +7,8 @@ import pytest
 
 from lector.core.errors import ConfigError, ManuscriptError
 from lector.core.overrides import Overrides, load_overrides, save_overrides
-from lector.core.planner import build_plan, derived_seed, plan_to_json, sentence_id
+from lector.core.plan_sentences import derived_seed, sentence_id
+from lector.core.planner import build_plan, plan_to_json
 from lector.core.project import load_project
 from tests.test_project import EN_TOML, ZH_TOML, StubPronouncer, make_project
 

@@ -1,7 +1,8 @@
 """build_plan splits at each voice's engine capabilities.max_chars (fastspeech2-zh: 100)."""
 
 from lector.core.engines.fastspeech2_zh import FastSpeech2Zh
-from lector.core.planner import build_plan, engine_max_chars, voice_max_chars
+from lector.core.plan_limits import engine_max_chars, voice_max_chars
+from lector.core.planner import build_plan
 from lector.core.project import load_project
 from tests.test_project import EN_TOML, ZH_TOML, StubPronouncer, make_project
 

@@ -177,7 +177,7 @@ def test_speaker_embedding_contract(piper_takes):
 
 
 def test_profile_checks_report_violations(tmp_path):
-    from lector.core.qc.runner import profile_checks
+    from lector.core.qc.profile import profile_checks
 
     rate = 44100
     t = np.arange(3 * rate) / rate

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from lector.core.qc import QCOptions, run_qc
 from lector.core.qc.cache import CALLS
-from lector.core.qc.runner import _Ref
 from lector.core.qc.sample import NOT_SAMPLED_NOTE, sample_refs
+from lector.core.qc.takes import TakeRef
 from tests.test_qc import _write_build
 
 
 def _refs(ids):
-    return [_Ref(i, "text", "narrator", "en", "", f"k{i}", lambda: None) for i in ids]
+    return [TakeRef(i, "text", "narrator", "en", "", f"k{i}", lambda: None) for i in ids]
 
 
 def test_sample_refs_picks_the_lowest_sha256_ids():

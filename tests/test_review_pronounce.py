@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 from fastapi.testclient import TestClient
 
 from lector.core.errors import LexiconError
@@ -221,3 +222,163 @@ def test_levels_route_reports_an_unreadable_chapter(client, project):
     assert r.status_code == 422
     assert r.json()["message"].endswith("— render the chapter again")
     assert "Traceback" not in r.text and isinstance(Path, type)
+
+
+def test_sentence_scope_goes_to_overrides_for_that_sentence_only(client, project):
+    r = _post(
+        client, f"/sentences/{IDS[0]}/pronunciation", word="storm", pronunciation="stˈɔːm", scope="sentence"
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["message"] == (
+        "overrides.json (this sentence only): storm → stˈɔːm; "
+        "1 sentence(s) marked changed: press Preview edit to hear it"
+    )
+    assert (body["scope"], body["affected"]) == (
+        "sentence",
+        [{"chapter": 1, "id": IDS[0], "text": "The storm came in from the west."}],
+    )
+    assert json.loads((project / "overrides.json").read_text(encoding="utf-8")) == {
+        "seeds": {},
+        "emotions": {},
+        "voices": {},
+        "pronunciations": {IDS[0]: {"storm": "stˈɔːm"}},
+    }
+    assert not (project / "lexicon.tsv").exists()
+    r = _post(
+        client, f"/sentences/{IDS[0]}/pronunciation", word="storm", pronunciation="stˈɔːɹm", scope="sentence"
+    )
+    assert r.json()["message"] == (
+        "overrides.json (this sentence only): storm → stˈɔːɹm — replaces the earlier entry; "
+        "1 sentence(s) marked changed: press Preview edit to hear it"
+    )
+    r = _post(
+        client, f"/sentences/{IDS[0]}/pronunciation", word="storm", pronunciation="stˈɔːm", scope="page"
+    )
+    assert (r.status_code, r.json()["message"]) == (
+        422,
+        "unknown scope 'page' — use one of: sentence, book, shared",
+    )
+
+
+def test_sentence_reading_is_what_the_next_plan_reads(tmp_path):
+    from lector.core.overrides import Overrides, save_overrides
+    from lector.core.planner import build_plan
+    from lector.core.project import load_project
+    from tests.conftest import write_tiny_project
+
+    root = write_tiny_project(tmp_path / "tiny", lang="zh", cover=False)
+    first = build_plan(load_project(root)).chapters[0].sentences
+    ids = [s.id for s in first]
+    save_overrides(
+        root,
+        Overrides()
+        .with_pronunciation(ids[2], "银行", "yin2 hang4")
+        .with_pronunciation(ids[1], "天", "tian5"),
+    )
+    again = build_plan(load_project(root)).chapters[0].sentences
+    assert [s.id for s in again] == ids
+    assert [(t.text, t.pron, t.origin) for span in again[2].spans for t in span.tokens][3:5] == [
+        ("银", "yin2", "sentence"),
+        ("行", "hang4", "sentence"),
+    ]
+    assert [t.pron for t in again[1].spans[0].tokens][:4] == ["jin1", "tian5", "tian5", "qi4"]
+    assert again[0] == first[0]  # the title reads no overridden word: untouched
+
+
+def test_shared_scope_needs_lector_lexicons(client, project, tmp_path, monkeypatch):
+    monkeypatch.delenv("LECTOR_LEXICONS", raising=False)
+    r = _post(
+        client, f"/sentences/{IDS[0]}/pronunciation", word="storm", pronunciation="stˈɔːm", scope="shared"
+    )
+    assert (r.status_code, r.json()) == (
+        422,
+        {
+            "ok": False,
+            "message": "the shared lexicon is the installed package's own folder, which the app does not "
+            "edit — set LECTOR_LEXICONS to a shared lexicons folder (copy lector/core/lexicons there) and "
+            "restart `lector review`, or save it for this book",
+            "affected": [],
+        },
+    )
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "names.tsv").write_text("# names\nstorm\tstˈɔːɹm\n", encoding="utf-8")
+    monkeypatch.setenv("LECTOR_LEXICONS", str(shared))
+    r = _post(
+        client, f"/sentences/{IDS[0]}/pronunciation", word="storm", pronunciation="stˈɔːm", scope="shared"
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["message"] == (
+        f"shared lexicon {shared / 'names.tsv'}: storm → stˈɔːm — replaces the earlier entry; "
+        "1 sentence(s) marked changed: press Preview edit to hear it"
+    )
+    assert (shared / "names.tsv").read_text(encoding="utf-8") == "# names\nstorm\tstˈɔːm\n"
+    (project / "lexicon.tsv").write_text("west\twˈɛst\n", encoding="utf-8")
+    r = _post(
+        client, f"/sentences/{IDS[0]}/pronunciation", word="west", pronunciation="wˈɛːst", scope="shared"
+    )
+    assert r.json()["message"] == (
+        f"shared lexicon {shared / 'editors.tsv'}: west → wˈɛːst — but this book's own lexicon reads west "
+        "as wˈɛst and wins: save it for this book too to hear the shared reading here; "
+        "1 sentence(s) marked changed: press Preview edit to hear it"
+    )
+    assert (shared / "editors.tsv").read_text(encoding="utf-8") == "west\twˈɛːst\n"
+    assert sorted(p.name for p in shared.iterdir()) == [".render.lock", "editors.tsv", "names.tsv"]
+
+
+def test_pronunciation_changes_are_queued_until_re_rendered(client, project):
+    store = ReviewStore.for_project(project)
+    store.set_pending(IDS[2], 1, True, "edit", "By morning the river rose.")
+    r = _post(
+        client, f"/sentences/{IDS[0]}/pronunciation", word="storm", pronunciation="stˈɔːm", scope="sentence"
+    )
+    assert r.status_code == 200, r.text
+    kinds = {i["id"]: i["kinds"] for i in client.get("/api/queue").json()["items"]}
+    assert kinds == {
+        IDS[0]: ["changed", "pronunciation changed"],
+        IDS[1]: ["unreviewed"],
+        IDS[2]: ["internal-silence", "changed"],  # its QC flag (test_review fixture) first
+    }
+    only = client.get("/api/queue", params={"kind": "pronunciation changed"}).json()["items"]
+    assert [i["id"] for i in only] == [IDS[0]]
+    assert (
+        "<option selected>pronunciation changed</option>"
+        in client.get("/queue", params={"kind": "pronunciation changed"}).text
+    )
+    store.set_pending(IDS[0], 1, False, "rerendered")
+    store.set_pending(IDS[0], 1, True, "reroll", "seed 7")  # changed again, not by a pronunciation
+    kinds = {i["id"]: i["kinds"] for i in client.get("/api/queue").json()["items"]}
+    assert kinds[IDS[0]] == ["changed"]
+
+
+def test_hear_a_word_alone_before_saving_writes_nothing_of_the_book(tmp_path, monkeypatch):
+    from tests.conftest import write_tiny_project
+
+    monkeypatch.setenv("LECTOR_REVIEW_WARM", "0")
+    root = write_tiny_project(tmp_path / "tiny", engine="fake")
+    app = create_app(root)
+    with TestClient(app, base_url=BASE) as c:
+        app.state.ctx.previews.render_chapter(1)
+        rows = json.loads((root / "build/chapters/01/timeline.json").read_text(encoding="utf-8"))["sentences"]
+        sid = rows[1]["id"]  # The first sentence is here.
+        plan_before = (root / "build/plan.json").read_bytes()
+        c.get("/")
+        r = _post(c, f"/sentences/{sid}/pronunciation/hear", word="first", pronunciation="fˈɜːst")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert (body["ok"], body["message"]) == (True, "first read fˈɜːst — not saved yet")
+        key = body["url"].removeprefix("/audio/takes/")
+        word_s = sf.info(str(root / "build/cache" / key[:2] / f"{key}.flac")).duration
+        whole = rows[1]["cache_key"]
+        assert word_s < sf.info(str(root / "build/cache" / whole[:2] / f"{whole}.flac")).duration / 2
+        assert c.get(body["url"]).status_code == 200
+        refused = _post(c, f"/sentences/{sid}/pronunciation/hear", word="second", pronunciation="sˈɛkənd")
+        assert (refused.status_code, refused.json()["message"]) == (
+            422,
+            "'second' is not read in this sentence — pick a word of this sentence "
+            "(click it, or select it in the text)",
+        )
+    assert (root / "build/plan.json").read_bytes() == plan_before
+    assert not (root / "lexicon.tsv").exists() and not (root / "overrides.json").exists()
+    assert ReviewStore.for_project(root).decisions(1) == {}

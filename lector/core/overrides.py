@@ -2,7 +2,9 @@
 
 The review app writes them (``save_overrides``), the planner applies them:
 ``seeds`` (sentence id -> seed, a new take), ``emotions`` (id -> emotion name,
-optionally ``name:degree``) and ``voices`` (id -> cast name). Writes are atomic
+optionally ``name:degree``), ``voices`` (id -> cast name) and ``pronunciations`` (id -> {word:
+pronunciation}, read in that sentence only; written only when there is one, so older files stay as
+they were). Writes are atomic
 (fsutil.atomic_write_text), so a reader never sees half a file.
 """
 
@@ -24,6 +26,7 @@ class Overrides:
     seeds: dict[str, int] = field(default_factory=dict)
     emotions: dict[str, str] = field(default_factory=dict)
     voices: dict[str, str] = field(default_factory=dict)
+    pronunciations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def with_seed(self, sentence_id: str, seed: int) -> Overrides:
         return replace(self, seeds={**self.seeds, sentence_id: int(seed)})
@@ -34,12 +37,19 @@ class Overrides:
     def with_voice(self, sentence_id: str, voice: str) -> Overrides:
         return replace(self, voices={**self.voices, sentence_id: voice})
 
+    def with_pronunciation(self, sentence_id: str, word: str, pron: str) -> Overrides:
+        words = {**self.pronunciations.get(sentence_id, {}), word: pron}
+        return replace(self, pronunciations={**self.pronunciations, sentence_id: words})
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "seeds": dict(sorted(self.seeds.items())),
             "emotions": dict(sorted(self.emotions.items())),
             "voices": dict(sorted(self.voices.items())),
         }
+        if self.pronunciations:
+            out["pronunciations"] = {k: dict(v) for k, v in sorted(self.pronunciations.items())}
+        return out
 
 
 def overrides_path(project_root: str | Path) -> Path:
@@ -60,9 +70,9 @@ def load_overrides(project_root: str | Path) -> Overrides:
             line=exc.lineno,
             fix="fix the JSON or delete the file to drop all overrides",
         ) from None
-    if not isinstance(data, dict) or set(data) - {"seeds", "emotions", "voices"}:
+    if not isinstance(data, dict) or set(data) - {"seeds", "emotions", "voices", "pronunciations"}:
         raise ConfigError(
-            "expected an object with keys seeds, emotions, voices",
+            "expected an object with keys seeds, emotions, voices, pronunciations",
             file=path,
             fix='write {"seeds": {}, "emotions": {}, "voices": {}}',
         )
@@ -76,7 +86,22 @@ def load_overrides(project_root: str | Path) -> Overrides:
         seeds=seeds,
         emotions=_mapping(data, "emotions", str, path),
         voices=_mapping(data, "voices", str, path),
+        pronunciations=_pronunciations(data, path),
     )
+
+
+def _pronunciations(data: dict[str, Any], path: Path) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for sid, words in _mapping(data, "pronunciations", dict, path).items():
+        if not all(isinstance(w, str) and isinstance(p, str) and w and p for w, p in words.items()):
+            raise ConfigError(
+                f"pronunciations[{sid!r}] must map words to pronunciations",
+                file=path,
+                field=f"pronunciations.{sid}",
+                fix='write {"<word>": "<IPA or pinyin>"}',
+            )
+        out[sid] = dict(words)
+    return out
 
 
 T = TypeVar("T")

@@ -31,6 +31,7 @@ from .worker_records import (
     Answer,
     Change,
     ChapterMastered,
+    HearWord,
     PreviewBusy,
     PreviewError,
     PreviewRequest,
@@ -128,6 +129,14 @@ class PreviewService:
         root = self.history.link(made.sentence_id, slot_id)
         take = self._keep(root, chapter, made, origin)
         return Preview(slot_id, made.sentence_id, take, made.synthesized, time.perf_counter() - started)
+
+    def hear_word(
+        self, slot_id: str, chapter: int, timeline: dict, *, word: str, lang: str, pron: str
+    ) -> TakeMade:
+        """One word of the sentence read ``pron``: a take in the render cache, kept nowhere else."""
+        made = self._ask(HearWord(slot_id, chapter, _rows(timeline), word, lang, pron))
+        assert isinstance(made, TakeMade)
+        return made
 
     def _keep(self, root: str, chapter: int, made: TakeMade, origin: str) -> TakeRecord:
         take = self.history.add(

@@ -17,18 +17,20 @@ order).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from multiprocessing.connection import Connection
 
 from lector.core.build import BuildDir
 from lector.core.errors import LectorError, ProjectBusy
 from lector.core.lock import project_lock
-from lector.core.model import Chapter, Plan, Sentence
+from lector.core.model import Chapter, Plan, Sentence, Span, Token
 
 from . import actions
 from .worker_records import (
@@ -37,6 +39,7 @@ from .worker_records import (
     Change,
     ChapterMastered,
     Envelope,
+    HearWord,
     PreviewError,
     PreviewRequest,
     Refused,
@@ -79,6 +82,8 @@ class Previewer:
                 return self.accept(request)
             if isinstance(request, RenderChapterRequest):
                 return self.render_chapter(request.chapter)
+            if isinstance(request, HearWord):
+                return self.hear_word(request)
             return self.warm()
         except (PreviewError, LectorError, OSError, ValueError, RuntimeError, ImportError) as exc:
             if not isinstance(exc, (PreviewError, LectorError)):
@@ -149,6 +154,25 @@ class Previewer:
             plan = self._apply(project, self._plan(project), req)
             _ch, sentence = self.locate(plan, req.slot_id, req.row_ids, req.chapter)
         return self._synthesize(project, sentence)
+
+    def hear_word(self, req: HearWord) -> TakeMade:
+        """The word alone, read the new way, in its sentence's voice (plan built, not written)."""
+        from lector.core.planner import build_plan
+
+        project = self._project()
+        _ch, sentence = self.locate(build_plan(project), req.slot_id, req.row_ids, req.chapter)
+        parts = [req.pron] if req.lang == "en" else req.pron.split()
+        graphemes = [req.word] if req.lang == "en" else list(req.word)
+        tokens = tuple(Token(g, p, "sentence") for g, p in zip(graphemes, parts, strict=True))
+        word = replace(
+            sentence,
+            id=hashlib.sha1(f"{sentence.id}\x1f{req.word}\x1f{req.pron}".encode()).hexdigest()[:12],
+            text=req.word,
+            spans=(Span(text=req.word, spoken=req.word, lang=req.lang, tokens=tokens),),
+            lang=req.lang,
+            pause_after_ms=0,
+        )
+        return self._synthesize(project, word)
 
     def _apply(self, project, plan: Plan, req: PreviewRequest) -> Plan:
         """Write the change where a render reads it (text first: the other settings belong to the

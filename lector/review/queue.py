@@ -5,7 +5,8 @@ GET  /api/queue?...                     the same as JSON
 POST /chapters/{n}/approve              editor=NAME: the chapter approved, with time and editor
 
 Kinds: a QC flag name (``too-long``, ``asr-mismatch``...), ``flagged`` (an editor's flag),
-``changed`` (waiting for a re-render or an accept) and ``unreviewed`` (neither approved nor flagged).
+``changed`` (waiting for a re-render or an accept; ``pronunciation changed`` too when a pronunciation
+set from the page is among the changes) and ``unreviewed`` (neither approved nor flagged).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from .data import SentenceView
 from .security import csrf_protect
 
 REVIEW_KINDS = ("flagged", "changed", "unreviewed")
+PRONOUNCED = "pronunciation changed"
+PRONOUNCE_ACTION = "pronunciation"  # the store action routes_pronounce.py marks a sentence with
 
 
 @dataclass(frozen=True)
@@ -41,21 +44,30 @@ class ChapterProgress:
     approved_at: str  # UTC, "YYYY-MM-DD HH:MM"
 
 
-def kinds_of(s: SentenceView) -> tuple[str, ...]:
+def kinds_of(s: SentenceView, pronounced: frozenset[str] = frozenset()) -> tuple[str, ...]:
     kinds = list(s.flags)
     if s.status == "flagged":
         kinds.append("flagged")
     if s.pending:
         kinds.append("changed")
+        if s.id in pronounced:
+            kinds.append(PRONOUNCED)
     if not s.status and not s.flags and not s.pending:
         kinds.append("unreviewed")
     return tuple(kinds)
 
 
 def build_queue(
-    view, history, *, chapter: int | None = None, kind: str = "", voice: str = ""
+    view,
+    history,
+    *,
+    chapter: int | None = None,
+    kind: str = "",
+    voice: str = "",
+    pronounced: frozenset[str] = frozenset(),
 ) -> tuple[list[QueueItem], list[ChapterProgress], dict[str, tuple[str | int, ...]]]:
-    """(items matching the filters, progress of every rendered chapter, filter choices)."""
+    """(items matching the filters, progress of every rendered chapter, filter choices);
+    ``pronounced``: the pending sentences whose pronunciation was set from the page."""
     items, progress = [], []
     approvals = history.chapter_approvals() if history is not None else {}
     all_kinds: set[str] = set()
@@ -64,7 +76,9 @@ def build_queue(
         if info.status == "not rendered":
             continue
         sentences = view.sentences(info.index)
-        open_items = [(s, kinds_of(s)) for s in sentences if s.status != "approved" or s.flags or s.pending]
+        open_items = [
+            (s, kinds_of(s, pronounced)) for s in sentences if s.status != "approved" or s.flags or s.pending
+        ]
         flagged = sum(1 for s, k in open_items if s.flags or s.status == "flagged")
         approved = sum(1 for s in sentences if s.status == "approved" and not s.flags and not s.pending)
         a = approvals.get(info.index)
@@ -100,6 +114,9 @@ def build_queue(
 def register_queue(app: FastAPI, ctx) -> None:
     post = [Depends(csrf_protect)]
 
+    def pronounced() -> frozenset[str]:
+        return ctx.store.pending_after(PRONOUNCE_ACTION)
+
     def filters(chapter: str, kind: str, voice: str) -> tuple[int | None, str, str]:
         if chapter and not chapter.isdigit():
             raise HTTPException(400, "chapter must be a number — pick one from the list")
@@ -108,7 +125,9 @@ def register_queue(app: FastAPI, ctx) -> None:
     @app.get("/queue", response_class=HTMLResponse)
     def queue_page(request: Request, chapter: str = "", kind: str = "", voice: str = ""):
         n, k, v = filters(chapter, kind, voice)
-        items, progress, choices = build_queue(ctx.view, ctx.history, chapter=n, kind=k, voice=v)
+        items, progress, choices = build_queue(
+            ctx.view, ctx.history, chapter=n, kind=k, voice=v, pronounced=pronounced()
+        )
         return ctx.page(
             request,
             "queue.html",
@@ -121,7 +140,9 @@ def register_queue(app: FastAPI, ctx) -> None:
     @app.get("/api/queue")
     def queue_json(chapter: str = "", kind: str = "", voice: str = ""):
         n, k, v = filters(chapter, kind, voice)
-        items, progress, _choices = build_queue(ctx.view, ctx.history, chapter=n, kind=k, voice=v)
+        items, progress, _choices = build_queue(
+            ctx.view, ctx.history, chapter=n, kind=k, voice=v, pronounced=pronounced()
+        )
         return {
             "items": [
                 {

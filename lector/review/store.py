@@ -190,6 +190,19 @@ class ReviewStore:
             ).fetchall()
         return [Note(*r) for r in rows]
 
+    def pending_after(self, action: str) -> frozenset[str]:
+        """Sentences still waiting for a re-render that got an ``action`` event since their last
+        re-render or accept (the queue's "pronunciation changed")."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT d.sentence_id FROM decisions d WHERE d.pending=1 AND EXISTS ("
+                " SELECT 1 FROM events e WHERE e.sentence_id=d.sentence_id AND e.action=? AND e.id > "
+                " COALESCE((SELECT MAX(r.id) FROM events r WHERE r.sentence_id=d.sentence_id"
+                " AND r.action IN ('rerendered', 'accepted')), 0))",
+                (action,),
+            ).fetchall()
+        return frozenset(r[0] for r in rows)
+
     def log(self, sentence_id: str | None, action: str, detail: str = "") -> None:
         with self._db() as db:
             self._event(db, sentence_id, action, detail)

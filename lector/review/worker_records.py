@@ -67,7 +67,20 @@ class RenderChapterRequest:
     chapter: int
 
 
-Request = WarmUp | PreviewRequest | AcceptRequest | RenderChapterRequest
+@dataclass(frozen=True)
+class HearWord:
+    """Speak one word of the slot's sentence, read ``pron`` (checked IPA, or pinyin one syllable a
+    character), in that sentence's voice: into the render cache only, nothing of the book changes."""
+
+    slot_id: str
+    chapter: int
+    row_ids: tuple[str, ...]
+    word: str
+    lang: str
+    pron: str
+
+
+Request = WarmUp | PreviewRequest | AcceptRequest | RenderChapterRequest | HearWord
 
 
 # -- answers (worker -> app) ------------------------------------------------------------------------

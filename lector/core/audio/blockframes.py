@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import AudioError
 from ..fsutil import atomic_write_bytes
-from .assemble import MasteredBlock, block_path, read_block
+from .block_store import MasteredBlock, block_path, read_block
 from .blockcodec import CODEC_VERSION, encode_block, frame_samples, holds_frames
 from .export import ffmpeg_exe
 from .io import Audio

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..audio.assemble import AssembledChapter, MasteredBlock
+from ..audio.assemble import AssembledChapter
+from ..audio.block_store import MasteredBlock
 from ..audio.master import Recipe
 from ..audio.measure import Measurements
 from ..errors import BuildRecordError

@@ -9,11 +9,14 @@ lexicon + lookup (ssml_lex), audio (its fallback content is spoken, with a plan 
 mark/desc/meta, and Azure ``mstts:express-as style=... styledegree=...`` (emotion). The chapter title
 comes from ``<meta name="title" content="..."/>``, else the file name.
 Malformed XML -> ManuscriptError naming file, line and column.
+
+This module owns the element walk (which element does what, styles inherited down the tree,
+paragraphs and sentence boundaries); attribute values are parsed by ssml_values, <phoneme>
+alphabets by ssml_phoneme and PLS lexicons by ssml_lex.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -21,96 +24,22 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import LexiconError, ManuscriptError, TagError
-from ..model import Prosody, Token
+from ..errors import ManuscriptError, TagError
+from ..model import Prosody
 from ..planwarn import add_warning
-from ..text.lexicon import Lexicon, parse_pinyin
+from ..text.lexicon import Lexicon
 from ..text.segment import is_han
 from . import say_as as say_as_mod
 from . import ssml_lex
 from . import tags as tagmod
 from .markdown import title_from_stem
 from .raw import DEFAULT_STYLE, Boundary, Break, Item, RawChapter, RawParagraph, Run, Style
+from .ssml_phoneme import phoneme_run
+from .ssml_values import AZURE_STYLES, BREAK_STRENGTH_MS, EMPHASIS, combine, parse_float, parse_prosody
 
 SSML_NS = "http://www.w3.org/2001/10/synthesis"
 MSTTS_NS = "http://www.w3.org/2001/mstts"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-BREAK_STRENGTH_MS = {"none": 0, "x-weak": 100, "weak": 250, "medium": 400, "strong": 800, "x-strong": 1200}
-RATE_WORDS = {"x-slow": 0.5, "slow": 0.75, "medium": 1.0, "default": 1.0, "fast": 1.25, "x-fast": 1.5}
-PITCH_WORDS = {"x-low": 0.8, "low": 0.9, "medium": 1.0, "default": 1.0, "high": 1.1, "x-high": 1.2}
-VOLUME_WORDS = {
-    "silent": -60.0,
-    "x-soft": -12.0,
-    "soft": -6.0,
-    "medium": 0.0,
-    "default": 0.0,
-    "loud": 6.0,
-    "x-loud": 12.0,
-}
-EMPHASIS = {
-    "strong": Prosody(0.9, 1.05, 4.0),
-    "moderate": Prosody(0.95, 1.03, 2.0),
-    "none": Prosody(),
-    "reduced": Prosody(1.05, 0.97, -3.0),
-}
-# Azure speaking styles -> our emotion names (used when the style itself is not an emotion)
-AZURE_STYLES = {
-    "cheerful": "happy",
-    "joyful": "happy",
-    "sad": "sad",
-    "depressed": "sad",
-    "angry": "angry",
-    "excited": "excited",
-    "calm": "calm",
-    "gentle": "calm",
-    "whispering": "whisper",
-    "serious": "neutral",
-    "newscast": "neutral",
-    "narration-professional": "neutral",
-}
-_SAPI_EN = {
-    "aa": "ɑ",
-    "ae": "æ",
-    "ah": "ʌ",
-    "ao": "ɔ",
-    "aw": "aʊ",
-    "ax": "ə",
-    "ay": "aɪ",
-    "b": "b",
-    "ch": "tʃ",
-    "d": "d",
-    "dh": "ð",
-    "eh": "ɛ",
-    "er": "ɝ",
-    "ey": "eɪ",
-    "f": "f",
-    "g": "ɡ",
-    "h": "h",
-    "ih": "ɪ",
-    "iy": "i",
-    "jh": "dʒ",
-    "k": "k",
-    "l": "l",
-    "m": "m",
-    "n": "n",
-    "ng": "ŋ",
-    "ow": "oʊ",
-    "oy": "ɔɪ",
-    "p": "p",
-    "r": "ɹ",
-    "s": "s",
-    "sh": "ʃ",
-    "t": "t",
-    "th": "θ",
-    "uh": "ʊ",
-    "uw": "u",
-    "v": "v",
-    "w": "w",
-    "y": "j",
-    "z": "z",
-    "zh": "ʒ",
-}
-_PINYIN_RE = re.compile(r"[a-zü:v]+[1-5]")
 _CJK = "[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”]"
 _CJK_GAP = re.compile(f"(?<={_CJK}) (?={_CJK})")
 _SKIP = {"mark", "desc", "meta", "metadata"}
@@ -280,7 +209,7 @@ class _Walker:
             )
         degree = None
         if elem.get("styledegree") is not None:
-            degree = _float(elem.get("styledegree"))
+            degree = parse_float(elem.get("styledegree"))
             if degree is None or not 0.01 <= degree <= 2.0:
                 raise self.error(f"bad styledegree {elem.get('styledegree')!r}", line, "use 0.01..2")
         return replace(style, emotion=emotion, emotion_degree=degree)
@@ -322,11 +251,7 @@ class _Walker:
 
     def prosody(self, elem: etree._Element, line: int) -> Prosody:
         try:
-            return Prosody(
-                rate=_ratio(elem.get("rate"), RATE_WORDS),
-                pitch=_pitch(elem.get("pitch")),
-                volume_db=_volume(elem.get("volume")),
-            )
+            return parse_prosody(elem.get("rate"), elem.get("pitch"), elem.get("volume"))
         except ValueError as exc:
             raise self.error(
                 f"bad <prosody> value: {exc}",
@@ -353,64 +278,7 @@ class _Walker:
         return self.phoneme(elem, text, line, style)
 
     def phoneme(self, elem: etree._Element, text: str, line: int, style: Style) -> Run:
-        alphabet, ph = (elem.get("alphabet") or "ipa").lower(), (elem.get("ph") or "").strip()
-        if not ph:
-            raise self.error(
-                "<phoneme> without ph", line, 'write <phoneme alphabet="x-pinyin" ph="hang2">行</phoneme>'
-            )
-        lang = style.lang or ("zh" if any(is_han(c) for c in text) else self.lang)
-        if alphabet in ("x-pinyin", "pinyin") or (alphabet == "sapi" and lang == "zh"):
-            counted = re.findall(r"[a-zü:v]+\s*[1-5]", ph.lower())
-            if counted and len(counted) != sum(1 for c in text if is_han(c)):
-                self.pinyin_tokens(text, counted, line)  # raises: syllables and characters differ
-            try:  # syllables and tones checked here, at plan time (tone marks are read too)
-                syllables = parse_pinyin(ph, text, (self.source, line)).split()
-            except LexiconError as exc:
-                fix = exc.fix or 'write pinyin with tone numbers, e.g. ph="yin2 hang2"'
-                raise self.error(f"<phoneme ph={ph!r}> for {text!r}: {exc.message}", line, fix) from None
-            return Run(
-                text, line, replace(style, lang="zh"), tokens=self.pinyin_tokens(text, syllables, line)
-            )
-        if alphabet == "sapi":
-            try:
-                ph = " ".join(sapi_to_ipa(word) for word in ph.split("-"))
-            except ValueError as exc:
-                raise self.error(
-                    f'<phoneme alphabet="sapi" ph={ph!r}>: {exc}',
-                    line,
-                    'write SAPI phones with stress digits, e.g. ph="h eh 1 l ow"',
-                ) from None
-        elif alphabet in ("ipa", "x-sampa"):
-            if lang == "zh":
-                raise self.error(
-                    f"<phoneme alphabet={alphabet!r}> for Mandarin {text!r}",
-                    line,
-                    'the Mandarin voices take pinyin: alphabet="x-pinyin" ph="yin2 hang2"',
-                )
-            ph = ssml_lex.check_ipa(ph, alphabet, text, self.source, line)
-        else:
-            raise self.error(
-                f"unsupported phoneme alphabet {alphabet!r}", line, "use ipa, x-sampa, x-pinyin or sapi"
-            )
-        words, prons = text.split(), ph.split()
-        if len(words) == len(prons) > 1:
-            tokens = tuple(Token(w, p, "ssml") for w, p in zip(words, prons, strict=True))
-        else:
-            tokens = (Token(text, ph, "ssml"),)
-        return Run(text, line, style, tokens=tokens)
-
-    def pinyin_tokens(self, text: str, syllables: list[str], line: int) -> tuple[Token, ...]:
-        han = [c for c in text if is_han(c)]
-        if len(han) != len(syllables):
-            raise self.error(
-                f"<phoneme> has {len(syllables)} pinyin syllables for {len(han)} characters in {text!r}",
-                line,
-                'give one syllable with a tone number per character, e.g. ph="yin2 hang2"',
-            )
-        it = iter(syllables)
-        return tuple(
-            Token(c, next(it), "ssml") if is_han(c) else Token(c, "", "ssml") for c in text if not c.isspace()
-        )
+        return phoneme_run(elem, text, line, style, source=self.source, script_lang=self.lang)
 
 
 def _audio_fallback(elem: etree._Element) -> Iterator[str]:
@@ -428,78 +296,6 @@ def collapse_ws(text: str) -> str:
     """Whitespace runs -> one space; none left between two CJK characters."""
     text = re.sub(r"\s+", " ", text)
     return _CJK_GAP.sub("", text)
-
-
-def combine(a: Prosody, b: Prosody) -> Prosody:
-    return Prosody(
-        rate=round(a.rate * b.rate, 4),
-        pitch=round(a.pitch * b.pitch, 4),
-        volume_db=round(a.volume_db + b.volume_db, 2),
-    )
-
-
-def sapi_to_ipa(phones: str) -> str:
-    """SAPI American English phones ('h eh 1 l ow') -> IPA ('hˈɛloʊ')."""
-    out: list[str] = []
-    for ph in phones.lower().split():
-        if ph in ("1", "2"):
-            stress = "ˈ" if ph == "1" else "ˌ"
-            out.insert(_vowel_index(out), stress)
-            continue
-        if ph not in _SAPI_EN:
-            raise ValueError(f"unknown SAPI phone {ph!r}")
-        out.append(_SAPI_EN[ph])
-    return "".join(out)
-
-
-def _vowel_index(out: list[str]) -> int:
-    """Stress mark goes before the last vowel written."""
-    for i in range(len(out) - 1, -1, -1):
-        if out[i][0] in "ɑæʌɔaəɛɝeɪioʊu":
-            return i
-    return len(out)
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(text) if text is not None else None
-    except ValueError:
-        return None
-
-
-def _ratio(value: str | None, words: dict[str, float]) -> float:
-    if value is None:
-        return 1.0
-    v = value.strip().lower()
-    if v in words:
-        return words[v]
-    if m := re.fullmatch(r"([+-]?\d+(?:\.\d+)?)%", v):
-        n = float(m.group(1))
-        return round(1 + n / 100 if v[0] in "+-" else n / 100, 4)
-    if (ratio := _float(v)) is not None and ratio > 0:
-        return ratio
-    raise ValueError(f"{value!r}")
-
-
-def _pitch(value: str | None) -> float:
-    if value is not None and (m := re.fullmatch(r"([+-]?\d+(?:\.\d+)?)st", value.strip())):
-        return round(2 ** (float(m.group(1)) / 12), 4)
-    if value is not None and (m := re.fullmatch(r"([+-]\d+(?:\.\d+)?)hz", value.strip().lower())):
-        return round(1 + float(m.group(1)) / 200, 4)
-    return _ratio(value, PITCH_WORDS)
-
-
-def _volume(value: str | None) -> float:
-    if value is None:
-        return 0.0
-    v = value.strip().lower()
-    if v in VOLUME_WORDS:
-        return VOLUME_WORDS[v]
-    if m := re.fullmatch(r"([+-]?\d+(?:\.\d+)?)db", v):
-        return float(m.group(1))
-    if (n := _float(v)) is not None and 0 < n <= 100:
-        return round(20 * math.log10(n / 100), 2)
-    raise ValueError(f"{value!r}")
 
 
 def read_ssml(path: Path, *, source: str, vocab: tagmod.Vocabulary, lang: str) -> list[RawChapter]:

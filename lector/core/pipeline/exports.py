@@ -13,12 +13,14 @@ import threading
 from pathlib import Path
 from typing import cast
 
-from lector.core.audio.assemble import MasteredBlock, read_master_flac, splice_chapter_flac
+from lector.core.audio.block_store import MasteredBlock
 from lector.core.audio.blockcodec import MP3_FRAME, write_adts, write_mp3
 from lector.core.audio.blockframes import codec_tag, drop_block_files, encode_chapter_blocks
+from lector.core.audio.chapter_flac import splice_chapter_flac
 from lector.core.audio.cover import project_cover
 from lector.core.audio.export import Id3Tags, M4bChapter, encode_aac, export_mp3, export_vtt, export_wav
 from lector.core.audio.flacsplice import retag
+from lector.core.audio.master_flac import read_master_flac
 from lector.core.audio.spliced import lay_out
 from lector.core.audio.tags import TrackTags, flac_metadata
 from lector.core.build import BuildDir

@@ -12,7 +12,9 @@ import os
 import threading
 from dataclasses import replace
 
-from lector.core.audio.assemble import AssembledChapter, assemble_chapter, block_path, write_master_flac
+from lector.core.audio.assemble import AssembledChapter, assemble_chapter
+from lector.core.audio.block_store import block_path
+from lector.core.audio.master_flac import write_master_flac
 from lector.core.audio.stitch import STITCH_VERSION, plan_blocks
 from lector.core.build import BuildDir, MasterDoc, Timeline
 from lector.core.cache import Store

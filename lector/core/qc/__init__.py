@@ -6,7 +6,8 @@ Library entry points: :func:`check_sentences` (in-memory takes), :func:`check_ch
 
 from .checks import DEFAULT_THRESHOLDS, Thresholds
 from .report import ChapterQC, ProfileCheck, QCReport, SentenceQC
-from .runner import QCOptions, SentenceAudio, check_chapter_dir, check_sentences, options_for, run_qc
+from .runner import SentenceAudio, check_chapter_dir, check_sentences, options_for, run_qc
+from .takes import QCOptions
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

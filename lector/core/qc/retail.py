@@ -1,7 +1,7 @@
 """The book's retail rules (lector.core.profiles.RetailRules) checked on what a render delivered.
 
 The chapter signal rules (level, peaks, noise floor, room tone, chapter length) are checked per
-chapter (qc.runner.rule_checks); these are the rules of the book as a whole: opening and closing
+chapter (qc.profile.rule_checks); these are the rules of the book as a whole: opening and closing
 credits (chapters from ingest.credits), the MP3 bitrate, the sample rate, the book's length and the
 cover. Every rule of the profile is reported, pass or fail, as a ProfileCheck with its ``rule``.
 """

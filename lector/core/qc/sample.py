@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
     class _Sampled(DataclassInstance, Protocol):
-        """A dataclass with ``sentence_id`` and ``deep`` (runner._Ref)."""
+        """A dataclass with ``sentence_id`` and ``deep`` (takes.TakeRef)."""
 
         @property
         def sentence_id(self) -> str: ...

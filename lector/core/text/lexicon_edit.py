@@ -11,10 +11,13 @@ a bad pronunciation raises :class:`LexiconError` whose message and fix say why.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import LexiconError
 from ..fsutil import atomic_write_bytes
+from ..model import Span, Token
 from .lexicon import Entry, lang_of, parse_ipa, parse_pinyin
 
 TSV_NAME = "lexicon.tsv"
@@ -74,7 +77,25 @@ def _same_word(line: str, entry: Entry) -> bool:
 def write_entry(project_root: Path, entry: Entry) -> str | None:
     """Write ``entry`` into ``<project>/lexicon.tsv``: in place of the line for the same word and
     context (returned, so the caller can say what it replaced), else appended."""
-    path = Path(project_root) / TSV_NAME
+    return write_tsv_entry(Path(project_root) / TSV_NAME, entry)
+
+
+SHARED_TSV = "editors.tsv"
+
+
+def shared_tsv(directory: Path, entry: Entry) -> Path:
+    """The TSV of the shared lexicons ``directory`` to write ``entry`` into: the one that holds the
+    word already (its line is replaced there, so no other file's line shadows it), else editors.tsv
+    (TSVs load after PLS files, so it wins over a PLS lexeme)."""
+    for path in sorted(directory.glob("*.tsv")):
+        text = path.read_text(encoding="utf-8-sig")
+        if any(_same_word(line, entry) for line in text.splitlines()):
+            return path
+    return directory / SHARED_TSV
+
+
+def write_tsv_entry(path: Path, entry: Entry) -> str | None:
+    """:func:`write_entry` into the TSV at ``path``."""
     text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
     lines = text.splitlines()
     replaced = next((k for k, line in enumerate(lines) if _same_word(line, entry)), None)
@@ -97,3 +118,31 @@ def entry_matches(entry: Entry, lang: str, spoken: str) -> bool:
             re.search(r"(?<!\w)" + re.escape(entry.grapheme) + r"(?!\w)", spoken, re.IGNORECASE) is not None
         )
     return (entry.context or entry.grapheme) in spoken
+
+
+SENTENCE_ORIGIN = "sentence"  # a reading set for one sentence (overrides.json), over every lexicon
+
+
+def apply_sentence_readings(spans: tuple[Span, ...], readings: Mapping[str, str]) -> tuple[Span, ...]:
+    """``spans`` with each word of ``readings`` (word -> checked IPA or pinyin, one syllable per Han
+    character) read that way wherever the sentence has it: the per-sentence scope of "Pronunciation…"."""
+    if not readings:
+        return spans
+    return tuple(_read_span(span, readings) for span in spans)
+
+
+def _read_span(span: Span, readings: Mapping[str, str]) -> Span:
+    tokens = list(span.tokens)
+    for word, pron in readings.items():
+        lang = lang_of(word)
+        if span.lang.split("-", maxsplit=1)[0].lower() != lang:
+            continue
+        parts = [pron] if lang == "en" else pron.split()
+        for i in range(len(tokens) - len(parts) + 1):
+            run = tokens[i : i + len(parts)]
+            text = "".join(t.text for t in run)
+            if text.casefold() == word.casefold() if lang == "en" else text == word:
+                tokens[i : i + len(parts)] = [
+                    Token(t.text, p, SENTENCE_ORIGIN) for t, p in zip(run, parts, strict=True)
+                ]
+    return replace(span, tokens=tuple(tokens))

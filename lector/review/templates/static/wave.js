@@ -153,15 +153,23 @@
     var help = document.createElement("p");
     help.className = "small";
     help.textContent = "Click a word (or select it in the text), then write how it is read: IPA for English " +
-      "(ʃɪˈvɔːn), pinyin with tones for Chinese (yin2 hang2). It goes into lexicon.tsv for the whole book.";
+      "(ʃɪˈvɔːn), pinyin with tones for Chinese (yin2 hang2), and where it applies: this sentence " +
+      "(overrides.json), the whole book (lexicon.tsv) or the shared lexicon.";
     var words = document.createElement("div"); words.className = "words";
     var form = document.createElement("form");
     form.className = "pron-form"; form.method = "post"; form.action = d.getAttribute("data-action");
     var csrf = field("csrf_token"); csrf.value = meta ? meta.content : "";
     var word = field("word", "pf-word", "word", "word"), pron = field("pronunciation", "pf-pron", "IPA / pinyin", "pronunciation");
     word.required = true; pron.required = true;
-    [csrf, word, pron, field("context", "pf-context", "in word (zh, optional)", "context word"),
-     button("pf-save", "Save to lexicon"),
+    var scope = document.createElement("select");
+    scope.name = "scope"; scope.className = "pf-scope"; scope.setAttribute("aria-label", "scope");
+    [["book", "whole book (lexicon.tsv)"], ["sentence", "this sentence only"],
+     ["shared", "shared lexicon (LECTOR_LEXICONS)"]].forEach(function (o) {
+      var opt = document.createElement("option"); opt.value = o[0]; opt.textContent = o[1]; scope.appendChild(opt);
+    });
+    [csrf, word, pron, field("context", "pf-context", "in word (zh, optional)", "context word"), scope,
+     button("pf-word-hear", "Hear word", "the word alone, read this way (nothing is saved)"),
+     button("pf-save", "Save"),
      button("pf-hear", "Save & hear", "save, then synthesize this sentence with it")].forEach(function (e) { form.appendChild(e); });
     var affected = document.createElement("ul"); affected.className = "affected small";
     [help, words, form, affected].forEach(function (e) { d.appendChild(e); });
@@ -212,6 +220,16 @@
     var li = form.closest(".sentence"), headers = {"X-Requested-With": "fetch"};
     var hear = ev.submitter && ev.submitter.classList.contains("pf-hear");
     if (meta) headers["X-CSRF-Token"] = meta.content;
+    if (ev.submitter && ev.submitter.classList.contains("pf-word-hear")) {
+      fetch(form.action + "/hear", {method: "POST", body: new FormData(form), headers: headers, credentials: "same-origin"})
+        .then(function (r) { return r.json().then(function (j) { return [r, j]; }); })
+        .then(function (pair) {
+          toast(pair[1].message || "not heard", !pair[0].ok);
+          if (pair[0].ok && pair[1].url) new Audio(pair[1].url).play();
+        })
+        .catch(function () { toast("the app cannot be reached — is `lector review` still running?", true); });
+      return;
+    }
     fetch(form.action, {method: "POST", body: new FormData(form), headers: headers, credentials: "same-origin"})
       .then(function (r) {
         return r.json().then(function (j) { return [r, j]; },
