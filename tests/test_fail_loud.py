@@ -163,18 +163,20 @@ def test_engine_crash_without_fallback_fails_the_run(tmp_path, capsys):
         produce_book(str(root), publish=True)
     assert err.value.message.startswith("chapter ")
     assert "sentence(s) have no audio; first: " in err.value.message
-    assert err.value.message.endswith(
-        "voice 'narrator': crash: model exploded: CUDA error 700 — fix: restart the engine"
+    assert err.value.message.endswith("voice 'narrator': crash: model exploded: CUDA error 700")
+    assert err.value.fix == (
+        'restart the engine; or declare `fallback = "OTHER_VOICE"` under [voices.narrator] and render '
+        "with --allow-fallback"
     )
+    assert str(err.value).count("— fix:") == 1
     assert not (root / "build" / "object-store").exists()
     assert not (root / "build" / "masters").exists()
     assert lector(["render", str(root)]) == 2
     last = capsys.readouterr().err.splitlines()[-1]
     assert last.startswith("lector: error: [voices.narrator]: chapter ")
     assert last.endswith(
-        "crash: model exploded: CUDA error 700 — fix: restart the engine — fix: fix the engine of "
-        "voice 'narrator' (see the error), or declare `fallback = \"OTHER_VOICE\"` under "
-        "[voices.narrator] and render with --allow-fallback"
+        "crash: model exploded: CUDA error 700 — fix: restart the engine; or declare "
+        '`fallback = "OTHER_VOICE"` under [voices.narrator] and render with --allow-fallback'
     )
 
 

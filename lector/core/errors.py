@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+FIX_MARK = " — fix: "  # how str(error) joins the message and its fix
+
 
 class LectorError(Exception):
     """Base of all Lector errors. Not raised directly."""
@@ -39,7 +41,7 @@ class LectorError(Exception):
             where = f"{where} [{self.field}]" if where else f"[{self.field}]"
         text = f"{where}: {self.message}" if where else self.message
         if self.fix:
-            text += f" — fix: {self.fix}"
+            text += f"{FIX_MARK}{self.fix}"
         return text
 
 

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from lector.core.cache import Store
 from lector.core.casting import VoiceResolver
-from lector.core.errors import EngineError
+from lector.core.errors import FIX_MARK, EngineError
 from lector.core.model import Chapter, Sentence
 from lector.core.project import Project
 from lector.core.render import RenderReport, cached_report, render_sentences
@@ -67,12 +67,18 @@ def no_audio_error(chapter_index: int, sentences: Batch, report: RenderReport) -
     the chapter cannot be mastered, so the run stops here with the engine's own error."""
     failed = [r for r in report.results if not r.ok]
     first = next(s for s in sentences if s.id == failed[0].sentence_id)
+    # the engine's error reads "... — fix: ...": its fix leads ours rather than nesting in the message
+    cause, _, engine_fix = str(failed[0].error).partition(FIX_MARK)
+    fallback = (
+        f'declare `fallback = "OTHER_VOICE"` under [voices.{first.voice}] and render with --allow-fallback'
+    )
     return EngineError(
         f"chapter {chapter_index}: {len(failed)} sentence(s) have no audio; first: {first.id} "
-        f"({first.source or 'no source'}), voice {first.voice!r}: {failed[0].error}",
+        f"({first.source or 'no source'}), voice {first.voice!r}: {cause}",
         field=f"voices.{first.voice}",
-        fix=f"fix the engine of voice {first.voice!r} (see the error), or declare "
-        f'`fallback = "OTHER_VOICE"` under [voices.{first.voice}] and render with --allow-fallback',
+        fix=f"{engine_fix}; or {fallback}"
+        if engine_fix
+        else f"fix the engine of voice {first.voice!r} (see the error), or {fallback}",
     )
 
 
