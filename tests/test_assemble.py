@@ -9,7 +9,7 @@ from lector.core.audio.assemble import assemble_chapter
 from lector.core.audio.block_store import _BLOCKS, block_path, chapter_audio
 from lector.core.audio.blockcodec import split_adts_frames, split_mp3_frames
 from lector.core.audio.blockframes import drop_block_files, encode_chapter_blocks, encoded_path
-from lector.core.audio.chapter_flac import splice_chapter_flac, write_chapter_flac
+from lector.core.audio.chapter_flac import splice_chapter_flac
 from lector.core.audio.master import check_profile, master_chapter, replay
 from lector.core.audio.master_flac import quantize_master, read_master_flac, write_master_flac
 from lector.core.audio.measure import measure
@@ -223,11 +223,13 @@ def test_chapter_flac_is_spliced_from_the_blocks_frames(tmp_path):
     again = _assemble(tmp_path, chapter, _edit(store, results, 2), store, previous=first.recipe)
     blocks_dir = tmp_path / "blocks"
     for built, name in ((first, "a.flac"), (again, "b.flac")):
-        path = write_chapter_flac(tmp_path / name, blocks_dir, built.blocks, 44100)
+        path = tmp_path / name
+        splice_chapter_flac(path, blocks_dir, built.blocks, 44100)
         assert read_master_flac(path).tobytes() == _audio(tmp_path, built).tobytes()
     # frames sidecar gone: the chapter is decoded and encoded instead, same samples
     block_path(blocks_dir, again.blocks[0].key, again.blocks[0].recipe).with_suffix(".frames.npz").unlink()
-    path = write_chapter_flac(tmp_path / "c.flac", blocks_dir, again.blocks, 44100)
+    path = tmp_path / "c.flac"
+    splice_chapter_flac(path, blocks_dir, again.blocks, 44100)
     assert read_master_flac(path).tobytes() == _audio(tmp_path, again).tobytes()
 
 
@@ -236,7 +238,8 @@ def test_an_edit_is_spliced_from_the_last_chapter_flac_once_the_block_files_are_
     chapter, results, store = _book(ref, [0.2] * 6)
     first = _assemble(ref, chapter, results, store)
     again = _assemble(ref, chapter, _edit(store, results, 2), store, previous=first.recipe)
-    want = write_chapter_flac(ref / "b.flac", ref / "blocks", again.blocks, 44100).read_bytes()
+    splice_chapter_flac(ref / "b.flac", ref / "blocks", again.blocks, 44100)
+    want = (ref / "b.flac").read_bytes()
 
     chapter, results, store = _book(tmp_path, [0.2] * 6)
     first = _assemble(tmp_path, chapter, results, store)

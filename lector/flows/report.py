@@ -68,48 +68,31 @@ def flag_rows(
     rows = []
     for ch in outputs:
         page = f"{base}/chapters/{ch.index}"
+        rows += [_flag_row(ch, "", "master", v, text="", review=page) for v in ch.violations]
         rows += [
-            dict(zip(FLAG_COLUMNS, (ch.index, ch.title, "", "master", v, "", page), strict=True))
-            for v in ch.violations
-        ]
-        rows += [
-            dict(
-                zip(
-                    FLAG_COLUMNS,
-                    (
-                        ch.index,
-                        ch.title,
-                        sid,
-                        "fallback",
-                        f"voice {voice} spoken by {engine}",
-                        _short(texts.get(sid, "")),
-                        f"{page}#s-{sid}",
-                    ),
-                    strict=True,
-                )
+            _flag_row(
+                ch,
+                sid,
+                "fallback",
+                f"voice {voice} spoken by {engine}",
+                text=texts.get(sid, ""),
+                review=f"{page}#s-{sid}",
             )
             for sid, voice, engine, _ in ch.fallback_details
         ]
         for s in (qc.get(ch.index) or {}).get("sentences", []):
+            sid = s["sentence_id"]
             rows += [
-                dict(
-                    zip(
-                        FLAG_COLUMNS,
-                        (
-                            ch.index,
-                            ch.title,
-                            s["sentence_id"],
-                            "qc",
-                            flag,
-                            _short(texts.get(s["sentence_id"], "")),
-                            f"{page}#s-{s['sentence_id']}",
-                        ),
-                        strict=True,
-                    )
-                )
+                _flag_row(ch, sid, "qc", flag, text=texts.get(sid, ""), review=f"{page}#s-{sid}")
                 for flag in s.get("flags", [])
             ]
     return rows
+
+
+def _flag_row(ch: ChapterOutput, sid: str, kind: str, flag: str, *, text: str, review: str) -> dict:
+    """One row of the flags table, FLAG_COLUMNS in order (the sentence text shortened)."""
+    values = (ch.index, ch.title, sid, kind, flag, _short(text), review)
+    return dict(zip(FLAG_COLUMNS, values, strict=True))
 
 
 def _chapter_table(

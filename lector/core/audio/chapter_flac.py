@@ -23,20 +23,6 @@ from .master_flac import write_master_flac
 from .spliced import Spliced, lay_out
 
 
-def write_chapter_flac(
-    path: str | Path,
-    block_dir: Path,
-    blocks: Sequence[MasteredBlock],
-    sample_rate: int,
-    metadata: bytes = b"",
-    *,
-    previous: Spliced | None = None,
-) -> Path:
-    """:func:`splice_chapter_flac`, returning the file."""
-    splice_chapter_flac(path, block_dir, blocks, sample_rate, metadata, previous=previous)
-    return Path(path)
-
-
 def splice_chapter_flac(
     path: str | Path,
     block_dir: Path,
