@@ -125,6 +125,8 @@ def test_levels_keys_and_pronunciation_in_chromium(browser, tmp_path, monkeypatc
         # pronunciation from the page: a bad IPA is refused with the reason, a good one is saved
         row = browser.find_element(By.ID, f"s-{IDS[0]}")
         row.find_element(By.CSS_SELECTOR, "details.pron-fix summary").click()
+        # the panel is built by the details' toggle event, which fires after the click returns
+        _wait(lambda: row.find_elements(By.CSS_SELECTOR, ".pf-word"), what="the pronunciation panel")
         row.find_element(By.CSS_SELECTOR, ".pf-word").send_keys("storm")
         row.find_element(By.CSS_SELECTOR, ".pf-pron").send_keys("st0rm")
         _js(browser, "document.getElementById('toast').hidden = true;")
@@ -141,6 +143,7 @@ def test_levels_keys_and_pronunciation_in_chromium(browser, tmp_path, monkeypatc
         assert [a.text for a in listed] == ["ch. 1: The storm came in from the west."]
         # the same word for this sentence only: overrides.json, lexicon.tsv untouched
         row = browser.find_element(By.ID, f"s-{IDS[0]}")
+        _wait(lambda: row.find_elements(By.CSS_SELECTOR, "select.pf-scope"), what="the panel, opened again")
         row.find_element(By.CSS_SELECTOR, "select.pf-scope option[value=sentence]").click()
         row.find_element(By.CSS_SELECTOR, ".pf-word").send_keys("storm")
         row.find_element(By.CSS_SELECTOR, ".pf-pron").send_keys("stˈɔːm")
