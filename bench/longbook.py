@@ -16,6 +16,10 @@ largest waited-for descendant and the CPU seconds of the whole tree.
 Metrics and their targets:
 - ``peak_rss_render_mb`` / ``peak_rss_render_qc_mb``: the largest RSS of any one process of the
   render (the ``lector`` process in practice), target <= 1536 MiB for any length.
+- ``peak_rss_tree_mb`` / ``peak_rss_tree_qc_mb``: the largest sum of RSS over the render's whole
+  process tree at one sampling instant (the ``lector`` process, the Prefect server, ffmpeg
+  children), target <= 1536 MiB. A child that has forked but not yet exec'd (same command line as
+  its parent: ``subprocess`` starting ffmpeg) shares its parent's pages and is not added again.
 - ``qc_cpu_share``: (CPU of the QC render - CPU of the no-QC render) / CPU of the no-QC render,
   target <= 0.20.
 - ``build_mb_per_audio_hour``: bytes under build/ after the QC render, per hour of audio, target
@@ -103,13 +107,39 @@ def write_project(root: Path, hours: float, qc_sample: int | None = None) -> tup
     return chapters, total
 
 
+@dataclass(frozen=True)
+class ProcSample:
+    """One process of the tree at one sampling instant."""
+
+    pid: int
+    ppid: int
+    cmdline: tuple[str, ...]
+    rss_mb: float
+
+
+def unexeced_forks(procs: list[ProcSample]) -> set[int]:
+    """Pids of children still running their parent's program (forked, not yet exec'd: the command
+    line is the parent's). Their RSS is the parent's pages, shared copy-on-write, not new memory."""
+    by_pid = {p.pid: p for p in procs}
+    return {p.pid for p in procs if p.ppid in by_pid and p.cmdline and p.cmdline == by_pid[p.ppid].cmdline}
+
+
+def tree_sum_mb(procs: list[ProcSample]) -> float:
+    """RSS of a process tree at one instant: every process once, forks not yet exec'd not at all."""
+    forks = unexeced_forks(procs)
+    return round(sum(p.rss_mb for p in procs if p.pid not in forks), 1)
+
+
 @dataclass
 class TreeSampler:
-    """Peak RSS per process of a process tree, sampled from /proc (psutil)."""
+    """Peak RSS per process of a process tree, and the peak of their sum at one instant, sampled
+    from /proc (psutil). The root process (the bench's own wrapper) is left out of the sum."""
 
     root_pid: int
     peaks_mb: dict[str, float] = field(default_factory=dict)  # "<pid> <name>" -> peak RSS MiB
     samples: int = 0
+    peak_tree_mb: float = 0.0
+    peak_tree_procs: dict[str, float] = field(default_factory=dict)  # the processes at that instant
 
     def sample(self) -> None:
         import psutil
@@ -119,14 +149,32 @@ class TreeSampler:
             procs = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return
+        now: list[ProcSample] = []
+        names: dict[int, str] = {}
         for proc in procs:
             try:
-                name = f"{proc.pid} {self._label(proc)}"
-                rss_mb = proc.memory_info().rss / 2**20
+                names[proc.pid] = f"{proc.pid} {self._label(proc)}"
+                now.append(
+                    ProcSample(proc.pid, proc.ppid(), tuple(proc.cmdline()), proc.memory_info().rss / 2**20)
+                )
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-            self.peaks_mb[name] = round(max(self.peaks_mb.get(name, 0.0), rss_mb), 1)
+        forks = unexeced_forks(now)
+        for p in now:
+            name = names[p.pid] + (" (fork, not yet exec'd)" if p.pid in forks else "")
+            self.peaks_mb[name] = round(max(self.peaks_mb.get(name, 0.0), p.rss_mb), 1)
+        self.note_tree([p for p in now if p.pid != self.root_pid], names)
         self.samples += 1
+
+    def note_tree(self, procs: list[ProcSample], names: dict[int, str]) -> None:
+        """Keep ``procs`` as the tree's peak when their sum is the largest so far."""
+        total = tree_sum_mb(procs)
+        if total > self.peak_tree_mb:
+            forks = unexeced_forks(procs)
+            self.peak_tree_mb = total
+            self.peak_tree_procs = {
+                names.get(p.pid, str(p.pid)): round(p.rss_mb, 1) for p in procs if p.pid not in forks
+            }
 
     @staticmethod
     def _label(proc) -> str:
@@ -146,6 +194,8 @@ class Render:
     cpu_s: float  # the whole tree: RUSAGE_CHILDREN user + system
     exact_peak_child_mb: float  # RUSAGE_CHILDREN ru_maxrss: the largest waited-for descendant
     peaks_mb: dict  # per process, sampled
+    peak_tree_mb: float  # the largest sum over the tree at one instant (TreeSampler)
+    peak_tree_procs: dict  # the processes at that instant
     ffmpeg_peak_mb: float
     returncode: int
     summary: dict
@@ -209,7 +259,7 @@ def render(project: Path, *, qc: bool) -> Render:
     ffmpeg = max((v for k, v in peaks.items() if "ffmpeg" in k), default=0.0)
     print(
         f"qc={qc} rc={proc.returncode} wall={wall:.1f}s cpu={child.get('cpu_s', 0.0):.1f}s "
-        f"peak={child.get('maxrss_mb')} MiB",
+        f"peak={child.get('maxrss_mb')} MiB tree={sampler.peak_tree_mb} MiB",
         flush=True,
     )
     return Render(
@@ -218,6 +268,8 @@ def render(project: Path, *, qc: bool) -> Render:
         round(child.get("cpu_s", 0.0), 1),
         child.get("maxrss_mb", 0.0),
         dict(sorted(peaks.items(), key=lambda kv: -kv[1])[:12]),
+        sampler.peak_tree_mb,
+        sampler.peak_tree_procs,
         ffmpeg,
         proc.returncode,
         child.get("summary", {}),
@@ -315,6 +367,20 @@ def run_bench(work: Path, hours: float, opts) -> int:
             "MiB",
             RSS_TARGET,
             note="largest single process of the render with QC",
+        ),
+        metric(
+            "peak_rss_tree_mb",
+            no_qc.peak_tree_mb if no_qc else None,
+            "MiB",
+            RSS_TARGET,
+            note="largest sum of RSS over the --no-qc render's process tree at one instant (sampled)",
+        ),
+        metric(
+            "peak_rss_tree_qc_mb",
+            with_qc.peak_tree_mb,
+            "MiB",
+            RSS_TARGET,
+            note="largest sum of RSS over the QC render's process tree at one instant (sampled)",
         ),
         metric("peak_rss_ffmpeg_mb", with_qc.ffmpeg_peak_mb, "MiB", note="largest ffmpeg child (sampled)"),
         metric(

@@ -9,7 +9,7 @@ from pypinyin import Style, lazy_pinyin
 from lector.core.engines.base import SynthRequest
 from lector.core.engines.fastspeech2_zh import FastSpeech2Zh, patch_graph
 from lector.core.engines.registry import get_engine
-from lector.core.engines.zh_symbols import LETTER_SYLLABLES, mapper, syllable_symbols
+from lector.core.engines.zh_symbols import LETTER_SYLLABLES, SymbolBuilder, mapper, syllable_symbols
 from lector.core.errors import EngineError, PronunciationError, VoiceError
 from lector.core.model import Span, Token
 
@@ -174,3 +174,14 @@ def test_pitch_shifts_mean_f0(engine):
     f_low, f_mid, f_high = median_f0_hz(low), median_f0_hz(mid), median_f0_hz(high)
     assert f_low < 0.93 * f_mid and f_high > 1.08 * f_mid
     assert len(low) == len(mid) == len(high)
+
+
+def test_erhua_er5_is_glued_to_the_syllable_before_it_like_baker_labels():
+    builder = SymbolBuilder()
+    for syl in ("yi4", "dian3", "er5", "er5"):
+        builder.syllable(syl)
+    assert builder.symbols == ["sil", "^", "i4", "#0", "d", "ian3", "er5", "er5"]
+    alone = SymbolBuilder()
+    alone.syllable("er5")  # no syllable before it: a syllable of its own
+    assert alone.symbols == ["sil", *syllable_symbols("er5")]
+    assert syllable_symbols("dianr3") == ["d", "ian3", "er5"]

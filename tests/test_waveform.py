@@ -110,3 +110,34 @@ def test_levels_are_cached_by_content(tmp_path):
     with pytest.raises(AudioError) as exc:
         cached_chapter_levels(tmp_path / "missing.flac", ROWS, "acx", cache)
     assert exc.value.fix == "render the chapter again"
+
+
+def test_paragraph_levels_over_its_sentences_span(tmp_path):
+    rows = [{**ROWS[0], "paragraph": 2}, {**ROWS[1], "paragraph": 2}]
+    levels = chapter_levels(_chapter(tmp_path / "c.flac"), rows, "acx", bars=2, paragraph_bars=5)
+    (para,) = levels.paragraphs
+    assert (para.index, para.sentence_ids, para.start_s, para.end_s) == (2, ("a", "b"), 0.5, 3.0)
+    # 1 s at mean square 0.02, 0.5 s silence, 1 s at 0.00125 over 2.5 s: 0.0085 = -20.71 dBFS
+    assert (para.level, para.peak_dbfs, para.problems) == (-20.71, -13.98, ())
+    assert para.bars == (51, 51, 0, 13, 13)  # half a second a bar: loud, loud, pause, quiet, quiet
+    assert levels.sentences[0].level == -16.99  # the sentences are measured as before
+
+
+def test_each_paragraph_run_apart_and_rows_without_one(tmp_path):
+    rows = [{**ROWS[1], "paragraph": 1}, {**ROWS[0], "paragraph": 0}]  # in time order, not row order
+    levels = chapter_levels(_chapter(tmp_path / "c.flac"), rows, "acx", bars=2, paragraph_bars=2)
+    assert [(p.index, p.sentence_ids, p.level, p.problems) for p in levels.paragraphs] == [
+        (0, ("a",), -16.99, ("level -16.99 above -18",)),
+        (1, ("b",), -29.03, ("level -29.03 below -23",)),
+    ]
+    assert chapter_levels(tmp_path / "c.flac", ROWS, "acx").paragraphs == ()
+
+
+def test_paragraphs_are_cached_with_the_levels(tmp_path):
+    audio, cache = _chapter(tmp_path / "c.flac"), tmp_path / "levels"
+    rows = [{**r, "paragraph": 0} for r in ROWS]
+    first = cached_chapter_levels(audio, rows, "acx", cache)
+    assert cached_chapter_levels(audio, rows, "acx", cache) == first  # read back from the file
+    assert first.paragraphs[0].level == -20.71
+    assert cached_chapter_levels(audio, ROWS, "acx", cache).paragraphs == ()  # grouping is in the key
+    assert len(list(cache.iterdir())) == 2

@@ -2,7 +2,9 @@
 waits until its share fits, so a long book's chapters are never all in memory at once.
 
 ``LECTOR_MASTER_MEMORY_MB`` (default 384: one 30-minute chapter) bounds the float32 chapter audio
-mastered at the same time in one process; a chapter larger than the whole budget runs alone."""
+mastered at the same time in one process; a chapter larger than the whole budget runs alone. QC's
+model checks take the whole budget while their models are loaded (lector.core.qc.models), so they
+never run beside a chapter being mastered."""
 
 from __future__ import annotations
 

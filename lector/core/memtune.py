@@ -28,3 +28,17 @@ def bound_heap() -> bool:
     if mallopt is None:
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(mallopt(M_ARENA_MAX, ARENA_MAX))
+
+
+def trim_heap() -> bool:
+    """Hand the heap's free memory back to the system now (glibc ``malloc_trim``), e.g. after
+    dropping a model; False where the C library has no such call."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return False
+    if trim is None:
+        return False
+    trim(0)
+    return True

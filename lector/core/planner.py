@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,44 +58,110 @@ def build_plan(
 ) -> Plan:
     """The render plan of ``project``. Raises ManuscriptError/TagError/ConfigError/LexiconError.
     Warnings added while it is built (``planwarn.add_warning``) end up on ``Plan.warnings``."""
-    from .castcheck import check_plan_voices
-
     with collecting() as bucket:
-        plan = _build_plan(project, max_chars=max_chars, pronouncer=pronouncer)
-        check_plan_voices(project, plan)  # engine voices, languages, emotions: refused here, not at render
+        plan = ChapterPlanner(project, max_chars=max_chars, pronouncer=pronouncer).book()
     return replace(plan, warnings=tuple(dict.fromkeys(bucket)))
 
 
-def _build_plan(project: Project, *, max_chars: int | None, pronouncer: PronouncerLike | None) -> Plan:
-    raw_chapters = read_manuscript(project)
-    overrides = load_overrides(project.root)
-    _check_overrides(project, overrides)
-    pron = pronouncer if pronouncer is not None else default_pronouncer(project)
-    needs_engines = not (project.config.manuscript.max_chars or max_chars)
-    limits = voice_max_chars(project) if needs_engines else {}
-    chapters, read = [], Readability.of(project)
-    for index, raw in enumerate(raw_chapters, 1):
+def plan_chapter(
+    project: Project, index: int, *, max_chars: int | None = None, pronouncer: PronouncerLike | None = None
+) -> tuple[Chapter, tuple[PlanWarning, ...]]:
+    """Chapter ``index`` (1-based) exactly as ``build_plan`` plans it, without planning the rest of
+    the book; with the warnings raised (the manuscript reader's for the whole book among them).
+    The token cache is read, not written: a flush would keep this chapter's tokens only."""
+    with collecting() as bucket:
+        planner = ChapterPlanner(project, max_chars=max_chars, pronouncer=pronouncer)
+        chapter = planner.chapter(index)
+        planner.check((chapter,))
+    return chapter, tuple(dict.fromkeys(bucket))
+
+
+class ChapterPlanner:
+    """The book's planning inputs read once (manuscript, overrides, pronouncer, engine limits);
+    ``chapter(n)`` plans one chapter, ``book()`` all of them (what ``build_plan`` returns, less its
+    warnings, which go to the active ``planwarn.collecting``). The digests say what a chapter's plan
+    depends on, so a caller that kept an earlier plan can tell which chapters still read the same."""
+
+    def __init__(
+        self, project: Project, *, max_chars: int | None = None, pronouncer: PronouncerLike | None = None
+    ) -> None:
+        self.project = project
+        self.raw_chapters = read_manuscript(project)
+        self.overrides = load_overrides(project.root)
+        _check_overrides(project, self.overrides)
+        self.pronouncer = pronouncer if pronouncer is not None else default_pronouncer(project)
+        self.max_chars = max_chars
+        needs_engines = not (project.config.manuscript.max_chars or max_chars)
+        self.limits = voice_max_chars(project) if needs_engines else {}
+        self.read = Readability.of(project)
+
+    def chapter(self, index: int) -> Chapter:
+        if not 1 <= index <= len(self.raw_chapters):
+            raise ManuscriptError(
+                f"chapter {index} is not in the manuscript (it has {len(self.raw_chapters)})",
+                file="manuscript/",
+                fix="plan a chapter the manuscript has",
+            )
+        raw = self.raw_chapters[index - 1]
         sentences = _plan_chapter(
-            project, raw, pron, max_chars=max_chars, limits=limits, read=read, ov=overrides
+            self.project,
+            raw,
+            self.pronouncer,
+            max_chars=self.max_chars,
+            limits=self.limits,
+            read=self.read,
+            ov=self.overrides,
         )
-        chapters.append(Chapter(index=index, title=raw.title, sentences=sentences, source=raw.source))
-    getattr(pron, "flush", lambda: None)()  # a CachedPronouncer writes build/token-cache.json
-    if not any(c.sentences for c in chapters):
-        raise ManuscriptError(
-            "the manuscript holds no text to speak",
-            file="manuscript/",
-            fix="write some text (or check [manuscript] front_matter for EPUBs)",
+        return Chapter(index=index, title=raw.title, sentences=sentences, source=raw.source)
+
+    def book(self) -> Plan:
+        chapters = tuple(self.chapter(i) for i in range(1, len(self.raw_chapters) + 1))
+        getattr(self.pronouncer, "flush", lambda: None)()  # a CachedPronouncer writes build/token-cache.json
+        if not any(c.sentences for c in chapters):
+            raise ManuscriptError(
+                "the manuscript holds no text to speak",
+                file="manuscript/",
+                fix="write some text (or check [manuscript] front_matter for EPUBs)",
+            )
+        meta = book_metadata(self.project)  # [book] over the EPUB's own metadata
+        plan = Plan(
+            project=self.project.name,
+            title=meta.title,
+            author=meta.author,
+            language=self.project.config.book.language,
+            chapters=chapters,
         )
-    cfg = project.config.book
-    meta = book_metadata(project)  # [book] over the EPUB's own metadata
-    plan = Plan(
-        project=project.name,
-        title=meta.title,
-        author=meta.author,
-        language=cfg.language,
-        chapters=tuple(chapters),
-    )
-    return replace(plan, plan_hash=plan_hash(plan))
+        plan = replace(plan, plan_hash=plan_hash(plan))
+        self.check(plan.chapters)  # engine voices, languages, emotions: refused here, not at render
+        return plan
+
+    def check(self, chapters: tuple[Chapter, ...]) -> None:
+        """The cast against its engines and ``chapters``' sentences (castcheck)."""
+        from .castcheck import check_plan_voices
+
+        cfg = self.project.config.book
+        check_plan_voices(self.project, Plan(self.project.name, cfg.title, "", cfg.language, chapters))
+
+    def book_digest(self) -> str:
+        """What every chapter's plan depends on: the settings, the pronouncer's identity (lexicons,
+        g2p versions), the book's metadata and its number of chapters."""
+        meta = book_metadata(self.project)
+        ident = getattr(self.pronouncer, "version", None) or type(self.pronouncer).__qualname__
+        parts = (self.project.config.model_dump_json(), ident, meta.title, meta.author, self.max_chars)
+        return _digest(repr((parts, len(self.raw_chapters))))
+
+    def chapter_digest(self, index: int, sentence_ids: Iterable[str]) -> str:
+        """What chapter ``index``'s plan depends on besides ``book_digest``: its manuscript text and
+        the overrides of ``sentence_ids`` (its sentences' ids in the plan being compared with)."""
+        ov, ids = self.overrides, sorted(sentence_ids)
+        mine = [
+            (ov.seeds.get(i), ov.emotions.get(i), ov.voices.get(i), ov.pronunciations.get(i)) for i in ids
+        ]
+        return _digest(repr((self.raw_chapters[index - 1], ids, mine)))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _plan_chapter(
@@ -132,8 +199,22 @@ def plan_text(
 
 def plan_hash(plan: Plan) -> str:
     """sha256 over every chapter's index, title and sentences (ids, text, spoken, tokens, voice...)."""
-    body = [[c.index, c.title, [s.to_dict() for s in c.sentences]] for c in plan.chapters]
-    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+    return hash_of_parts(chapter_hash_part(c) for c in plan.chapters)
+
+
+def chapter_hash_part(chapter: Chapter) -> bytes:
+    """One chapter's share of ``plan_hash`` (kept per chapter by whoever re-plans one chapter)."""
+    body = [chapter.index, chapter.title, [s.to_dict() for s in chapter.sentences]]
+    return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def hash_of_parts(parts: Iterable[bytes]) -> str:
+    """``plan_hash`` from every chapter's ``chapter_hash_part``, in order (the JSON list they form)."""
+    h = hashlib.sha256(b"[")
+    for n, part in enumerate(parts):
+        h.update(b", " + part if n else part)
+    h.update(b"]")
+    return h.hexdigest()
 
 
 def plan_to_json(plan: Plan, *, chapters: set[int] | None = None, indent: int | None = 2) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lector.core.fsutil import atomic_write_text
 from lector.core.model import Token
-from lector.core.text import g2p_en, g2p_zh
+from lector.core.text import g2p_en, g2p_zh, segment
 from lector.core.text.lexicon import Entry, Lexicon, load_base_lexicon, load_project_lexicon
 
 
@@ -102,7 +102,13 @@ class Pronouncer:
 
 
 TOKEN_CACHE_VERSION = "tok2"
-_FRONTEND_SOURCES = ("pronounce.py", "text/g2p_zh.py", "text/g2p_en.py", "text/polyphone_rules.py")
+_FRONTEND_SOURCES = (
+    "pronounce.py",
+    "text/g2p_zh.py",
+    "text/g2p_en.py",
+    "text/ipa_align.py",
+    "text/polyphone_rules.py",
+)
 _FRONTEND_PACKAGES = ("g2pM", "pypinyin", "jieba", "piper-tts", "rapidfuzz")
 
 
@@ -180,7 +186,7 @@ class CachedPronouncer:
 def _apply_zh_entry(entry: Entry, text: str, prons: list[str], origins: list[str]) -> None:
     """Overwrite readings where ``entry`` matches (inside its context word when given)."""
     sylls = entry.pron.split()
-    han_offsets = [k for k, c in enumerate(entry.grapheme) if g2p_zh.is_han(c)]
+    han_offsets = [k for k, c in enumerate(entry.grapheme) if segment.is_han(c)]
     anchor = entry.context or entry.grapheme
     offset = entry.context.find(entry.grapheme) if entry.context else 0
     start = text.find(anchor)

@@ -167,7 +167,7 @@ def _produce(
         tasks = {
             ch.index: _chapter_tasks(project, ch, synth[ch.index], len(plan.chapters)) for ch in chapters
         }
-        checks = _qc_tasks(project, tasks, take_checks, qc_on)
+        checks = _qc_tasks(project, {ch.index: ch for ch in chapters}, tasks, take_checks, qc_on)
         reports = _resolve(synth, announce={ch.index: ch for ch in plan.chapters})
         return _finish(project, plan, tasks, checks, reports, run=run), p.sentence_keys(reports)
 
@@ -263,6 +263,7 @@ def _take_checks(
 
 def _qc_tasks(
     project: Project,
+    chapters: dict[int, Chapter],
     tasks: dict[int, _ChapterTasks],
     take_checks: dict[int, PrefectFuture[Any]],
     enabled: bool,
@@ -274,7 +275,11 @@ def _qc_tasks(
         return {}
     return {
         i: t.qc_task.submit(
-            value_input(project), i, return_state=False, wait_for=[ch.master, take_checks.get(i, ch.flac)]
+            value_input(project),
+            i,
+            value_input(chapters[i]),
+            return_state=False,
+            wait_for=[ch.master, take_checks.get(i, ch.flac)],
         )
         for i, ch in tasks.items()
     }

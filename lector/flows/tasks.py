@@ -80,9 +80,9 @@ def export_book_task(project: Project, plan: Plan, outputs: list[ChapterOutput])
 
 
 @task(name="qc", cache_policy=NO_CACHE, persist_result=False, task_run_name=chapter_run_name("qc"))
-def qc_task(project: Project, chapter_index: int) -> dict[str, Any]:
+def qc_task(project: Project, chapter_index: int, chapter: Chapter | None = None) -> dict[str, Any]:
     """The chapter's QC, merged into build/qc.json; flags are recorded, never raised."""
-    return p.qc_chapter(project, chapter_index)
+    return p.qc_chapter(project, chapter_index, chapter)
 
 
 @task(

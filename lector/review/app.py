@@ -223,7 +223,7 @@ def _register_changes(app: FastAPI, ctx: Ctx) -> None:
     @app.post("/sentences/{sid}/edit", dependencies=post)
     def edit(request: Request, sid: str, text: str = Form(...)):
         chapter, row = sentence_or_404(sid)
-        source = ctx.view.plan_sentences().get(sid, {}).get("source", row.get("source", ""))
+        source = ctx.view.plan_source(sid, chapter) or row.get("source", "")
         outcome = actions.edit_text(root, source, row.get("text", ""), text)
         if outcome.ok:
             store.set_pending(sid, chapter, True, "edit", text)

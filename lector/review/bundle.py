@@ -1,9 +1,12 @@
 """Static HTML review bundle for editors without the app: ``index.html`` plus one page per
 chapter, linking the masters' audio with relative paths (the read-along and seek work offline;
-CSS and JS are inlined, nothing is fetched from the network)."""
+CSS and JS are inlined, nothing is fetched from the network). Each chapter page carries its
+loudness view (routes_waveform's levels JSON: curve, paragraph and sentence levels and waveforms,
+measured once per chapter content) and draws it with the app's wave.js."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from functools import lru_cache
@@ -12,9 +15,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from lector.core.build import BuildDir
+from lector.core.errors import LectorError
 from lector.core.project import Project
 
 from .data import BuildView
+from .routes_waveform import chapter_levels_json
 from .store import ReviewStore
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -58,6 +63,7 @@ def export_bundle(project: Project | str | Path, out_dir: str | Path | None = No
         "project_title": _title(project, root),
         "css": (static / "review.css").read_text(encoding="utf-8"),
         "js": (static / "review.js").read_text(encoding="utf-8").replace("</", "<\\/"),
+        "wave_js": (static / "wave.js").read_text(encoding="utf-8").replace("</", "<\\/"),
     }
     rows = []
     for info in view.chapters():
@@ -74,6 +80,7 @@ def export_bundle(project: Project | str | Path, out_dir: str | Path | None = No
                 sentences=view.sentences(info.index),
                 audio=_rel(audio, out) if audio else None,
                 vtt=_rel(vtt, out) if vtt else None,
+                **_levels(view, info.index),
                 **common,
             )
             (out / page).write_text(html, encoding="utf-8")
@@ -87,6 +94,17 @@ def export_bundle(project: Project | str | Path, out_dir: str | Path | None = No
         encoding="utf-8",
     )
     return index
+
+
+def _levels(view: BuildView, index: int) -> dict[str, str | None]:
+    """The chapter's loudness view (routes_waveform's JSON, drawn by wave.js from the page itself),
+    or why there is none: the bundle says so rather than leaving the view out."""
+    try:
+        data = chapter_levels_json(view, index, view.timeline(index) or {})
+    except LectorError as exc:
+        return {"levels": None, "levels_missing": exc.message + (f" — {exc.fix}" if exc.fix else "")}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return {"levels": text, "levels_missing": None}
 
 
 def _title(project, root: Path) -> str:

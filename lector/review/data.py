@@ -1,16 +1,22 @@
-"""Read a project's build for review: chapters, timelines, plan, QC, decisions."""
+"""Read a project's build for review: chapters, timelines, plan, QC, decisions.
+
+plan.json is never held whole: a long book's is tens of MB, its dicts several times that. The app
+keeps its layout (lector.core.build.plan_file: each chapter's byte span, titles, sentence ids and
+sources; a few MB for a 20-hour book) and reads the one chapter entry a page needs from its span.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from lector.core.build import BuildDir, BuildRecordError
+from lector.core.build.plan_file import PlanLayout
 from lector.core.build.qc_file import read_qc_or_none
 from lector.core.build.timeline import read_timeline
 from lector.core.hashing import FileFacts
@@ -125,8 +131,61 @@ class BuildView:
         """chapters/NN/timeline.json as its dict (lector.core.build.Timeline.to_dict)."""
         return _read_cached(self.dir.timeline_path(index), _timeline_dict)
 
+    def plan_layout(self) -> PlanLayout | None:
+        """plan.json's layout, scanned once per version of the file (one chapter decoded at a time)."""
+        layout = _read_cached(self.dir.plan_json, lambda _: self.dir.scan_plan())
+        return layout if isinstance(layout, PlanLayout) else None
+
+    def plan_chapter(self, index: int) -> dict | None:
+        """Chapter ``index``'s plan.json entry (Chapter.to_dict's form), read from its span alone."""
+        for _try in range(2):
+            layout = self.plan_layout()
+            if layout is None or layout.entry(index) is None:
+                return None
+            entry = self.dir.read_plan_entry(layout, index)
+            if entry is not None:
+                return entry
+            with _PARSED_LOCK:  # plan.json was replaced between the scan and the read
+                _PARSED.pop(self.dir.plan_json, None)
+        return None
+
+    def plan_chapters(self) -> Iterator[dict]:
+        """Every chapter's plan.json entry in book order, one read at a time."""
+        layout = self.plan_layout()
+        for c in layout.chapters if layout is not None else ():
+            entry = self.plan_chapter(c.index)
+            if entry is not None:
+                yield entry
+
     def plan(self) -> dict:
-        return _read_cached(self.dir.plan_json, lambda _: self.dir.read_plan()) or {}
+        """{"chapters": every chapter's entry, read lazily one at a time as it is iterated}."""
+        return {"chapters": _LazyChapters(self)}
+
+    def plan_sentences(self) -> Mapping[str, dict]:
+        """sentence id -> its plan.json entry; each lookup reads the sentence's chapter only."""
+        return _PlanSentences(self)
+
+    def plan_sources(self, index: int) -> dict[str, str]:
+        """sentence id -> its manuscript place ("file:line") in chapter ``index`` of the plan."""
+        layout = self.plan_layout()
+        entry = layout.entry(index) if layout is not None else None
+        return dict(entry.sentences) if entry is not None else {}
+
+    def plan_source(self, sentence_id: str, chapter: int | None = None) -> str | None:
+        """The sentence's manuscript place in the plan: looked for in ``chapter`` first (a page's
+        sentences are nearly always there), then in the whole book."""
+        found = self.plan_sources(chapter).get(sentence_id) if chapter is not None else None
+        if found is None:
+            index = self.plan_chapter_of(sentence_id)
+            found = self.plan_sources(index).get(sentence_id) if index is not None else None
+        return found
+
+    def plan_chapter_of(self, sentence_id: str) -> int | None:
+        layout = self.plan_layout()
+        for c in layout.chapters if layout is not None else ():
+            if any(sid == sentence_id for sid, _src in c.sentences):
+                return c.index
+        return None
 
     def qc_by_sentence(self) -> dict[str, dict]:
         qc = _read_cached(self.dir.qc_json, _qc_dict) or {}
@@ -135,11 +194,9 @@ class BuildView:
     def qc_summary(self) -> dict | None:
         return (_read_cached(self.dir.qc_json, _qc_dict) or {}).get("summary")
 
-    def plan_sentences(self) -> dict[str, dict]:
-        return {s["id"]: s for c in self.plan().get("chapters", []) for s in c.get("sentences", [])}
-
     def chapter_indexes(self) -> list[tuple[int, str]]:
-        found: dict[int, str] = {c["index"]: c.get("title", "") for c in self.plan().get("chapters", [])}
+        layout = self.plan_layout()
+        found: dict[int, str] = {c.index: c.title for c in layout.chapters} if layout is not None else {}
         for index in self.dir.built_chapters():
             tl = self.timeline(index) or {}
             found[index] = tl.get("title") or found.get(index, "")
@@ -180,7 +237,7 @@ class BuildView:
 
     def sentences(self, index: int) -> list[SentenceView]:
         tl = self.timeline(index) or {}
-        qc, plan, dec = self.qc_by_sentence(), self.plan_sentences(), self.store.decisions(index)
+        qc, sources, dec = self.qc_by_sentence(), self.plan_sources(index), self.store.decisions(index)
         takes, notes = self.store.takes_by_sentence(), self.store.notes_by_sentence()
         states: dict[str, tuple[str, str]] = self.history.qc_states() if self.history is not None else {}
         return [
@@ -189,7 +246,7 @@ class BuildView:
                     n,
                     s,
                     qc.get(s["id"], {}),
-                    plan.get(s["id"], {}),
+                    sources.get(s["id"]) or self.plan_source(s["id"]),
                     dec.get(s["id"]),
                     takes=takes.get(s["id"], []),
                     notes=notes.get(s["id"], []),
@@ -200,7 +257,7 @@ class BuildView:
         ]
 
     def _view(
-        self, n: int, s: dict, q: dict, p: dict, d: Decision | None, *, takes: list, notes: list
+        self, n: int, s: dict, q: dict, source: str | None, d: Decision | None, *, takes: list, notes: list
     ) -> SentenceView:
         sid = s["id"]
         key = str(s.get("cache_key", ""))
@@ -217,7 +274,7 @@ class BuildView:
             seed=s.get("seed"),
             engine=str(s.get("engine", "")),
             cache_key=key,
-            source=str(p.get("source", s.get("source", ""))),
+            source=str(source if source is not None else s.get("source", "")),
             flags=tuple(q.get("flags", ())),
             qc_notes=tuple(q.get("notes", ())),
             wer=q.get("wer"),
@@ -242,3 +299,41 @@ class BuildView:
         if not KEY_RE.fullmatch(key):
             return None
         return self.dir.take_path(key)
+
+
+class _LazyChapters:
+    """The plan's chapter entries, read one at a time each time it is iterated."""
+
+    def __init__(self, view: BuildView) -> None:
+        self.view = view
+
+    def __iter__(self) -> Iterator[dict]:
+        return self.view.plan_chapters()
+
+
+class _PlanSentences(Mapping[str, dict]):
+    """sentence id -> plan.json entry, the chapter it is in read on the first lookup (and kept for
+    the next, which is nearly always in the same chapter)."""
+
+    def __init__(self, view: BuildView) -> None:
+        self.view = view
+        self._chapter: tuple[int, dict[str, dict]] | None = None
+
+    def __getitem__(self, sid: str) -> dict:
+        if self._chapter is not None and sid in self._chapter[1]:
+            return self._chapter[1][sid]
+        index = self.view.plan_chapter_of(sid)
+        entry = self.view.plan_chapter(index) if index is not None else None
+        if index is None or entry is None:
+            raise KeyError(sid)
+        self._chapter = (index, {str(s["id"]): s for s in entry.get("sentences", [])})
+        return self._chapter[1][sid]
+
+    def __iter__(self) -> Iterator[str]:
+        layout = self.view.plan_layout()
+        for c in layout.chapters if layout is not None else ():
+            yield from (sid for sid, _src in c.sentences)
+
+    def __len__(self) -> int:
+        layout = self.view.plan_layout()
+        return sum(len(c.sentences) for c in layout.chapters) if layout is not None else 0

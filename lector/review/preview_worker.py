@@ -5,9 +5,11 @@ here, never in the app: the app (lector.review.preview) starts this process on t
 it typed requests (lector.review.worker_records) over the socket ``FD`` and ends it when idle or
 when the app stops. Inside, one synthesis thread per engine (a model never runs twice at once)
 and one ``VoiceResolver`` (the engines it loaded stay loaded); a preview is: apply the change
-where a render sees it (manuscript line, ``overrides.json``) -> ``build_plan`` -> ``render_sentences``
-of that one sentence through the render cache. So the take *is* the render's take: same cache
-key, same file. An accept or re-render runs the render's chapter steps
+where a render sees it (manuscript line, ``overrides.json``) -> the edited chapter planned as
+``build_plan`` plans it, its entry written into plan.json (lector.review.chapter_plan: the whole
+book only on the first request or when something outside the chapter changed) ->
+``render_sentences`` of that one sentence through the render cache. So the take *is* the render's
+take: same cache key, same file. An accept or re-render runs the render's chapter steps
 (lector.core.pipeline.finish_chapter) on the chapter's cached takes.
 
 The process ends when the app's end of the socket closes (the app stopped or died, even by
@@ -27,12 +29,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from multiprocessing.connection import Connection
 
-from lector.core.build import BuildDir
 from lector.core.errors import LectorError, ProjectBusy
 from lector.core.lock import project_lock
-from lector.core.model import Chapter, Plan, Sentence, Span, Token
+from lector.core.model import Chapter, Sentence, Span, Token
 
 from . import actions
+from .chapter_plan import PlanKeeper
 from .worker_records import (
     AcceptRequest,
     Answer,
@@ -73,6 +75,7 @@ class Previewer:
         self._resolver = None
         self._resolver_ident: tuple | None = None
         self._lock = threading.Lock()
+        self.plans = PlanKeeper()
 
     def answer(self, request: Request) -> Answer:
         try:
@@ -118,7 +121,7 @@ class Previewer:
         """The planner's models and the cast's engines loaded, each engine run once, so the first
         edit of the day is as quick as the others."""
         project = self._project()
-        plan = self._plan(project)
+        plan = self.plans.book(project)
         resolver = self.resolver(project)
         firsts = {s.voice: s for ch in reversed(plan.chapters) for s in reversed(ch.sentences)}
         for voice, sentence in firsts.items():
@@ -127,40 +130,38 @@ class Previewer:
         return Warmed()
 
     # -- plan -------------------------------------------------------------------------------------
-    def _plan(self, project) -> Plan:
-        from lector.core.planner import build_plan
-
-        plan = build_plan(project)
-        BuildDir.of(project).write_plan(plan)
-        return plan
+    def _plan(self, project, chapter: int) -> tuple[Chapter, int]:
+        """The chapter as the book's plan has it (written into plan.json), and the book's size."""
+        return self.plans.chapter(project, chapter)
 
     @staticmethod
-    def locate(plan: Plan, slot_id: str, rows: tuple[str, ...], chapter: int) -> tuple[Chapter, Sentence]:
-        """The plan's sentence at the slot's place in its chapter (its id changes with its text)."""
-        ch = next((c for c in plan.chapters if c.index == chapter), None)
-        if ch is None or slot_id not in rows:
-            raise PreviewError(f"chapter {chapter} is no longer in the book — reload the page")
+    def locate(ch: Chapter, slot_id: str, rows: tuple[str, ...]) -> Sentence:
+        """The chapter's sentence at the slot's place in it (its id changes with its text)."""
+        if slot_id not in rows:
+            raise PreviewError(f"chapter {ch.index} is no longer in the book — reload the page")
         if len(ch.sentences) != len(rows):
             raise PreviewError(
                 "the chapter now has a different number of sentences (an edit split or "
                 "joined one) — press “Re-render flagged & changed” or run `lector render --changed`"
             )
-        return ch, ch.sentences[rows.index(slot_id)]
+        return ch.sentences[rows.index(slot_id)]
 
     # -- preview ----------------------------------------------------------------------------------
     def preview(self, req: PreviewRequest) -> TakeMade:
         project = self._project()
         with project_lock(project.build_dir, "review preview", wait_s=LOCK_WAIT_S, on_wait=None):
-            plan = self._apply(project, self._plan(project), req)
-            _ch, sentence = self.locate(plan, req.slot_id, req.row_ids, req.chapter)
+            ch = self._apply(project, self._plan(project, req.chapter)[0], req)
+            sentence = self.locate(ch, req.slot_id, req.row_ids)
         return self._synthesize(project, sentence)
 
     def hear_word(self, req: HearWord) -> TakeMade:
-        """The word alone, read the new way, in its sentence's voice (plan built, not written)."""
-        from lector.core.planner import build_plan
+        """The word alone, read the new way, by the voice a render gives a word of its language
+        (plan built, not written)."""
+        from lector.core.planner import plan_chapter
 
         project = self._project()
-        _ch, sentence = self.locate(build_plan(project), req.slot_id, req.row_ids, req.chapter)
+        sentence = self.locate(plan_chapter(project, req.chapter)[0], req.slot_id, req.row_ids)
+        sentence = replace(sentence, voice=word_voice(self.resolver(project), sentence.voice, req.lang))
         parts = [req.pron] if req.lang == "en" else req.pron.split()
         graphemes = [req.word] if req.lang == "en" else list(req.word)
         tokens = tuple(Token(g, p, "sentence") for g, p in zip(graphemes, parts, strict=True))
@@ -174,17 +175,17 @@ class Previewer:
         )
         return self._synthesize(project, word)
 
-    def _apply(self, project, plan: Plan, req: PreviewRequest) -> Plan:
+    def _apply(self, project, ch: Chapter, req: PreviewRequest) -> Chapter:
         """Write the change where a render reads it (text first: the other settings belong to the
-        edited sentence's new id); returns the plan that holds it."""
+        edited sentence's new id); returns the chapter's plan that holds it."""
         change: Change = req.change
-        current = self.locate(plan, req.slot_id, req.row_ids, req.chapter)[1]
+        current = self.locate(ch, req.slot_id, req.row_ids)
         if change.text is not None and " ".join(change.text.split()) != current.text:
             outcome = actions.edit_text(self.root, current.source, current.text, change.text)
             if not outcome.ok:
                 raise PreviewError(outcome.message)
-            plan = self._plan(project)
-            current = self.locate(plan, req.slot_id, req.row_ids, req.chapter)[1]
+            ch = self._plan(project, req.chapter)[0]
+            current = self.locate(ch, req.slot_id, req.row_ids)
         overrides = {
             k: v
             for k, v, now in (
@@ -196,8 +197,8 @@ class Previewer:
         }
         if overrides:
             actions.set_override(self.root, current.id, **overrides)
-            plan = self._plan(project)
-        return plan
+            ch = self._plan(project, req.chapter)[0]
+        return ch
 
     def _synthesize(self, project, sentence: Sentence) -> TakeMade:
         from lector.core.pipeline import render_store
@@ -229,9 +230,9 @@ class Previewer:
         steps on the render cache)."""
         project = self._project()
         with project_lock(project.build_dir, "review accept", wait_s=LOCK_WAIT_S, on_wait=None):
-            plan = self._plan(project)
-            ch, sentence = self.locate(plan, req.slot_id, req.row_ids, req.chapter)
-            report, engine_id = self._master(project, plan, ch)
+            ch, chapters = self._plan(project, req.chapter)
+            sentence = self.locate(ch, req.slot_id, req.row_ids)
+            report, engine_id = self._master(project, chapters, ch)
         key = next(r.cache_key for r in report.results if r.sentence_id == sentence.id)
         return ChapterMastered(
             chapter=req.chapter,
@@ -245,11 +246,8 @@ class Previewer:
         chapter's plan through the render cache on the engine threads, then its master and exports."""
         project = self._project()
         with project_lock(project.build_dir, "review re-render", wait_s=LOCK_WAIT_S, on_wait=None):
-            plan = self._plan(project)
-            ch = next((c for c in plan.chapters if c.index == chapter), None)
-            if ch is None:
-                raise PreviewError(f"chapter {chapter} is no longer in the book — reload the page")
-            report, _engine = self._master(project, plan, ch)
+            ch, chapters = self._plan(project, chapter)
+            report, _engine = self._master(project, chapters, ch)
         return ChapterMastered(
             chapter=chapter,
             keys=tuple((r.sentence_id, r.cache_key) for r in report.results),
@@ -258,7 +256,7 @@ class Previewer:
             f"{report.cached} from the cache",
         )
 
-    def _master(self, project, plan: Plan, ch: Chapter):
+    def _master(self, project, chapters: int, ch: Chapter):
         """The chapter's takes (render cache first, misses on the engine threads), then the flow's
         chapter steps: master (previous recipe kept where it holds), chapter.flac, exports, AAC."""
         from lector.core import pipeline
@@ -279,8 +277,25 @@ class Previewer:
                 "some sentences of this chapter have no take of their own voice — "
                 "run `lector render --changed` to see which"
             )
-        pipeline.finish_chapter(project, ch, [report], store, len(plan.chapters))
+        pipeline.finish_chapter(project, ch, [report], store, chapters)
         return report, engine_id
+
+
+def word_voice(resolver, voice: str, lang: str) -> str:
+    """The cast voice that reads a word of ``lang`` in a sentence of ``voice``: that voice when it
+    speaks the language, else the first cast voice of it, as a mixed-language render gives each
+    run (mixed_render.lang_voice); none is refused rather than heard in the wrong voice."""
+    from lector.core.mixed_render import lang_voice, primary
+
+    if primary(resolver.voice(voice).lang) == primary(lang):
+        return voice
+    other = lang_voice(resolver, lang)
+    if other is None:
+        raise PreviewError(
+            f"no voice of the cast speaks {lang!r}, so the word cannot be heard alone in its language "
+            f'— add a voice with lang = "{lang}" to [voices] in project.toml'
+        )
+    return other
 
 
 def _take(sentence: Sentence, key: str, engine_id: str, synthesized: bool) -> TakeMade:

@@ -104,7 +104,7 @@ def register_pronounce(app: FastAPI, ctx: Any) -> None:
             entry = checked(sentence, word, pronunciation)
         except ScopeRefused as exc:
             return _refused(str(exc))
-        return await hear_word(ctx, sid, chapter, entry)
+        return await hear_word(ctx, sid, chapter, entry, str(sentence.get("voice") or ""))
 
     @app.post("/sentences/{sid}/pronunciation", dependencies=post)
     def pronunciation(
@@ -171,8 +171,10 @@ def checked(sentence: dict[str, Any], word: str, pronunciation: str, context: st
     return entry
 
 
-async def hear_word(ctx: Any, sid: str, chapter: int, entry: Entry) -> Response:
-    """The word alone read the new way, through the preview worker; nothing of the book is written."""
+async def hear_word(ctx: Any, sid: str, chapter: int, entry: Entry, voice: str = "") -> Response:
+    """The word alone read the new way, through the preview worker, by the cast voice of the word's
+    language (preview_worker.word_voice: an English word in a Chinese sentence is read by the
+    English voice, as a mixed-language render reads it); nothing of the book is written."""
     service = getattr(ctx, "previews", None)
     if service is None:
         return _refused("hearing a word needs the app's preview worker — restart `lector review`")
@@ -187,8 +189,11 @@ async def hear_word(ctx: Any, sid: str, chapter: int, entry: Entry) -> Response:
     return JSONResponse(
         {
             "ok": True,
-            "message": f"{entry.grapheme} read {entry.pron} — not saved yet",
+            "message": f"{entry.grapheme} read {entry.pron}"
+            + (f" by the {made.voice} voice" if voice and made.voice != voice else "")
+            + " — not saved yet",
             "url": f"/audio/takes/{made.cache_key}",
+            "voice": made.voice,
         }
     )
 

@@ -70,7 +70,8 @@ class RenderChapterRequest:
 @dataclass(frozen=True)
 class HearWord:
     """Speak one word of the slot's sentence, read ``pron`` (checked IPA, or pinyin one syllable a
-    character), in that sentence's voice: into the render cache only, nothing of the book changes."""
+    character), in the voice a render gives a word of its language (preview_worker.word_voice): into
+    the render cache only, nothing of the book changes."""
 
     slot_id: str
     chapter: int

@@ -12,6 +12,9 @@ profile judges):
   ``bars``: the sample peak of each of ``BARS_PER_SENTENCE`` equal slices, 0–255 of full scale;
   ``problems`` names each limit of the profile the sentence is outside of. A sentence is short,
   so its level is an indication: the profile itself judges the whole chapter.
+- per paragraph (rows carrying the same ``paragraph`` one after another): the same figures over
+  the span from its first sentence's start to its last one's end (the pauses between its
+  sentences included, as the profile measures a chapter), ``BARS_PER_PARAGRAPH`` bars.
 - per second: ``curve`` (RMS dBFS of that second; for LUFS profiles the short-term loudness,
   the 3 s window ending with that second) and ``peaks_dbfs`` (that second's sample peak).
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +41,9 @@ from ..hashing import file_digest
 from ..profiles import Profile, get_profile
 from .measure import FLOOR_DB, db, integrated_loudness, k_weighting_sos, power_db
 
-WAVEFORM_VERSION = "levels1"  # change when what is measured changes: old cache files are not read
+WAVEFORM_VERSION = "levels2"  # change when what is measured changes: old cache files are not read
 BARS_PER_SENTENCE = 96
+BARS_PER_PARAGRAPH = 240
 SHORT_TERM_S = 3  # EBU Tech 3341 short-term loudness window
 BLOCK_S = 10  # seconds decoded at a time
 Samples = npt.NDArray[np.float32]
@@ -57,6 +61,18 @@ class SentenceLevel:
 
 
 @dataclass(frozen=True)
+class ParagraphLevel:
+    index: int  # the rows' ``paragraph`` value
+    sentence_ids: tuple[str, ...]
+    start_s: float
+    end_s: float
+    level: float
+    peak_dbfs: float
+    bars: tuple[int, ...]
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ChapterLevels:
     profile: str
     level_unit: str  # "dBFS RMS" | "LUFS"
@@ -68,6 +84,7 @@ class ChapterLevels:
     curve: tuple[float, ...]  # one value per second, in level_unit
     peaks_dbfs: tuple[float, ...]  # one value per second
     sentences: tuple[SentenceLevel, ...]
+    paragraphs: tuple[ParagraphLevel, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,12 +95,24 @@ class ChapterLevels:
             SentenceLevel(**{**s, "bars": tuple(s["bars"]), "problems": tuple(s["problems"])})
             for s in data["sentences"]
         )
+        paragraphs = tuple(
+            ParagraphLevel(
+                **{
+                    **g,
+                    "sentence_ids": tuple(g["sentence_ids"]),
+                    "bars": tuple(g["bars"]),
+                    "problems": tuple(g["problems"]),
+                }
+            )
+            for g in data["paragraphs"]
+        )
         return cls(
             **{
                 **data,
                 "curve": tuple(data["curve"]),
                 "peaks_dbfs": tuple(data["peaks_dbfs"]),
                 "sentences": rows,
+                "paragraphs": paragraphs,
             }
         )
 
@@ -93,14 +122,34 @@ class _Span:
     id: str
     start: int  # samples
     end: int
+    paragraph: int | None = None
+    bars: int = BARS_PER_SENTENCE
 
 
-def _spans(rows: Sequence[dict[str, Any]], rate: int) -> list[_Span]:
+def _spans(rows: Sequence[dict[str, Any]], rate: int, bars: int) -> list[_Span]:
     spans = []
     for row in rows:
         start, end = round(float(row["start_s"]) * rate), round(float(row["end_s"]) * rate)
-        spans.append(_Span(str(row["id"]), max(0, start), max(0, start, end)))
+        para = row.get("paragraph")
+        spans.append(
+            _Span(
+                str(row["id"]), max(0, start), max(0, start, end), None if para is None else int(para), bars
+            )
+        )
     return sorted(spans, key=lambda s: (s.start, s.end))
+
+
+def _paragraph_groups(spans: Sequence[_Span]) -> list[list[_Span]]:
+    """Runs of sentence spans (in time order) with the same paragraph; rows without one: none."""
+    groups: list[list[_Span]] = []
+    for s in spans:
+        if s.paragraph is None:
+            continue
+        if groups and groups[-1][-1].paragraph == s.paragraph:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    return groups
 
 
 def _mono_blocks(f: sf.SoundFile, seconds: int = BLOCK_S) -> Iterator[Samples]:
@@ -113,10 +162,15 @@ def _mono_blocks(f: sf.SoundFile, seconds: int = BLOCK_S) -> Iterator[Samples]:
 
 
 def chapter_levels(
-    path: str | Path, rows: Sequence[dict[str, Any]], profile: Profile | str, *, bars: int = BARS_PER_SENTENCE
+    path: str | Path,
+    rows: Sequence[dict[str, Any]],
+    profile: Profile | str,
+    *,
+    bars: int = BARS_PER_SENTENCE,
+    paragraph_bars: int = BARS_PER_PARAGRAPH,
 ) -> ChapterLevels:
     """Levels of the audio file ``path``; ``rows`` carry ``id``, ``start_s``, ``end_s`` (a timeline's
-    ``sentences``)."""
+    ``sentences``) and optionally ``paragraph`` (its index in the chapter)."""
     p = get_profile(profile) if isinstance(profile, str) else profile
     try:
         f = sf.SoundFile(str(path))
@@ -124,28 +178,13 @@ def chapter_levels(
         raise AudioError(f"cannot read {path}: {exc}", fix="render the chapter again") from exc
     with f:
         rate = int(f.samplerate)
-        spans = _spans(rows, rate)
+        spans = _spans(rows, rate, bars)
+        groups = _paragraph_groups(spans)
+        paras = [
+            _Span(str(g[0].paragraph), g[0].start, max(s.end for s in g), bars=paragraph_bars) for g in groups
+        ]
         curve = _Curve(rate, p.level_kind == "lufs")
-        pieces: dict[int, list[Samples]] = {}
-        done: dict[int, SentenceLevel] = {}
-        pos, first_open = 0, 0
-        for x in _mono_blocks(f):
-            curve.add(x)
-            end = pos + len(x)
-            for i in range(first_open, len(spans)):
-                s = spans[i]
-                if s.start >= end:
-                    break
-                if s.end > pos:
-                    pieces.setdefault(i, []).append(x[max(s.start - pos, 0) : min(s.end, end) - pos])
-                if s.end <= end and i not in done:
-                    done[i] = _sentence(s, _join(pieces.pop(i, [])), rate, p, bars)
-            while first_open < len(spans) and first_open in done:
-                first_open += 1
-            pos = end
-    for i, s in enumerate(spans):  # spans past the end of the file: what there was of them
-        if i not in done:
-            done[i] = _sentence(s, _join(pieces.pop(i, [])), rate, p, bars)
+        measured = _measure(_mono_blocks(f), spans + paras, curve, rate, p)
     return ChapterLevels(
         profile=p.name,
         level_unit="LUFS" if p.level_kind == "lufs" else "dBFS RMS",
@@ -153,11 +192,44 @@ def chapter_levels(
         max_level=p.max_level,
         peak_max_dbfs=p.peak_max_dbfs,
         sample_rate=rate,
-        duration_s=round(pos / rate, 3),
+        duration_s=round(curve.samples / rate, 3),
         curve=tuple(curve.levels),
         peaks_dbfs=tuple(curve.peaks),
-        sentences=tuple(done[i] for i in range(len(spans))),
+        sentences=tuple(measured[: len(spans)]),
+        paragraphs=tuple(
+            ParagraphLevel(int(m.id), tuple(s.id for s in g), *astuple(m)[1:])
+            for g, m in zip(groups, measured[len(spans) :], strict=True)
+        ),
     )
+
+
+def _measure(
+    blocks: Iterator[Samples], spans: Sequence[_Span], curve: _Curve, rate: int, p: Profile
+) -> list[SentenceLevel]:
+    """Each span's levels (in the order given; spans may overlap), feeding ``curve`` on the way."""
+    order = sorted(range(len(spans)), key=lambda i: (spans[i].start, spans[i].end))
+    pieces: dict[int, list[Samples]] = {}
+    done: dict[int, SentenceLevel] = {}
+    pos, first_open = 0, 0
+    for x in blocks:
+        curve.add(x)
+        end = pos + len(x)
+        for k in range(first_open, len(order)):
+            i = order[k]
+            s = spans[i]
+            if s.start >= end:
+                break
+            if s.end > pos:
+                pieces.setdefault(i, []).append(x[max(s.start - pos, 0) : min(s.end, end) - pos])
+            if s.end <= end and i not in done:
+                done[i] = _sentence(s, _join(pieces.pop(i, [])), rate, p, s.bars)
+        while first_open < len(order) and order[first_open] in done:
+            first_open += 1
+        pos = end
+    for i, s in enumerate(spans):  # spans past the end of the file: what there was of them
+        if i not in done:
+            done[i] = _sentence(s, _join(pieces.pop(i, [])), rate, p, s.bars)
+    return [done[i] for i in range(len(spans))]
 
 
 def _join(parts: list[Samples]) -> Samples:
@@ -176,8 +248,10 @@ class _Curve:
         self.k_power: list[float] = []  # K-weighted mean square per second
         self.levels: list[float] = []
         self.peaks: list[float] = []
+        self.samples = 0
 
     def add(self, block: Samples) -> None:
+        self.samples += len(block)
         for start in range(0, len(block), self.rate):
             self._second(block[start : start + self.rate])
 
@@ -237,7 +311,7 @@ def bar_peaks(x: Samples, bars: int = BARS_PER_SENTENCE) -> tuple[int, ...]:
 
 
 def cache_key(audio_digest: str, rows: Sequence[dict[str, Any]], profile: str, bars: int) -> str:
-    spans = [[str(r["id"]), float(r["start_s"]), float(r["end_s"])] for r in rows]
+    spans = [[str(r["id"]), float(r["start_s"]), float(r["end_s"]), r.get("paragraph")] for r in rows]
     ident = json.dumps([WAVEFORM_VERSION, audio_digest, profile, bars, spans], separators=(",", ":"))
     return hashlib.sha256(ident.encode("utf-8")).hexdigest()
 

@@ -5,13 +5,15 @@ files: it asks a BuildDir (``BuildDir.of(project)``) for the path or the typed r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..cache import LocalStore, check_key, project_store
 from ..errors import BuildRecordError
+from ..hashing import FileFacts
 from ..lock import lock_path
 from . import layout, qc_file
 from . import manifest as mf
@@ -24,11 +26,12 @@ from .master_doc import (
     write_master_doc,
     write_stamp,
 )
+from .plan_file import PlanFileError, PlanLayout, read_entry, replace_entry, scan_plan
 from .records import JsonObject
 from .timeline import Timeline, read_timeline, write_timeline
 
 if TYPE_CHECKING:
-    from ..model import Plan
+    from ..model import Chapter, Plan, PlanWarning
     from ..project import Project
 
 
@@ -218,6 +221,56 @@ class BuildDir:
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) else None
+
+    def scan_plan(self) -> PlanLayout | None:
+        """Where each chapter's entry lies in plan.json, with its sentences' ids and sources
+        (plan_file.scan_plan: one chapter decoded at a time); None when absent or not a plan."""
+        try:
+            with open(self.plan_json, "rb") as f:
+                ident = FileFacts.identity(os.fstat(f.fileno()))
+                data = f.read()
+            return replace(scan_plan(data), identity=ident)
+        except (OSError, PlanFileError):
+            return None
+
+    def read_plan_entry(self, layout: PlanLayout, index: int) -> JsonObject | None:
+        """Chapter ``index``'s entry of plan.json (Chapter.to_dict's form), read from its span alone;
+        None when the file is not the one ``layout`` was scanned from (scan it again)."""
+        entry = layout.entry(index)
+        if entry is None:
+            return None
+        try:
+            with open(self.plan_json, "rb") as f:
+                if FileFacts.identity(os.fstat(f.fileno())) != layout.identity:
+                    return None
+                f.seek(entry.start)
+                return read_entry(f.read(entry.end - entry.start), index)
+        except (OSError, ValueError):
+            return None
+
+    def write_plan_chapter(
+        self, layout: PlanLayout, chapter: Chapter, *, plan_hash: str, warnings: Sequence[PlanWarning]
+    ) -> PlanLayout:
+        """plan.json with ``chapter``'s entry, the plan hash and the warnings replaced, the other
+        chapters' bytes kept (plan_file.replace_entry), written atomically; its new layout.
+        Raises BuildRecordError when plan.json is no longer the file ``layout`` was made of."""
+        from ..fsutil import atomic_write_bytes
+
+        try:
+            with open(self.plan_json, "rb") as f:
+                same = FileFacts.identity(os.fstat(f.fileno())) == layout.identity
+                data = f.read() if same else b""
+            if not same:
+                raise PlanFileError("it was written again since it was read")
+            data, layout = replace_entry(data, layout, chapter, plan_hash=plan_hash, warnings=warnings)
+        except (OSError, PlanFileError) as exc:
+            raise BuildRecordError(
+                f"plan.json cannot take chapter {chapter.index} alone: {exc}",
+                file=self.plan_json,
+                fix="plan the whole book (lector plan --json, or any render)",
+            ) from None
+        atomic_write_bytes(self.plan_json, data, fsync=False)
+        return replace(layout, identity=FileFacts.identity(os.stat(self.plan_json)))
 
     def plan_sentences(self) -> dict[str, JsonObject]:
         """sentence id -> its plan.json entry, over every chapter."""

@@ -126,6 +126,11 @@ class SymbolBuilder:
         self.symbols: list[str] = ["sil"]
 
     def syllable(self, pron: str, where: str = "") -> None:
+        erhua = pron.strip().lower() in ("er5", "r5")
+        if erhua and self.symbols[-1] not in ("sil", "#3", "#0"):
+            # er-hua (一点儿 dian3 er5): Baker labels glue er5 to the syllable before it, as in huar1
+            self.symbols.append("er5")
+            return
         if self.symbols[-1] not in ("sil", "#3"):
             self.symbols.append("#0")
         self.symbols.extend(syllable_symbols(pron, where))

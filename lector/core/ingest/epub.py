@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 
 from ..planwarn import add_warning
 from . import tags as tagmod
+from .epub_markup import NOTES_SECTIONS, PLAIN_REF, SHORT_REF, note_like
 from .epub_package import Package, element_types, join_href, local_name, open_package, parse_xhtml
 from .epub_structure import Shape, assemble, matches
-from .epub_walk import NOTES_SECTIONS, PLAIN_REF, SHORT_REF, Block, Walk, WalkOptions, note_like
+from .epub_walk import Block, Walk, WalkOptions
 from .raw import RawChapter
 
 if TYPE_CHECKING:

@@ -21,8 +21,9 @@ from pathlib import PurePosixPath
 
 from ..planwarn import add_warning
 from ..text.roman_en import chapter_number_words
+from .epub_markup import NOTES_SECTIONS
 from .epub_package import NavEntry, Package
-from .epub_walk import NOTES_SECTIONS, Block, Walk
+from .epub_walk import Block, Walk
 from .markdown import title_from_stem
 from .raw import Break, RawChapter, RawParagraph, Run
 

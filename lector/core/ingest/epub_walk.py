@@ -10,80 +10,40 @@ with a longer one (``Break``); code listings and tables become a short note or n
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..errors import ManuscriptError, TagError
 from . import tags as tagmod
 from .epub_lexicon import phoneme_tokens
+from .epub_markup import (
+    HEADINGS,
+    LINE_NUMBER,
+    NOTE_TYPES,
+    NOTES_SECTIONS,
+    PAGE_NUMBER,
+    SHORT_REF,
+    SKIP,
+    SSML_NS,
+    STRUCTURAL,
+    XML_LANG,
+    first_id,
+    heading_level,
+    in_sup,
+    inherited_alphabet,
+    is_verse,
+    last_sibling,
+    merge_style,
+    note_like,
+    span_lines,
+    wrapped_link,
+)
 from .epub_package import element_types, join_href, local_name
 from .raw import DEFAULT_STYLE, Boundary, Break, Item, RawParagraph, Run, Style
 from .ssml import collapse_ws
 
 if TYPE_CHECKING:
     from lxml import etree
-
-SSML_NS = "http://www.w3.org/2001/10/synthesis"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-STRUCTURAL = HEADINGS | {
-    "p",
-    "li",
-    "dd",
-    "dt",
-    "figcaption",
-    "pre",
-    "td",
-    "th",
-    "caption",
-    "blockquote",
-    "div",
-    "section",
-    "article",
-    "aside",
-    "header",
-    "footer",
-    "main",
-    "nav",
-    "body",
-    "ul",
-    "ol",
-    "dl",
-    "table",
-    "thead",
-    "tbody",
-    "tfoot",
-    "tr",
-    "figure",
-    "hgroup",
-    "hr",
-}
-SKIP = {
-    "script",
-    "style",
-    "head",
-    "rt",
-    "rp",
-    "svg",
-    "math",
-    "img",
-    "object",
-    "video",
-    "audio",
-    "noscript",
-    "template",
-    "iframe",
-    "canvas",
-}
-NOTE_TYPES = {"footnote", "endnote", "rearnote", "note"}
-NOTES_SECTIONS = {"footnotes", "endnotes", "rearnotes"}
-NOTE_CLASSES = {"footnote", "endnote", "rearnote"}
-VERSE_WORDS = {"poem", "verse", "song", "hymn", "lyrics", "stanza", "poetry"}
-LINE_NUMBER = re.compile(r"line-?num|lineno|line-number|linenumber", re.I)
-PAGE_NUMBER = re.compile(r"\bpage-?num|\bpagebreak\b|\bpage-?number", re.I)
-SHORT_REF = re.compile(r"^\s*[\[(]?\s*(?:\d{1,4}|[ivxlc]{1,6}|[a-z]|[*†‡§¶#]+)\s*[\])]?\s*$", re.I)
-PLAIN_REF = re.compile(r"^\s*[\[(]?\s*(?:\d{1,4}|[*†‡§¶]+)\s*[\])]?\s*$")  # "[12]", "*": outside <sup>
 
 
 @dataclass(frozen=True)
@@ -179,7 +139,7 @@ class Walk:
                 self._note = None
             return
         style = self.attr_style(elem, style)
-        verse = verse or _is_verse(elem, types)
+        verse = verse or is_verse(elem, types)
         if name == "hr":
             self._emit_scene_break(elem.sourceline or self._line)
         elif name == "pre" or (name in ("table",) and self.options.tables != "read"):
@@ -187,7 +147,7 @@ class Walk:
         elif name in HEADINGS or not any(local_name(c) in STRUCTURAL for c in elem):
             self.begin(elem.sourceline or 1)
             self.inline(elem, style, top=True, verse=verse and name not in HEADINGS)
-            self.end(matter | types, _level(name), verse and name not in HEADINGS, _last_sibling(elem))
+            self.end(matter | types, heading_level(name), verse and name not in HEADINGS, last_sibling(elem))
         else:
             self._container(elem, style, matter | types, verse)
 
@@ -217,7 +177,7 @@ class Walk:
         """(doc, id) when ``elem`` is a footnote/endnote: typed so, an item of a notes section, a
         note-classed block, or the target of a note reference (a block without headings)."""
         name = local_name(elem)
-        ident = elem.get("id") or (note_like(elem) and (_first_id(elem) or f"line-{elem.sourceline}"))
+        ident = elem.get("id") or (note_like(elem) and (first_id(elem) or f"line-{elem.sourceline}"))
         if not ident:
             return None
         key = (self.doc, ident)
@@ -310,7 +270,7 @@ class Walk:
         if elem.get(f"{{{SSML_NS}}}ph") is not None:
             self._phoneme(elem, line, style)
             return
-        lines = top and verse and _span_lines(elem)
+        lines = top and verse and span_lines(elem)
         self.text(elem.text, line, style)
         for child in elem:
             self._inline_child(child, style, line, verse, lines)
@@ -345,15 +305,15 @@ class Walk:
     def _noteref(self, elem: etree._Element) -> bool:
         """A note reference: recorded (to place its note), never spoken."""
         types, name = element_types(elem), local_name(elem)
-        link = elem if name == "a" else next((c for c in elem if local_name(c) == "a"), None)
-        href = link.get("href", "") if link is not None else ""
         text = "".join(elem.itertext())
+        link = elem if name == "a" else wrapped_link(elem, text)
+        href = link.get("href", "") if link is not None else ""
         short_link = bool(href) and "#" in href and SHORT_REF.match(text or "") is not None
         if self._note is not None and short_link:
             return True  # a note's own mark linking back to its reference
         is_ref = "noteref" in types or (link is not None and "noteref" in element_types(link))
         if not is_ref and short_link:
-            is_ref = name == "sup" or _in_sup(elem) or join_href(self.doc, href) in self.note_targets
+            is_ref = name == "sup" or in_sup(elem) or join_href(self.doc, href) in self.note_targets
         if not is_ref:
             return False
         self.counts.noterefs += 1
@@ -364,7 +324,7 @@ class Walk:
     def _phoneme(self, elem: etree._Element, line: int, style: Style) -> None:
         text = collapse_ws("".join(elem.itertext()))
         ph = (elem.get(f"{{{SSML_NS}}}ph") or "").strip()
-        alphabet = (elem.get(f"{{{SSML_NS}}}alphabet") or _inherited_alphabet(elem) or "ipa").lower()
+        alphabet = (elem.get(f"{{{SSML_NS}}}alphabet") or inherited_alphabet(elem) or "ipa").lower()
         if not ph or not text.strip():
             raise ManuscriptError(
                 f"ssml:ph={ph!r} on {text!r}: empty",
@@ -385,7 +345,7 @@ class Walk:
             return
         for part in tagmod.scan(collapse_ws(text), file=self.where, line=line, vocab=self.vocab):
             if isinstance(part, str):
-                effective = _merge(style, self._tag_style)
+                effective = merge_style(style, self._tag_style)
                 last = self._items[-1] if self._items else None
                 if isinstance(last, Run) and not last.atomic and last.style == effective:
                     self._items[-1] = replace(last, text=last.text + part)
@@ -420,60 +380,3 @@ class Walk:
             )
             style = tagmod.apply(style, tag)
         return style
-
-
-def note_like(elem: etree._Element) -> bool:
-    """A footnote/endnote by its epub:type / role or its class (``class="footnote"``)."""
-    words = set(re.split(r"[\s_-]+", (elem.get("class") or "").lower()))
-    return bool(element_types(elem) & NOTE_TYPES or words & NOTE_CLASSES)
-
-
-def _first_id(elem: etree._Element) -> str | None:
-    return next((e.get("id") for e in elem.iter() if isinstance(e.tag, str) and e.get("id")), None)
-
-
-def _inherited_alphabet(elem: etree._Element) -> str | None:
-    for anc in elem.iterancestors():
-        alphabet: str | None = anc.get(f"{{{SSML_NS}}}alphabet")
-        if alphabet:
-            return alphabet
-    return None
-
-
-def _in_sup(elem: etree._Element) -> bool:
-    parent = elem.getparent()
-    return parent is not None and local_name(parent) == "sup" and not (parent.text or "").strip()
-
-
-def _span_lines(elem: etree._Element) -> bool:
-    """Verse lines written as sibling spans with no <br/> (a display:block style): only spans, no
-    loose text between them."""
-    kids = [c for c in elem if local_name(c)]
-    loose = (elem.text or "").strip() or any((c.tail or "").strip() for c in kids)
-    return len(kids) >= 2 and not loose and all(local_name(c) in ("span", "div") for c in kids)
-
-
-def _is_verse(elem: etree._Element, types: frozenset[str]) -> bool:
-    words = {t.rsplit(":", 1)[-1] for t in types} | set((elem.get("class") or "").lower().split())
-    return bool(words & VERSE_WORDS)
-
-
-def _level(name: str) -> int:
-    return int(name[1]) if name in HEADINGS else 0
-
-
-def _last_sibling(elem: etree._Element) -> bool:
-    """True when no structural sibling with text follows ``elem`` (the last line of a stanza)."""
-    for sib in elem.itersiblings():
-        if local_name(sib) in STRUCTURAL and "".join(sib.itertext()).strip():
-            return False
-    return True
-
-
-def _merge(base: Style, tags: Style) -> Style:
-    return replace(
-        base,
-        voice=tags.voice or base.voice,
-        emotion=tags.emotion or base.emotion,
-        emotion_degree=tags.emotion_degree if tags.emotion else base.emotion_degree,
-    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..text import normalize_en as en
+from ..text import normalize_en, zh_numbers
 from ..text import normalize_zh as zh
-from ..text import zh_numbers
+from ..text import numbers_en as en
 
 
 def say_as(text: str, interpret_as: str, fmt: str | None, lang: str) -> str:
@@ -20,7 +20,7 @@ def say_as(text: str, interpret_as: str, fmt: str | None, lang: str) -> str:
 
 def _cardinal(value: str, fmt: str | None, is_zh: bool) -> str:
     number = _number_text(value)
-    return zh_numbers.number_to_zh(number) if is_zh else en._number(number)
+    return zh_numbers.number_to_zh(number) if is_zh else en.number(number)
 
 
 def _ordinal(value: str, fmt: str | None, is_zh: bool) -> str:
@@ -39,7 +39,7 @@ def _telephone(value: str, fmt: str | None, is_zh: bool) -> str:
 
 def _as_text(value: str, fmt: str | None, is_zh: bool) -> str:
     """Times and amounts: the text normaliser reads them as it does in running text."""
-    return zh.normalize_zh(value) if is_zh else en.normalize_en(value)
+    return zh.normalize_zh(value) if is_zh else normalize_en.normalize_en(value)
 
 
 _READERS: dict[str, Callable[[str, str | None, bool], str]] = {

@@ -28,6 +28,8 @@
   <lexeme><grapheme>audiobook</grapheme><phoneme>ˈɔːdioʊbˌʊk</phoneme></lexeme>
   <lexeme><grapheme>GIF</grapheme><phoneme>ɡˈɪf</phoneme></lexeme>
   <lexeme><grapheme>SQL</grapheme><phoneme>ˈɛskjuːˈɛl</phoneme></lexeme>
+  <!-- eye dialect: "s’I" is "says I" (Huckleberry Finn) -->
+  <lexeme><grapheme>s’I</grapheme><grapheme>s'I</grapheme><phoneme>sɛz aɪ</phoneme></lexeme>
   <lexeme><grapheme>GUI</grapheme><phoneme>ɡˈuːi</phoneme></lexeme>
   <lexeme><grapheme>NASA</grapheme><phoneme>nˈæsə</phoneme></lexeme>
   <lexeme><grapheme>PhD</grapheme><phoneme>pˌiːˌeɪtʃdˈiː</phoneme></lexeme>

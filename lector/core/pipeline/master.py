@@ -21,6 +21,7 @@ from lector.core.cache import Store
 from lector.core.errors import AudioError
 from lector.core.hashing import file_digest
 from lector.core.membudget import MASTER_BUDGET, MemoryBudget, audio_bytes
+from lector.core.memtune import trim_heap
 from lector.core.model import Chapter
 from lector.core.project import Project
 from lector.core.render import RenderReport, RenderResult, describe_failures
@@ -111,6 +112,7 @@ def _assemble(
             previous=previous.recipe if previous else None,
             spliced=spliced_file(bd, chapter.index, "flac", bd.chapter_flac(chapter.index)),
         )
+    trim_heap()  # the chapter's buffers are freed: their pages back to the system before the next one
     if built.missing:
         raise AudioError(
             f"chapter {chapter.index}: no audio for sentences {', '.join(built.missing)}:\n"

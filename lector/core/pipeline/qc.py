@@ -17,7 +17,7 @@ from lector.core.errors import LectorError
 from lector.core.model import Chapter
 from lector.core.project import Project
 from lector.core.qc import report as qc_report
-from lector.core.qc.runner import Take, measure_takes, options_for, run_qc
+from lector.core.qc.runner import Take, measure_takes, options_for, planned_texts, run_qc
 from lector.core.render import RenderReport
 
 progress = logging.getLogger("lector.progress")
@@ -41,12 +41,16 @@ def qc_report_lock(build_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def qc_chapter(project: Project, chapter_index: int) -> dict[str, Any]:
+def qc_chapter(project: Project, chapter_index: int, chapter: Chapter | None = None) -> dict[str, Any]:
     """run_qc() of one mastered chapter (signal, voice consistency, ASR round-trip, profile),
     merged into build/qc.json; returns the chapter's QC summary. A QC that cannot run at all
-    (unreadable audio, missing timeline) is returned as ``error``."""
+    (unreadable audio, missing timeline) is returned as ``error``. ``chapter``: its plan, when the
+    caller has it (else QC reads the whole book's build/plan.json for this one chapter)."""
+    planned = planned_texts(chapter.sentences) if chapter is not None else None
     try:
-        report = run_qc(project.root, chapters=[chapter_index], options=options_for(project), write=False)
+        report = run_qc(
+            project.root, chapters=[chapter_index], options=options_for(project), write=False, planned=planned
+        )
     except LectorError as exc:
         progress.warning("chapter %d: QC could not run: %s", chapter_index, exc)
         return {"chapter": chapter_index, "error": str(exc)}

@@ -158,7 +158,7 @@ def _chapter(
     if opts.take_qc:
         qc_takes(project, chapter, reports)
     output = with_counts(finish_chapter(project, chapter, reports, opts.store, opts.track_total), reports)
-    return chapter.index, (output, qc_chapter(project, chapter.index) if opts.qc else None)
+    return chapter.index, (output, qc_chapter(project, chapter.index, chapter) if opts.qc else None)
 
 
 def _finish(

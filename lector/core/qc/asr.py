@@ -187,6 +187,18 @@ def _load_model() -> WhisperModel:
     return WhisperModel(str(model_dir()), device="cpu", compute_type="int8", cpu_threads=1)
 
 
+def model_loaded() -> bool:
+    return _load_model.cache_info().currsize > 0
+
+
+def release_model() -> bool:
+    """Forget the loaded Whisper model (qc.models.model_session); True when one was loaded."""
+    with _lock:
+        loaded = model_loaded()
+        _load_model.cache_clear()
+    return loaded
+
+
 def _to_asr_rate(audio: Audio, sample_rate: int) -> Audio:
     import soxr
 

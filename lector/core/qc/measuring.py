@@ -52,6 +52,21 @@ def _lazy(load: Loader) -> Loader:
     return audio
 
 
+def models_needed(refs: Sequence[TakeRef], options: QCOptions, cache: QCCache) -> bool:
+    """Whether measuring ``refs`` may run a QC model: a sampled take with no embedding (voice) or no
+    transcript (ASR) in the QC cache. Cheap (the sampled takes' records only); a take that wants a
+    transcript for another window is not foreseen, and is measured all the same."""
+    for ref in refs:
+        if not ref.deep:
+            continue
+        entry = cache.load(ref.key)
+        if options.voice and entry.get("embedding") not in ("none", "npy"):
+            return True
+        if options.asr and not stored_windows(entry):
+            return True
+    return False
+
+
 def measure_all(refs: Sequence[TakeRef], options: QCOptions, cache: QCCache, asr_ok: bool) -> list[Measured]:
     return [
         m

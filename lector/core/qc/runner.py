@@ -7,7 +7,8 @@ where the report goes. Per-take audio comes from :mod:`.take_audio`, measurement
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,8 @@ from ..build import BuildDir
 from . import asr as asr_mod
 from .cache import QCCache
 from .checks import SignalStats
-from .measuring import measure_all
+from .measuring import measure_all, models_needed
+from .models import model_session
 from .profile import cached_profile, master_profile
 from .report import ChapterQC, QCReport, SentenceQC, merge_into_report
 from .sample import sample_refs
@@ -29,6 +31,7 @@ from .takes import DEFAULT_OPTIONS, QCOptions, TakeRef, asr_wanted
 from .voice import Embedded
 
 if TYPE_CHECKING:
+    from ..model import Sentence
     from ..project import Project
 
 
@@ -112,21 +115,40 @@ def measure_takes(build_dir: Path, takes: Sequence[Take], options: QCOptions) ->
         ],
         _sample_limit(options),
     )
-    measure_all(refs, options, QCCache(BuildDir(build_dir).qc_cache_dir), _asr_ok(refs, options))
+    cache = QCCache(BuildDir(build_dir).qc_cache_dir)
+    with _models_for(refs, options, cache):
+        measure_all(refs, options, cache, _asr_ok(refs, options))
     return len(refs)
 
 
+@contextmanager
+def _models_for(refs: Sequence[TakeRef], options: QCOptions, cache: QCCache) -> Iterator[None]:
+    """A model session (qc.models: the models never beside a chapter being mastered, released
+    after) when measuring ``refs`` may load a model; else nothing to wait for."""
+    with model_session() if models_needed(refs, options, cache) else nullcontext():
+        yield
+
+
+Planned = Mapping[str, Mapping[str, object]]  # sentence id -> its plan entry ("lang", "spoken")
+
+
+def planned_texts(sentences: Iterable[Sentence]) -> dict[str, dict[str, object]]:
+    """What QC reads of a sentence's plan entry, from the plan in memory (no plan.json read)."""
+    return {s.id: {"lang": s.lang, "spoken": s.spoken} for s in sentences}
+
+
 def _chapter_pass(
-    chapter_dir: Path, build_dir: Path, options: QCOptions
+    chapter_dir: Path, build_dir: Path, options: QCOptions, planned: Planned | None = None
 ) -> tuple[ChapterQC, list[Embedded] | None]:
     """Signal + ASR + profile checks of one chapter, and its takes' embeddings (voice scored later).
     Per-take measurements come from build/qc-cache/ when the take's audio was checked before."""
-    timeline, refs = timeline_refs(chapter_dir, build_dir)
+    timeline, refs = timeline_refs(chapter_dir, build_dir, planned)
     refs = sample_refs(refs, _sample_limit(options))
     cache = QCCache(BuildDir(build_dir).qc_cache_dir)
     th = options.thresholds
     asr_ok = _asr_ok(refs, options)
-    measured = measure_all(refs, options, cache, asr_ok)
+    with _models_for(refs, options, cache):
+        measured = measure_all(refs, options, cache, asr_ok)
     sentences = signal_results(refs, measured, th)
     if options.asr:
         sentences = asr_results(refs, measured, sentences, th, asr_ok)
@@ -163,11 +185,14 @@ def run_qc(
     chapters: Sequence[int] | None = None,
     options: QCOptions = DEFAULT_OPTIONS,
     write: bool = True,
+    planned: Planned | None = None,
 ) -> QCReport:
-    """QC every built chapter (or ``chapters``) of a project; merges into build/qc.json."""
+    """QC every built chapter (or ``chapters``) of a project; merges into build/qc.json.
+    ``planned``: the checked sentences' plan entries (``planned_texts``) when the caller holds the
+    plan; else build/plan.json is read."""
     root = Path(project_root).resolve()
     build_dir = root / "build"
-    passes = [_chapter_pass(d, build_dir, options) for d in built_chapter_dirs(build_dir, chapters)]
+    passes = [_chapter_pass(d, build_dir, options, planned) for d in built_chapter_dirs(build_dir, chapters)]
     results = tuple(c for c, _ in passes)
     if options.voice:  # one centroid per voice over all checked chapters (embeddings only in memory)
         found = [e for _, e in passes if e is not None]

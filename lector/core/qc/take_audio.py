@@ -8,6 +8,7 @@ by its samples.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,12 +60,17 @@ def cached_take(build_dir: Path, key: str) -> tuple[str, Loader] | None:
     return file_digest(path), functools.partial(read_flac, path)
 
 
-def timeline_refs(chapter_dir: Path, build_dir: Path) -> tuple[Timeline, list[TakeRef]]:
+def timeline_refs(
+    chapter_dir: Path, build_dir: Path, planned: Mapping[str, Mapping[str, object]] | None = None
+) -> tuple[Timeline, list[TakeRef]]:
     """The chapter's takes: the render cache's FLAC (keyed by its bytes' sha256, decoded only on a QC
-    cache miss) or, when that file is gone, chapter.flac sliced by the timeline (keyed by its samples)."""
+    cache miss) or, when that file is gone, chapter.flac sliced by the timeline (keyed by its samples).
+    ``planned``: sentence id -> its plan entry ("lang", "spoken"), as the caller's plan has it; else
+    build/plan.json is read (the whole book's plan, for one chapter)."""
     timeline = _read_timeline(chapter_dir, build_dir)
     chapter_audio: list[tuple[Audio, int]] = []
-    planned = BuildDir(build_dir).plan_sentences()
+    if planned is None:
+        planned = BuildDir(build_dir).plan_sentences()
     refs = []
     for s in timeline.sentences:
         cached = cached_take(build_dir, s.cache_key)

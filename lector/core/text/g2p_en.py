@@ -4,31 +4,29 @@ A sentence is phonemised as a whole (en-us voice, as the piper English voice use
 Piper's voices were trained), so espeak-ng picks weak forms and homographs from context:
 "a" is ɐ, not the letter name eɪ; "I have read" is ɹˈɛd; "the wire is live" is lˈaɪv.
 espeak-ng's output has no word alignment (it runs function words into their neighbour:
-"of the" -> ʌvðə, "out of" -> ˌaʊɾəv), so each word's own reading is aligned to the
-sentence's phonemes character by character (rapidfuzz) and the sentence's phonemes are cut
-at the word boundaries, preferring espeak's own spaces. Every word gets its IPA exactly as
+"of the" -> ʌvðə, "out of" -> ˌaʊɾəv), so the sentence's phonemes are cut back into words by
+``ipa_align.align`` against each word's own reading. Every word gets its IPA exactly as
 espeak-ng emits it (stress marks kept). Punctuation becomes tokens with no pronunciation.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from types import ModuleType
 
-from rapidfuzz.distance import Indel, Opcodes
+__all__ = ["align", "is_word", "split_words", "tokens_ipa", "word_ipa"]
 
 from lector.core.errors import PronunciationError
+from lector.core.text.ipa_align import align
 
 VOICE = "en-us"
 # a word: letters/digits with inner apostrophes, dots (e.g.) or hyphens; else one punctuation mark
 TOKEN_RE = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*|[^\w\s]")
 _LOCK = threading.Lock()  # espeak-ng keeps global state
 _FLAGS = re.compile(r"\([^)]*\)")
-_STRESS = "ˈˌ"
 # marks espeak-ng reads as clause ends; every other symbol is kept out of its input, so that it
 # never speaks a symbol ("%", "*", "/") that the engine would not say for that token either
 _CLAUSE = {
@@ -88,8 +86,49 @@ def _word_pieces(word: str) -> tuple[str, ...]:
 
 
 def word_ipa(word: str) -> str:
-    """IPA of one word said alone, as espeak-ng emits it (multi-word readings like "42" joined)."""
-    return "".join(_word_pieces(word))
+    """IPA of one word said alone, as espeak-ng emits it (multi-word readings like "42" joined);
+    an eye-dialect elision espeak-ng would spell ("p’fessor") is read with a schwa for the vowel
+    left out (pəfˈɛsɚ)."""
+    cut = _elision(word)
+    return _elided_ipa(*cut) if cut else "".join(_word_pieces(word))
+
+
+# eye dialect that survives respell_dialect(): a lone consonant (or "th") before an elision
+# apostrophe where no English syllable starts with the letters left ("b’fo", "k’n", "m’lasses")
+_ELISION = re.compile(r"(th|[b-df-hj-np-tv-z])['’]([^\W\d_]+)", re.I)
+_CONSONANT_IPA = {"c": "k", "g": "ɡ", "j": "dʒ", "q": "k", "r": "ɹ", "x": "ks", "y": "j", "th": "ð"}
+_VOWEL = re.compile(r"[aeiouy]", re.I)
+
+
+@lru_cache(maxsize=4096)
+def _elision(word: str) -> tuple[str, str] | None:
+    """(onset, rest) of an elision espeak-ng says a letter name in: the onset's (b’fo: "bee-fo"),
+    or the rest's when it has no vowel (y’r: "y-are")."""
+    m = _ELISION.fullmatch(word)
+    if m is None or m.group(2).lower() == "s":  # a letter's plural: "the B’s", "cross your t’s"
+        return None
+    letter = "".join(_word_pieces(m.group(1)[0])).replace("ˈ", "").replace("ˌ", "")
+    said = "".join(_word_pieces(word)).replace("ˈ", "").replace("ˌ", "")
+    spelled = said.startswith(letter) or not _VOWEL.search(m.group(2))
+    return (m.group(1).lower(), m.group(2)) if spelled else None
+
+
+def _elided_ipa(onset: str, rest: str) -> str:
+    """The onset's own sound, a schwa where the rest begins with a consonant, then the rest: its
+    espeak-ng reading when it holds a vowel ("fessor"), else its consonants ("ll" -> l)."""
+    head = _CONSONANT_IPA.get(onset, onset)
+    if _VOWEL.search(rest):
+        tail = "".join(_word_pieces(rest.lower() if rest.isupper() else rest))
+    else:
+        tail = "".join(_CONSONANT_IPA.get(ch, ch) for ch in re.sub(r"(.)\1", r"\1", rest.lower()))
+    return head + ("" if _VOWEL.match(rest) else "ə") + tail
+
+
+def _stand_in(word: str) -> str:
+    """What espeak-ng reads in a sentence for a word Lector reads itself: a spelled elision is
+    read as a plain word ("b’fo" -> "befo") so that its neighbours keep their readings."""
+    cut = _elision(word)
+    return f"{cut[0]}e{cut[1].lower()}" if cut else word
 
 
 def tokens_ipa(tokens: Sequence[str]) -> list[str]:
@@ -98,15 +137,16 @@ def tokens_ipa(tokens: Sequence[str]) -> list[str]:
     out = [""] * len(tokens)
     if not index:
         return out
-    words = [tokens[k] for k in index]
+    said = [_stand_in(t) if is_word(t) else t for t in tokens]
+    words = [said[k] for k in index]
     # a span cut mid-sentence (a foreign phrase or markup follows) that ends on an article or a
     # preposition: espeak reads a final "a" as the letter, so a neutral noun stands in for the rest
     more = [_FOLLOWER] if tokens[-1].casefold() in _LEANING else []
     alone = [word_ipa(w) for w in words + more]  # raises PronunciationError for unreadable words
-    context = _pieces(_espeak_input(list(tokens) + more))
+    context = _pieces(_espeak_input(said + more))
     # align() also reads the stand-in follower (``more``): its reading is dropped here
     for k, ipa in zip(index, align(alone, context), strict=False):
-        out[k] = ipa
+        out[k] = ipa if said[k] == tokens[k] else word_ipa(tokens[k])
     return out
 
 
@@ -122,86 +162,3 @@ def _espeak_input(tokens: Sequence[str]) -> str:
         elif t in _CLAUSE:
             parts.append(_CLAUSE[t])
     return re.sub(r" (?=[.,;:!?])", "", " ".join(parts))
-
-
-def align(alone: Sequence[str], pieces: Sequence[str]) -> list[str]:
-    """Cut the sentence phonemes ``pieces`` into one IPA string per word.
-
-    ``alone`` is each word's reading said alone. Both sides are compared without stress marks;
-    a word boundary goes to espeak's nearest space when one lies within two characters of where
-    the alignment puts it, else inside the merged group ("of the" -> ʌv + ðə). A word the
-    sentence reading leaves no phonemes for keeps its own reading."""
-    joined = "".join(pieces)
-    plain, starts = _strip(joined)
-    spaces, pos = set(), 0
-    for p in pieces:
-        pos += len(_strip(p)[0])
-        spaces.add(pos)
-    ref, bounds = "", []
-    for ipa in alone:
-        bounds.append(len(ref))
-        ref += _strip(ipa)[0]
-    cuts = _map_bounds(Indel.opcodes(ref, plain), bounds, len(plain))
-    cuts = _snap(cuts, sorted(spaces), len(plain))
-    out = []
-    for i, own in enumerate(alone):
-        a, b = cuts[i], cuts[i + 1]
-        out.append(joined[starts[a] : starts[b]] if b > a else own)
-    return out
-
-
-def _strip(ipa: str) -> tuple[str, list[int]]:
-    """(ipa without stress marks, start offset in ``ipa`` of each kept character + end).
-    A stress mark belongs to the character after it."""
-    plain, starts, pending = [], [], None
-    for k, ch in enumerate(ipa):
-        if ch in _STRESS:
-            pending = k if pending is None else pending
-            continue
-        plain.append(ch)
-        starts.append(k if pending is None else pending)
-        pending = None
-    starts.append(len(ipa))
-    return "".join(plain), starts
-
-
-def _map_bounds(opcodes: Opcodes, bounds: list[int], end: int) -> list[int]:
-    """Position in the sentence string of each word start, + end. Inside a run of unmatched
-    characters (t h æ said as ɾ ɐ in "not have") the position is interpolated."""
-    blocks: list[list[int]] = []  # [equal?, src_start, src_end, dest_start, dest_end]
-    for op in opcodes:
-        same = op.tag == "equal"
-        if blocks and not same and not blocks[-1][0]:
-            blocks[-1][2], blocks[-1][4] = op.src_end, op.dest_end
-        else:
-            blocks.append([same, op.src_start, op.src_end, op.dest_start, op.dest_end])
-    out = []
-    for a in bounds:
-        b = end
-        for equal, i1, i2, j1, j2 in blocks:
-            if i1 <= a < i2 or a == i1 == i2:
-                b = j1 + (a - i1 if equal else round((a - i1) * (j2 - j1) / max(1, i2 - i1)))
-                break
-        out.append(b)
-    out[0] = 0
-    return [*out, end]
-
-
-def _snap(cuts: list[int], spaces: list[int], end: int) -> list[int]:
-    """Move word cuts onto espeak's word spaces: each space goes to the nearest cut (at most two
-    characters away, nearest wins); then keep the cuts strictly increasing where the string allows."""
-    inner = cuts[1:-1]
-    chosen: dict[int, int] = {}
-    for s in spaces:
-        if not 0 < s < end or not inner:
-            continue
-        k = bisect.bisect_left(inner, s)
-        i = min((j for j in (k - 1, k) if 0 <= j < len(inner)), key=lambda j: abs(inner[j] - s))
-        if abs(inner[i] - s) <= 2 and (i not in chosen or abs(inner[i] - s) < abs(inner[i] - chosen[i])):
-            chosen[i] = s
-    out = [0]
-    for i, c in enumerate(inner):
-        cut = chosen.get(i, c)
-        out.append(min(max(cut, out[-1] + 1), end))
-    out.append(end)
-    return out

@@ -11,7 +11,9 @@ Pipeline for one text (citation tones, tone numbers 1-5, ü written ``v``):
    ``PHRASE_MARGIN``); otherwise g2pM's BiLSTM restricted to the character's
    candidate readings.
 3. 一/不 keep citation tones (yi1, bu4, the CPP dev-set convention);
-   reduplicated kinship terms get a neutral second syllable (妈妈 ma1 ma5).
+   reduplicated kinship terms get a neutral second syllable (妈妈 ma1 ma5);
+   the er-hua suffix 儿 (一点儿, 那儿, 玩儿) is ``er5``, not a full ``er2`` syllable
+   (女儿, 婴儿, 儿子 keep er2).
 
 :func:`apply_sandhi` turns citation tones into spoken tones (一/不 and
 third-tone sandhi) for engines that want them.
@@ -28,15 +30,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lector.core.text.polyphone_rules import pos_pron, rule_pron
+from lector.core.text.segment import is_han
 
 PHRASE_MARGIN = 8.0  # tuned on the CPP dev set, see bench/polyphones.py
 _KINSHIP = set("妈爸哥姐弟妹爷奶姥叔舅婶姑伯公婆")
 _CITATION = {"一": "yi1", "不": "bu4"}
 _NEUTRAL_SUFFIX = set("子头么们")  # phrase-dictionary neutral tones beat g2pM (桌子 zi5)
-
-
-def is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+# words ending in 儿 that are a full syllable (a child, a son), not the er-hua suffix
+_FULL_ER = {"孩儿", "小儿", "健儿", "宠儿", "幸运儿", "弄潮儿", "宁馨儿", "新生儿", "早产儿", "混血儿"}
+_FULL_ER_AFTER = set("女婴孤男幼胎患育托弃孙妻乳侄犬麟娇骄义养病少")
 
 
 @lru_cache(maxsize=1)
@@ -201,6 +203,8 @@ def pinyin(text: str, *, rules: bool = True) -> list[str]:
         phrases = _phrase_readings(words) if open_ else {}
         for i in poly:
             prons[i] = ruled.get(i) or _decide(text, i, scores.get(i), phrases.get(i)) or prons[i]
+        for i in _erhua(words):
+            prons[i] = "er5"
     for i, c in enumerate(text):
         if c == "〇":  # the year zero (一九〇七), outside the Han blocks
             prons[i] = "ling2"
@@ -209,6 +213,22 @@ def pinyin(text: str, *, rules: bool = True) -> list[str]:
         elif i > 0 and c in _KINSHIP and text[i - 1] == c and prons[i] and (i < 2 or text[i - 2] != c):
             prons[i] = prons[i][:-1] + "5"
     return prons
+
+
+def _erhua(words: list[tuple[int, str, str]]) -> list[int]:
+    """Positions of the er-hua suffix 儿: the last character of a jieba word (一点儿, 那儿,
+    小孩儿; not 女儿, 儿子, nor a name tagged nr), or a one-character 儿 after a numeral, time
+    or measure word (整天儿)."""
+    out = []
+    for k, (pos, word, flag) in enumerate(words):
+        if not word.endswith("儿"):
+            continue
+        if len(word) >= 2:
+            if flag != "nr" and word not in _FULL_ER and word[-2] not in _FULL_ER_AFTER:
+                out.append(pos + len(word) - 1)
+        elif k > 0 and words[k - 1][2][:1] in ("m", "t", "q") and is_han(words[k - 1][1][-1]):
+            out.append(pos)
+    return out
 
 
 def _decide(text: str, i: int, scored: tuple[str, float] | None, phrase: str | None) -> str | None:

@@ -22,22 +22,46 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 
-from lector.core.text.roman_en import heading_numeral, number_words, roman_numerals
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+from lector.core.text.dialect_en import respell_dialect
+from lector.core.text.numbers_en import (
+    MONTHS,
+    SCALES,
+    cardinal,
+    clock,
+    date,
+    decade,
+    decimal,
+    digits,
+    fraction,
+    money,
+    month_index,
+    number,
+    ordinal,
+    plural_tens,
+    range_end,
+    year,
 )
+from lector.core.text.roman_en import heading_numeral, roman_numerals
+
+# the number readers live in numbers_en; callers may import them from here
+__all__ = [
+    "ABBREVIATIONS",
+    "MONTHS",
+    "NUMBER_ABBREVIATIONS",
+    "SENTENCE_FINAL",
+    "UNITS",
+    "cardinal",
+    "clock",
+    "date",
+    "decimal",
+    "digits",
+    "fraction",
+    "money",
+    "normalize_en",
+    "ordinal",
+    "year",
+]
+
 _MONTH_RE = "|".join(MONTHS) + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 ABBREVIATIONS = {
     "Dr.": "Doctor",
@@ -114,84 +138,6 @@ UNITS = {
     "℔": ("pound", "pounds"),
     "mi.": ("mile", "miles"),
 }
-_CURRENCY = {
-    "$": ("dollar", "dollars", "cent", "cents"),
-    "£": ("pound", "pounds", "penny", "pence"),
-    "€": ("euro", "euros", "cent", "cents"),
-}
-_SCALES = ("thousand", "million", "billion", "trillion")
-
-
-def cardinal(n: int | float | str) -> str:
-    """1234 -> one thousand two hundred and thirty-four (no commas)."""
-    return number_words(_num(n)).replace(",", "")
-
-
-def ordinal(n: int | str) -> str:
-    return number_words(int(n), to="ordinal").replace(",", "")
-
-
-def year(n: int | str) -> str:
-    """1984 -> nineteen eighty-four, 2020 -> twenty twenty, 2005 -> two thousand five."""
-    value = int(n)
-    if 2000 <= value <= 2009:
-        return cardinal(value).replace(" and ", " ")
-    return number_words(value, to="year").replace(",", "")
-
-
-def digits(text: str) -> str:
-    """'4155' -> four one five five (zero read as 'zero')."""
-    return " ".join(number_words(int(d)) for d in text if d.isdigit())
-
-
-def decimal(text: str) -> str:
-    """'3.14' -> three point one four."""
-    whole, _, frac = text.replace(",", "").partition(".")
-    spoken = cardinal(int(whole or "0"))
-    return spoken + (" point " + digits(frac) if frac else "")
-
-
-def _num(n: int | float | str) -> int | float:
-    if isinstance(n, str):
-        n = n.replace(",", "")
-        return float(n) if "." in n else int(n)
-    return n
-
-
-def money(symbol: str, amount: str, scale: str = "") -> str:
-    one, many, sub_one, sub_many = _CURRENCY[symbol]
-    amount = amount.replace(",", "")
-    if scale:
-        return f"{decimal(amount)} {scale} {many}"
-    whole, _, frac = amount.partition(".")
-    units, cents = int(whole or "0"), int((frac + "00")[:2]) if frac else 0
-    parts = []
-    if units or not cents:
-        parts.append(f"{cardinal(units)} {one if units == 1 else many}")
-    if cents:
-        parts.append(f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}")
-    return " and ".join(parts)
-
-
-def clock(hour: int, minute: int, suffix: str = "") -> str:
-    if minute == 0:
-        spoken = f"{cardinal(hour)} o'clock" if not suffix else cardinal(hour)
-    elif minute < 10:
-        spoken = f"{cardinal(hour)} oh {cardinal(minute)}"
-    else:
-        spoken = f"{cardinal(hour)} {cardinal(minute)}"
-    if suffix:
-        spoken += " " + " ".join(suffix.replace(".", "").upper())
-    return spoken
-
-
-def date(month: int, day: int, year_: int | None = None) -> str:
-    spoken = f"{MONTHS[month - 1]} {ordinal(day)}"
-    return spoken + (f", {year(year_)}" if year_ else "")
-
-
-def _month_index(name: str) -> int:
-    return next(i for i, m in enumerate(MONTHS, 1) if m.lower().startswith(name.lower()[:3]))
 
 
 _Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
@@ -204,15 +150,15 @@ _RULES: list[_Rule] = [
     ),
     (
         re.compile(rf"\b({_MONTH_RE})\.? (\d{{1,2}})(?:st|nd|rd|th)?(?:, (\d{{4}}))?\b"),
-        lambda m: date(_month_index(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None),
+        lambda m: date(month_index(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None),
     ),
     (
         re.compile(rf"\b(\d{{1,2}}) ({_MONTH_RE}),? (\d{{4}})\b"),
-        lambda m: f"the {ordinal(m.group(1))} of {MONTHS[_month_index(m.group(2)) - 1]}, {year(m.group(3))}",
+        lambda m: f"the {ordinal(m.group(1))} of {MONTHS[month_index(m.group(2)) - 1]}, {year(m.group(3))}",
     ),
     (
         re.compile(r"(?<![\d.-])\b(\d{1,4})\s?[-–]\s?(\d{1,4})\b(?![.-]\d)"),
-        lambda m: f"{_range_end(m.group(1))} to {_range_end(m.group(2))}",
+        lambda m: f"{range_end(m.group(1))} to {range_end(m.group(2))}",
     ),
     (
         re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)(?:\s*([ap]\.?m\.?)(?=\W|$))?", re.I),
@@ -222,35 +168,20 @@ _RULES: list[_Rule] = [
         ),
     ),
     (
-        re.compile(rf"([$£€])\s?({_NUM})(?:\s({'|'.join(_SCALES)}))?\b"),
+        re.compile(rf"([$£€])\s?({_NUM})(?:\s({'|'.join(SCALES)}))?\b"),
         lambda m: money(m.group(1), m.group(2), m.group(3) or ""),
     ),
-    (re.compile(rf"({_NUM})\s?%"), lambda m: f"{_number(m.group(1))} percent"),
-    (re.compile(r"\b(\d{2})(\d{2})s\b"), lambda m: _decade(m.group(1), m.group(2))),
+    (re.compile(rf"({_NUM})\s?%"), lambda m: f"{number(m.group(1))} percent"),
+    (re.compile(r"\b(\d{2})(\d{2})s\b"), lambda m: decade(m.group(1), m.group(2))),
     (re.compile(r"\b(\d+)(st|nd|rd|th)\b"), lambda m: ordinal(m.group(1))),
     (re.compile(r"\b(1[1-9]\d\d|20\d\d)\b(?![.,]\d)"), lambda m: year(m.group(1))),
-    (re.compile(rf"(?<![\w-])-({_NUM})\b"), lambda m: "minus " + _number(m.group(1))),
+    (re.compile(rf"(?<![\w-])-({_NUM})\b"), lambda m: "minus " + number(m.group(1))),
     (
         re.compile(rf"({_NUM})\s?°([CF])\b"),
-        lambda m: f"{_number(m.group(1))} degrees {'Celsius' if m.group(2) == 'C' else 'Fahrenheit'}",
+        lambda m: f"{number(m.group(1))} degrees {'Celsius' if m.group(2) == 'C' else 'Fahrenheit'}",
     ),
-    (re.compile(rf"\b({_NUM})\b"), lambda m: _number(m.group(1))),
+    (re.compile(rf"\b({_NUM})\b"), lambda m: number(m.group(1))),
 ]
-
-
-def _number(text: str) -> str:
-    return decimal(text) if "." in text else cardinal(text)
-
-
-def _range_end(text: str) -> str:
-    return year(text) if len(text) == 4 and 1100 <= int(text) <= 2099 else cardinal(text)
-
-
-def _decade(century: str, tens: str) -> str:
-    spoken = year(century + tens)
-    if spoken.endswith("y"):
-        return spoken[:-1] + "ies"
-    return spoken + "s"
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -262,7 +193,11 @@ def _alternation(words: Iterable[str]) -> str:
 
 # compiled once: planning a book runs these on every sentence, next to pysbd's own regexes,
 # which would push per-call patterns out of re's small cache
-_NUMERAL_AFTER = {True: r"[ivxlcdm]+\b|[IVXLCDM]+\b", False: r"[ivxlcdm]+\b|(?:[IVXLCDM]{2,}|[VX])\b"}
+# a capital "I" followed by a word is the pronoun ("“No. I warn’t ever murdered"), never "number one"
+_NUMERAL_AFTER = {
+    True: r"[ivxlcdm]+\b|(?:[IVXLCDM]{2,}|[VXLCDM])\b|I\b(?![’']\w|\s+[A-Za-z’'])",
+    False: r"[ivxlcdm]+\b|(?:[IVXLCDM]{2,}|[VX])\b",
+}
 _NUMBER_ABBR_RES = [
     re.compile(
         r"(?<![\w.])("
@@ -274,9 +209,32 @@ _NUMBER_ABBR_RES = [
 _ABBR_RE = re.compile(r"(?<![\w.])(?:" + _alternation(ABBREVIATIONS) + ")")
 
 
+# Latin month words of letters and newspapers, read as such only after a day ("the 22nd inst.")
+_MONTH_WORDS = {"inst.": "instant", "ult.": "ultimo", "prox.": "proximo"}
+_MONTH_WORD_RE = re.compile(r"(?<=\d(?:st|nd|rd|th) )(inst\.|ult\.|prox\.)")
+# an editor's or translator's attribution closing a note or a quotation ("—Ed.")
+_ATTRIBUTION_RE = re.compile(r"(?<=[—–])(\u2060?\s?)(Ed|Eds|Trans|Tr)\.(?=[\s’”)\]]*$)")
+_ATTRIBUTIONS = {"Ed": "Editor", "Eds": "Editors", "Trans": "Translator", "Tr": "Translator"}
+# "St." is Saint before a name and Street after one, but a street ends its sentence before a
+# pronoun or an article ("Baker St. The house") where no saint's name is a function word
+_STREET_END_RE = re.compile(
+    r"(?<=[a-z] )St\.(?= (?:The|A|An|He|She|It|I|We|They|You|There|This|That|His|Her|My|Our|But|And|So"
+    r"|Then|When|In|On|At)\b)"
+)
+# a speaker cut off inside a person's name ("Mr. Neville St.\u2060—Oh"): after a title and a name
+_SAINT_CUT_RE = re.compile(
+    r"\b((?:Mr|Mrs|Ms|Dr|Mister|Missus|Miss|Sir|Lord|Lady|Master|Madame|Father)\.? (?:[A-Z][a-z]+ ){0,2})"
+    r"St\.(?=\u2060?\s?[—–-])"
+)
+
+
 def _abbreviations(text: str) -> str:
+    text = _MONTH_WORD_RE.sub(lambda m: _MONTH_WORDS[m.group(1)] + _kept_stop(m), text)
+    text = _ATTRIBUTION_RE.sub(lambda m: m.group(1) + _ATTRIBUTIONS[m.group(2)] + ".", text)
+    text = _STREET_END_RE.sub("Street.", text)
+    text = _SAINT_CUT_RE.sub(r"\1Saint", text)
     text = re.sub(r"\bSt\.(?= [A-Z])", "Saint", text)
-    text = re.sub(r"(?<=[a-z] )St\.", "Street", text)
+    text = re.sub(r"(?<=[a-z] )St\.", lambda m: "Street" + _kept_stop(m), text)
     for pattern in _NUMBER_ABBR_RES:  # lowercase ones take no capital "I": "no. I" is "no." + "I"
         text = pattern.sub(lambda m: NUMBER_ABBREVIATIONS[m.group(1)], text)
     text = _UNIT_RE.sub(_unit, text)
@@ -312,16 +270,6 @@ def _ends_sentence(text: str, end: int) -> bool:
     return bool(_SENTENCE_END.match(text, end))
 
 
-def fraction(num: int, den: int, whole: int | None = None) -> str:
-    """(1, 2) -> one half, (3, 4) -> three quarters, (1, 2, 4) -> four and a half."""
-    one, many = {2: ("half", "halves"), 4: ("quarter", "quarters")}.get(den) or (
-        ordinal(den),
-        ordinal(den) + "s",
-    )
-    part = f"{'a' if whole is not None and num == 1 else cardinal(num)} {one if num == 1 else many}"
-    return f"{cardinal(whole)} and {part}" if whole is not None else part
-
-
 def _fraction(m: re.Match[str]) -> str:
     if m.group(2):
         value = Fraction(unicodedata.numeric(m.group(2))).limit_denominator(12)
@@ -336,11 +284,11 @@ _COMPASS = {"N": "North", "S": "South", "E": "East", "W": "West"}
 
 def _angle(m: re.Match[str]) -> str:
     deg, mins, secs, point = m.group(1, 2, 3, 4)
-    parts = [f"{_number(deg)} {'degree' if deg == '1' else 'degrees'}"]
+    parts = [f"{number(deg)} {'degree' if deg == '1' else 'degrees'}"]
     if mins:
-        parts.append(f"{_number(mins)} {'minute' if mins == '1' else 'minutes'}")
+        parts.append(f"{number(mins)} {'minute' if mins == '1' else 'minutes'}")
     if secs:
-        parts.append(f"{_number(secs)} {'second' if secs == '1' else 'seconds'}")
+        parts.append(f"{number(secs)} {'second' if secs == '1' else 'seconds'}")
     if point:
         parts.append(_COMPASS[point])
     if m.group(5):
@@ -380,7 +328,7 @@ _SYMBOL_RULES: list[_Rule] = [
     (re.compile(r"\b(?:the )(\d*[23])d\b"), lambda m: "the " + ordinal(m.group(1))),
     (re.compile(r"\b(\d*[23])d\b(?!\.)"), lambda m: ordinal(m.group(1))),
     (re.compile(r"(?<![\w.])()()()(\d{1,2}|½)\s?d\."), _old_money),
-    (re.compile(r"['’](\d)0s\b"), lambda m: _plural_tens(int(m.group(1)) * 10)),
+    (re.compile(r"['’](\d)0s\b"), lambda m: plural_tens(int(m.group(1)) * 10)),
     (re.compile(rf"(?:(\d+)[\s\u2009]?)?(?:([{_VULGAR}])|(\d+)⁄(\d+))"), _fraction),
     (
         re.compile(
@@ -401,13 +349,9 @@ _SYMBOL_RULES: list[_Rule] = [
 ]
 
 
-def _plural_tens(n: int) -> str:
-    spoken = cardinal(n)
-    return spoken[:-1] + "ies" if spoken.endswith("y") else spoken + "s"
-
-
 def normalize_en(text: str) -> str:
     """Spoken form of English display text."""
+    text = respell_dialect(text)
     text = heading_numeral(text)
     text = _abbreviations(text)
     for pattern, repl in _SYMBOL_RULES:

@@ -7,6 +7,8 @@ Examples (exact, tested in tests/data/zh_tn_cases.tsv)::
     70kg -> 七十公斤  3℃ -> 三摄氏度  12% -> 百分之十二  ￥25.5 -> 二十五点五元
     13812345678 -> 幺三八幺二三四五六七八 (phone: digit by digit, 1 = 幺)
     第3章 -> 第三章   1/3 -> 三分之一   3-5天 -> 三到五天   2个 -> 两个
+    鲁迅（1881—1936） -> 鲁迅（一八八一至一九三六）  90后 -> 九零后  5·12 -> 五一二
+    38.00元 -> 三十八元   ① -> 一   第Ⅲ卷 -> 第三卷   公元前2000年 -> 公元前两千年
 
 Rules run in order (phones and codes before dates, dates before times, units and
 ranges before bare numbers); the choice against WeTextProcessing and cn2an is in
@@ -16,8 +18,11 @@ docs/MANDARIN.md.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
+from lector.core.planwarn import add_warning
+from lector.core.text.segment import is_han
 from lector.core.text.zh_numbers import (
     digits_to_zh,
     int_to_zh,
@@ -31,7 +36,9 @@ _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _SNUM = rf"-?{_NUM}"
 _DASH = r"\s*[-~～–—至到]+\s*"
 # measure words after which 2 is read 两 (两个, 两本); 2 alone stays 二 (二月, 第二)
-_LIANG_BEFORE = "个位本次只种件条张名家岁份句层辆双把座间门杯碗天周人倍成项台架头匹块片场回趟遍斤里亩吨克升"
+_LIANG_BEFORE = (
+    "个位本次只种件条张名家岁份句层辆双把座间门杯碗天周人倍成项台架头匹块片场回趟遍斤里亩吨克升元角毛"
+)
 _UNITS = {
     "km/h": "公里每小时",
     "m/s": "米每秒",
@@ -110,6 +117,27 @@ def to_halfwidth(text: str) -> str:
     return "".join(out)
 
 
+def _numeral_signs(text: str) -> str:
+    """Circled / parenthesised numbers (① ⑴ ⒈ ❶ ㈠) and Roman numeral signs (Ⅲ ⅳ) -> Chinese
+    numbers; Kangxi radicals and compatibility ideographs (from PDF conversions: ⼈ -> 人) ->
+    the ideographs they stand for. Each is one character, so this keeps the text's length."""
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if 0x2460 <= o <= 0x249B or 0x2776 <= o <= 0x2793 or 0x24EA <= o <= 0x24FF or 0x3220 <= o <= 0x3229:
+            value = unicodedata.numeric(ch, -1.0)
+            out.append(int_to_zh(int(value)) if value >= 0 else ch)
+        elif 0x2160 <= o <= 0x217F and unicodedata.numeric(ch, -1.0) >= 1:
+            out.append(int_to_zh(int(unicodedata.numeric(ch))))
+        elif (
+            0x2F00 <= o <= 0x2FDF or 0x2E80 <= o <= 0x2EFF or 0xF900 <= o <= 0xFAFF or 0x2F800 <= o <= 0x2FA1F
+        ):
+            out.append(unicodedata.normalize("NFKC", ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _symbols_between_digits(text: str) -> str:
     """Full-width ％．：／＋ and the minus sign next to digits -> ASCII; ○ inside Chinese
     numerals -> 〇 (一九○七 -> 一九〇七)."""
@@ -155,9 +183,17 @@ def _temperature(x: str) -> str:
     return "零下" + number_to_zh(x[1:]) if x.startswith("-") else number_to_zh(x)
 
 
+def _range_liang(x: str, measure: str | None) -> str:
+    """One end of a range: 2 before a measure word is 两 (1-2个 -> 一到两个, 2-3天 -> 两到三天)."""
+    return "两" if x == "2" and measure else _num(x)
+
+
 def _currency(m: re.Match[str]) -> str:
     a, b, big, unit = m.group(2), m.group(3), m.group(4) or "", _CURRENCY[m.group(1)]
-    read = (lambda x: yuan_to_zh(x)[:-1]) if not big else number_to_zh
+
+    def read(x: str) -> str:  # ¥2 -> 两元, ¥2万 -> 两万元, ¥25.5 -> 二十五点五元
+        return "两" if x == "2" else number_to_zh(x) if big else yuan_to_zh(x)[:-1]
+
     return _range(a, b, read) + big + unit
 
 
@@ -190,6 +226,20 @@ def _year_range(m: re.Match[str]) -> str:
     return year_to_zh(m.group(1)) + "年" * bool(m.group(2)) + "至" + year_to_zh(m.group(3)) + "年"
 
 
+def _years_apart(m: re.Match[str]) -> str:
+    """1881—1936 (a life, a season, a reign: no 年) -> 一八八一至一九三六; 1000-2000 stays a range."""
+    a, b = m.group(1), m.group(2)
+    if not 0 < int(b) - int(a) <= 150:
+        return m.group(0)
+    return year_to_zh(a) + "至" + year_to_zh(b)
+
+
+def _strip_money_zeros(m: re.Match[str]) -> str:
+    """38.00元 -> 38元, 12.50元 -> 12.5元 (a price is read without its trailing zeros)."""
+    whole, frac = m.group(1), m.group(2).rstrip("0")
+    return whole + ("." + frac if frac else "")
+
+
 def _iso_date(m: re.Match[str]) -> str:
     y, mo, d = m.group(1), int(m.group(2)), int(m.group(3))
     if not (1 <= mo <= 12 and 1 <= d <= 31):
@@ -219,6 +269,24 @@ _RULES: list[_Rule] = [
     (re.compile(r"(?<![\d.,])\d{11,}(?![\d.])"), lambda m: digits_to_zh(m.group(0))),
     # dates and years
     (re.compile(r"(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.\-/])"), _iso_date),
+    # event dates written month·day (5·12, 9·11) are read digit by digit
+    (
+        re.compile(r"(?<![\d.])(1[0-2]|[1-9])[·•・](\d{1,2})(?![\d.])"),
+        lambda m: digits_to_zh(m.group(1)) + digits_to_zh(m.group(2)),
+    ),
+    # BC years are cardinals (公元前221年, 公元前2000年)
+    (re.compile(r"(?<=公元前)\s*(\d+)(?=\s*年)"), lambda m: _num(m.group(1))),
+    # year ranges with no 年: lives (1881—1936), seasons (2019-2020赛季)
+    (
+        re.compile(
+            r"(?<![\d.])(1\d{3}|20\d{2})\s*[-~～–—]+\s*(1\d{3}|20\d{2})"
+            r"(?=\s*(?:[）)\]】，。；、：,;]|$|赛季|学年|年度|财年|期间|间))"
+        ),
+        _years_apart,
+    ),
+    # decades: 1980s -> 一九八〇年代; generations: 90后 -> 九零后
+    (re.compile(r"(?<![\d.])(1[5-9]\d0|20\d0)s(?![A-Za-z])"), lambda m: year_to_zh(m.group(1)) + "年代"),
+    (re.compile(r"(?<![\d.第])(\d[05])(?=后(?![来面者果悔期半]))"), lambda m: digits_to_zh(m.group(1))),
     (re.compile(r"(?<![\d.])([12]\d{3})(年?)\s*[-~～–—至到]+\s*([12]\d{3})\s*年(?!前|之久|多)"), _year_range),
     (re.compile(r"(?<![\d.])([12]\d{3})(?=\s*年(?!前|之久|多|以上))"), lambda m: year_to_zh(m.group(1))),
     (
@@ -229,6 +297,10 @@ _RULES: list[_Rule] = [
     (re.compile(r"(?<![\d:.])(\d{1,2}|\d+)[:](\d{1,2}|\d+)(?:[:](\d{2}))?(?![\d:])"), _colon),
     (re.compile(r"(?<=[点分秒])\s*[-~～–—]+\s*(?=[零一二三四五六七八九十两]+点)"), lambda m: "到"),
     # money, units, percent, temperature (with an optional range: 3-5kg, 3%~5%)
+    (
+        re.compile(r"(?<![\d.])(\d+(?:,\d{3})*)\.(\d*0)(?=\s*(?:[万亿]?元|块|[美港日欧]元|英镑))"),
+        _strip_money_zeros,
+    ),
     (re.compile(rf"({_CUR_RE})\s*({_NUM})(?:{_DASH}(?:{_CUR_RE})?\s*({_NUM}))?\s*([万亿]+)?"), _currency),
     (re.compile(rf"(?<![\d.A-Za-z])({_SNUM})(?:%?{_DASH}({_SNUM}))?\s*({_UNIT_RE})(?![A-Za-z²³])"), _unit),
     (re.compile(r"(?<![\d.A-Za-z])-(\d+(?:\.\d+)?)(?=\s*度)"), lambda m: "零下" + number_to_zh(m.group(1))),
@@ -243,7 +315,7 @@ _RULES: list[_Rule] = [
     ),
     (
         re.compile(rf"(?<![\d.\-])({_NUM}){_DASH}({_NUM})(?![\d\-])(?=([{_LIANG_BEFORE}])?)"),
-        lambda m: ("两" if m.group(1) == "2" and m.group(3) else _num(m.group(1))) + "到" + _num(m.group(2)),
+        lambda m: _range_liang(m.group(1), m.group(3)) + "到" + _range_liang(m.group(2), m.group(3)),
     ),
     # 2 -> 两 before measure words (not after 第, not 2年级), leading-zero codes, plain numbers
     (re.compile(rf"(?<![\d.第])2(?=[{_LIANG_BEFORE}千万亿]|小时|分钟|年(?!级|代))"), lambda m: "两"),
@@ -253,8 +325,25 @@ _RULES: list[_Rule] = [
 
 
 def normalize_zh(text: str) -> str:
-    """Spoken form of Chinese display text (numbers, dates, times, money, units, phones)."""
-    text = _symbols_between_digits(to_halfwidth(text))
+    """Spoken form of Chinese display text (numbers, dates, times, money, units, phones).
+
+    A Han character with no Mandarin reading (a rare extension-B character) is a plan warning
+    ("unread"): the voice would skip it."""
+    text = _symbols_between_digits(_numeral_signs(to_halfwidth(text)))
     for pattern, repl in _RULES:
         text = pattern.sub(repl, text)
+    _warn_unread(text)
     return text
+
+
+def _warn_unread(text: str) -> None:
+    from pypinyin.constants import PINYIN_DICT
+
+    unread = "".join(dict.fromkeys(c for c in text if is_han(c) and ord(c) not in PINYIN_DICT))
+    if unread:
+        codes = ", ".join(f"{c} U+{ord(c):04X}" for c in unread)
+        add_warning(
+            "unread",
+            f"no Mandarin reading for {codes} in {text.strip()!r}: the voice skips it; add it to the "
+            f"project lexicon (lexicon.tsv: {unread[0]}<TAB>pinyin, e.g. ji2) or write a common character",
+        )

@@ -41,7 +41,7 @@ RULES: tuple[Rule, ...] = (
         "de5",
     ),
     Rule("得", "", r"到|以|知|出|益|分|奖|票|主", "de2"),
-    Rule("得", r"[我你他她它们咱]", r"去|走|来|赶|快|马上|好好|小心|注意|多|先", "dei3"),
+    Rule("得", r"[我你他她它们咱]", r"去|走|来|赶|快|马上|好好|小心|注意|多|先|了解|想办法", "dei3"),
     # clause-initial or after 真/总/非/准 (must): 得向脚夫行些小费, 真得算个宝地
     Rule(
         "得",
@@ -50,6 +50,8 @@ RULES: tuple[Rule, ...] = (
         "dei3",
     ),
     Rule("得", r"获|取|所|难|赢|求|博|不", "", "de2"),
+    # 得了 + object = obtained: 他得了第一名, ，得了病 (not 得了解, and 我得了 + verb is dei3 above)
+    Rule("得", r"^|[，。；：！？他她我你们]", r"了(?![解结却然断])[^，。！？；、]", "de2"),
     # 长: 长 + noun of length/duration (chang2) vs. 长 as head/grow (zhang3)
     Rule("长", "", r"度|期|久|远|江|城|篇|短|途|时间|方形|廊|跑|寿|河", "chang2"),
     Rule("长", r"[部局科院校市省县镇村州社站厅团队班组股会家首官兄师]", "", "zhang3"),
@@ -82,6 +84,12 @@ RULES: tuple[Rule, ...] = (
     # 为: for/because (wei4) vs. be/act as (wei2)
     Rule("为", r"因|是|所|只", r"(?!止)", "wei4"),
     Rule("为", "", r"了|何|什么|此|人民|国|之|其", "wei4"),
+    Rule(
+        "为",
+        r"(?:^|[^认成以作称视选改变化沦转行因身难分誉封立定列评奉结传意更广较最甚极尤])",
+        r"(?:[你我他她它咱]|大家|别人|自己)(?:们)?(?![所之]|人所)",
+        "wei4",
+    ),
     # 了解 / 了结 / 了却 / 不了 (liao3)
     Rule("了", "", r"解|结|却|然|如指掌|不起|得", "liao3"),
     Rule("了", r"[^罢]不|得|受", r"[，。！？、]|$", "liao3"),
@@ -142,7 +150,16 @@ RULES: tuple[Rule, ...] = (
     Rule("挨", "", r"[打揍骂饿冻批整]", "ai2"),
     # 都: capital (du1) vs. all (dou1)
     Rule("都", r"首|故|建|定|迁|古|帝|陪|京|旧|之", "", "du1"),
-    Rule("都", r"国|成|大|东|西|南|北|中|上|下", r"[^是在已会不有没还要能分被很将曾可]", "du1"),
+    Rule("都", r"国", r"[^是在已会不有没还要能分被很将曾可]", "du1"),
+    # 成都 the city, unless 成 ends a verb (变成都是, 做成都不行)
+    Rule(
+        "都",
+        r"(?:^|[^变做完当造形构组达养建生合制写织分换改炼练装拼搭割切剪揉捏编谱译绘长看落集老收赞现速告功学有既促"
+        r"一二三四五六七八九十几两])成",
+        "",
+        "du1",
+    ),
+    Rule("都", r"大|东|西|南|北", r"[城市](?!场)", "du1"),
     Rule("都", "", r"是|在|已|会|不|有|没|还|要|能|分别|被|很|可以|将|曾", "dou1"),
     # 只: measure word (zhi1) vs. only (zhi3)
     Rule("只", r"[一两二三四五六七八九十几每这那某半][\u4e00-\u9fff]?", r"[鸡鸭鸟狗猫羊虎手脚眼船]", "zhi1"),
@@ -186,6 +203,33 @@ RULES: tuple[Rule, ...] = (
     # 假: vacation (jia4)
     Rule("假", r"放|请|休|度|暑|寒|病|产|婚|事|年|长|短|春", "", "jia4"),
     Rule("假", "", r"期|日", "jia4"),
+    # 兴: interest / mood (xing4) vs. rise (xing1)
+    Rule("兴", "", r"致|趣|味|冲冲|高采烈|头", "xing4"),
+    Rule("兴", r"扫|败|尽|即|助|雅|游|诗|酒|乘|余", r"(?!起|建|办|旺|盛|衰|亡|奋)", "xing4"),
+    # 觉: sleep (jiao4): 睡觉, 午觉, 一觉醒来
+    Rule("觉", r"睡|午|懒|回笼|[一个]", r"(?!得|悟|察|着|出)", "jiao4"),
+    # 少不了 / 少不得 / 不少 (shao3); 少年 stays to the model
+    Rule("少", "", r"不了|不得|不免|许|量|数|见|有|说", "shao3"),
+    # 间或 / 间亦 / 间有 (now and then, jian4)
+    Rule("间", r"^|[，。；]", r"亦|或|有", "jian4"),
+    # 识 in a signature after a date or 谨/题 (inscribed, zhi4): 七年四月二日识, 某某谨识
+    Rule("识", r"[日月]|谨|敬|题|附|款|标", r"[。，；]|$", "zhi4"),
+    # 行行出状元 (every trade, hang2)
+    Rule("行", "", r"行出", "hang2"),
+    Rule("行", "行", r"出", "hang2"),
+    # everyday nouns with the neutral suffix 子 that pypinyin's phrase dictionary lacks (样子, 胡子)
+    Rule(
+        "子",
+        r"[样胡嗓法池厨疯傻瘦矮麻秃驼柱褂罐盆勺竿袖领性婶婆汉鬼豹虫竹桃杏豆麦谷珠炉刀剪本票段园寨村镇"
+        r"窗席匣筐包饼蹄膀腿月点帐]",
+        r"(?![女孙弟民嗣系集类宫午夜时公])",
+        "zi5",
+    ),
+    # 钉钯 (Zhu Bajie's rake, pa2), 钯子; 钯 alone is palladium (ba3)
+    Rule("钯", r"钉|齿|铁", "", "pa2"),
+    Rule("钯", "", r"子", "pa2"),
+    # 不亦说乎 (说 = 悦, yue4)
+    Rule("说", r"不亦", r"乎", "yue4"),
 )
 
 

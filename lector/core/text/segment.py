@@ -30,8 +30,9 @@ _CLAUSE_CHARS = "，、；：,;:—"
 
 
 def is_han(ch: str) -> bool:
+    """CJK unified ideographs (BMP, extension A, extensions B-H) and compatibility ideographs."""
     o = ord(ch)
-    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FFFF
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x323AF
 
 
 def is_latin(ch: str) -> bool:
@@ -239,10 +240,16 @@ def _best_cut(text: str, lo: int, hi: int) -> int:
     window = text[lo:hi]
     floor = max(1, (hi - lo) // 3)  # avoid tiny first pieces when possible
     for chars in (_CLAUSE_CHARS, " \t\n"):
-        best = max((i for i, c in enumerate(window) if c in chars), default=-1)
+        best = max((i for i, c in enumerate(window) if c in chars and _cuttable(text, lo + i)), default=-1)
         if best + 1 >= floor:
             return lo + best + 1
     return hi
+
+
+def _cuttable(text: str, at: int) -> bool:
+    """Not the separator inside a number or a time ("2,000", "5:15"): cut there, the two halves
+    are read as two numbers ("two, zero")."""
+    return not (0 < at < len(text) - 1 and text[at - 1].isdigit() and text[at + 1].isdigit())
 
 
 def split_lang(text: str, default: str = "zh") -> list[tuple[str, str]]:

@@ -10,6 +10,9 @@ span whose tokens carry pinyin, so the Chinese voice speaks it:
     GDP      -> ji4 di4 pi1             (acronyms and unknown words: English letter names)
     iPhone   -> ai4 feng1               (known words: WORDS)
     15       -> shi2 wu3                (numbers: Chinese reading)
+    kg, m/s  -> gong1 jin1, mi3 mei3 miao3  (unit symbols no English word is spelled like)
+    1980s    -> yi1 jiu3 ba1 ling2 nian2 dai4
+    ＧＤＰ   -> ji4 di4 pi1             (full-width letters read as their ASCII twins)
 
 A Token may hold several syllables (``W`` -> ``da2 bu5 liu5``). Unknown lower-case words are
 spelled too and listed by :func:`spelled_words`, so the plan can report them loudly.
@@ -86,7 +89,30 @@ WORDS: dict[str, str] = {
     "show": "xiu4",
     "high": "hai1",
 }
-_PIECE = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:\.\d+)?|\s+|.", re.S)
+# unit symbols read as Chinese units wherever they stand (single letters such as m or s are
+# words or letters too often: they are spelled)
+_UNIT_SYMBOLS = (
+    "km/h",
+    "m/s",
+    "kWh",
+    "mAh",
+    "GHz",
+    "MHz",
+    "kHz",
+    "Hz",
+    "kW",
+    "kg",
+    "km",
+    "cm",
+    "mm",
+    "mg",
+    "ml",
+    "mL",
+)
+_UNIT = "|".join(re.escape(u) for u in _UNIT_SYMBOLS)
+_PIECE = re.compile(
+    rf"(?:{_UNIT})(?![A-Za-z])|\d{{4}}s(?![A-Za-z])|[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:\.\d+)?|\s+|.", re.S
+)
 MixedEnglish = Literal["voice", "rules"]
 
 
@@ -112,27 +138,46 @@ def _number(digits: str) -> str:
     return " ".join(p for p in pinyin(number_to_zh(digits)) if p)
 
 
+def _chinese(spoken: str) -> str:
+    from lector.core.text.g2p_zh import pinyin
+
+    return " ".join(p for p in pinyin(spoken) if p)
+
+
+def _piece_pron(piece: str) -> str:
+    from lector.core.text.normalize_zh import _UNITS
+    from lector.core.text.zh_numbers import year_to_zh
+
+    key = piece.lower()
+    if key in WORDS:
+        return WORDS[key]
+    if piece in _UNITS and len(piece) > 1:
+        return _chinese(_UNITS[piece])
+    if piece[0].isdigit():
+        return _chinese(year_to_zh(piece[:4]) + "年代") if piece.endswith("s") else _number(piece)
+    if piece[0].isascii() and piece[0].isalpha():
+        return _spell(piece)
+    return ""
+
+
 def english_tokens(text: str) -> tuple[Token, ...]:
-    """Tokens with Mandarin syllables for an English run (see the module docstring)."""
-    out = []
-    for piece in _PIECE.findall(text):
-        key = piece.lower()
-        if key in WORDS:
-            out.append(Token(piece, WORDS[key], "rules"))
-        elif piece[0].isdigit():
-            out.append(Token(piece, _number(piece), "rules"))
-        elif piece[0].isascii() and piece[0].isalpha():
-            out.append(Token(piece, _spell(piece), "rules"))
-        else:
-            out.append(Token(piece, "", "rules"))
-    return tuple(out)
+    """Tokens with Mandarin syllables for an English run (see the module docstring). Full-width
+    letters and digits are read as their ASCII twins; each Token keeps the text as written."""
+    from lector.core.text.normalize_zh import to_halfwidth
+
+    return tuple(
+        Token(text[m.start() : m.end()], _piece_pron(m.group(0)), "rules")
+        for m in _PIECE.finditer(to_halfwidth(text))
+    )
 
 
 def spelled_words(text: str) -> list[str]:
     """Lower-case words of ``text`` that the rules can only spell (not acronyms, not known)."""
+    from lector.core.text.normalize_zh import to_halfwidth
+
     return [
         w
-        for w in re.findall(r"[A-Za-z]+(?:[-'][A-Za-z]+)*", text)
+        for w in re.findall(r"[A-Za-z]+(?:[-'][A-Za-z]+)*", to_halfwidth(text))
         if w.lower() not in WORDS and not w.isupper() and len(w) > 3
     ]
 

@@ -75,6 +75,18 @@ def _load_encoder() -> VoiceEncoder:
     return VoiceEncoder("cpu", verbose=False)
 
 
+def encoder_loaded() -> bool:
+    return _load_encoder.cache_info().currsize > 0
+
+
+def release_encoder() -> bool:
+    """Forget the loaded encoder (QC releases its models between passes); True when one was loaded."""
+    with _lock:
+        loaded = encoder_loaded()
+        _load_encoder.cache_clear()
+    return loaded
+
+
 def _prepare(audio: npt.ArrayLike, sample_rate: int) -> npt.NDArray[np.float32]:
     import soxr
 

@@ -1,14 +1,17 @@
-/* Waveform and loudness against the delivery profile (GET /api/chapters/N/levels, routes_waveform.py):
-   the chapter's loudness curve with QC / loudness flags, and each sentence's waveform and level.
-   Click either to play from that moment. Inline SVG only (no external library, works offline). */
+/* Waveform and loudness against the delivery profile (GET /api/chapters/N/levels, routes_waveform.py;
+   in the static bundle the same JSON sits in <script id="levels-data">): the chapter's loudness curve
+   with QC / loudness flags and paragraph starts, each paragraph's waveform and level (above its first
+   sentence) and each sentence's. Click any to play from that moment. Inline SVG only (works offline). */
 (function () {
   "use strict";
   var box = document.getElementById("levels");
   var list = document.getElementById("sentences");
   var audio = document.getElementById("chapter-audio");
   if (!box || !list || !window.fetch) return;
-  var NS = "http://www.w3.org/2000/svg", DB_MIN = -48, DB_MAX = 0, CHART_H = 60, WAVE_H = 32;
-  var data = null, byId = {}, head = null;
+  var probe = document.createElement("div");
+  probe.innerHTML = "<svg></svg>";   // the SVG namespace as the HTML parser gives it: no URL in the offline bundle
+  var NS = probe.firstChild.namespaceURI, DB_MIN = -48, DB_MAX = 0, CHART_H = 60, WAVE_H = 32;
+  var data = null, byId = {}, paraByFirst = {}, head = null;
 
   function svgEl(name, attrs, parent) {
     var e = document.createElementNS(NS, name);
@@ -45,6 +48,9 @@
                                 "class": "flag-mark " + (s.flags.length ? "qc" : "level"), "data-id": s.id}, svg);
       svgEl("title", {}, mark).textContent = flagTitle(s);
     });
+    var ticks = "";
+    data.paragraphs.forEach(function (g, i) { if (i) ticks += "M" + g.start_s + " 0V" + H; });
+    if (ticks) svgEl("path", {d: ticks, "class": "para-tick"}, svg);
     head = svgEl("line", {x1: 0, x2: 0, y1: 0, y2: H, "class": "playhead"}, svg);
     svg.addEventListener("click", function (ev) {
       var mark = ev.target.closest ? ev.target.closest(".flag-mark") : null;
@@ -55,16 +61,13 @@
     document.getElementById("levels-legend").textContent = "loudness per second (" + data.level_unit + ") against " +
       data.profile.toUpperCase() + ": level " + data.min_level + "…" + data.max_level + " " + data.level_unit +
       " (band), peak ≤ " + data.peak_max_dbfs + " dBFS (line) · " + out + " sentence(s) outside · " +
-      flags + " flagged (marks)";
+      flags + " flagged (marks)" + (data.paragraphs.length ? " · " + data.paragraphs.length + " paragraph(s), " +
+      data.paragraphs.filter(function (g) { return g.problems.length; }).length + " outside" : "");
   }
 
-  function drawRow(li) {
-    var holder = li.querySelector(".wave"), s = holder && byId[holder.getAttribute("data-id")];
-    if (!s || holder.getAttribute("data-drawn") === "1") return;
-    holder.setAttribute("data-drawn", "1");
-    holder.textContent = "";
-    var n = Math.max(1, s.bars.length), mid = WAVE_H / 2, d = "";
-    var svg = svgEl("svg", {viewBox: "0 0 " + n + " " + WAVE_H, preserveAspectRatio: "none", "class": "wave-svg",
+  function strip(holder, s, cls, n) {   // waveform bars of s (a sentence or paragraph) + its level badge
+    var mid = WAVE_H / 2, d = "";
+    var svg = svgEl("svg", {viewBox: "0 0 " + n + " " + WAVE_H, preserveAspectRatio: "none", "class": cls,
                             role: "img", "aria-label": "waveform; click to play from there"}, holder);
     var ceiling = Math.pow(10, data.peak_max_dbfs / 20) * mid;
     svgEl("path", {d: "M0 " + (mid - ceiling) + "H" + n + "M0 " + (mid + ceiling) + "H" + n, "class": "ceiling"}, svg);
@@ -79,22 +82,54 @@
     badge.textContent = num(s.level) + " " + data.level_unit + " · peak " + num(s.peak_dbfs) + " dBFS";
     badge.title = s.problems.length ? s.problems.join("; ") : "inside " + data.profile.toUpperCase();
     holder.appendChild(badge);
+  }
+
+  function drawPara(li, id) {
+    var old = li.querySelector(".para-wave"), g = paraByFirst[id];
+    if (old) old.parentNode.removeChild(old);
+    if (!g) return;
+    var box = document.createElement("div");
+    box.className = "para-wave" + (g.problems.length ? " level-bad" : "");
+    box.setAttribute("data-paragraph", g.n);
+    var label = document.createElement("span");
+    label.className = "para-label small";
+    label.textContent = "¶ " + g.n + " · " + g.sentence_ids.length + " sentence" + (g.sentence_ids.length > 1 ? "s" : "");
+    box.appendChild(label);
+    strip(box, g, "wave-svg para-svg", Math.max(1, g.bars.length));
+    li.insertBefore(box, li.firstChild);
+  }
+
+  function drawRow(li) {
+    var holder = li.querySelector(".wave"), s = holder && byId[holder.getAttribute("data-id")];
+    if (!s || holder.getAttribute("data-drawn") === "1") return;
+    holder.setAttribute("data-drawn", "1");
+    holder.textContent = "";
+    strip(holder, s, "wave-svg", Math.max(1, s.bars.length));
     li.classList.toggle("level-bad", s.problems.length > 0);
+    drawPara(li, s.id);
   }
 
   function drawRows() { Array.prototype.forEach.call(list.querySelectorAll(".sentence"), drawRow); }
 
+  function show(levels) {
+    data = levels; byId = {}; paraByFirst = {};
+    data.paragraphs = data.paragraphs || [];
+    data.sentences.forEach(function (s) { byId[s.id] = s; });
+    data.paragraphs.forEach(function (g, i) { g.n = i + 1; paraByFirst[g.sentence_ids[0]] = g; });
+    drawChart();
+    Array.prototype.forEach.call(list.querySelectorAll(".wave"), function (w) { w.removeAttribute("data-drawn"); });
+    drawRows();
+    box.classList.add("ready");
+  }
+
   function load() {
+    var embedded = document.getElementById("levels-data");   // the static bundle: no app to ask
+    if (embedded) { show(JSON.parse(embedded.textContent)); return; }
     fetch("/api/chapters/" + box.getAttribute("data-chapter") + "/levels", {credentials: "same-origin"})
       .then(function (r) { return r.json().then(function (j) { return [r, j]; }); })
       .then(function (pair) {
         if (!pair[0].ok) throw new Error(pair[1].message || pair[1].detail || "no levels");
-        data = pair[1]; byId = {};
-        data.sentences.forEach(function (s) { byId[s.id] = s; });
-        drawChart();
-        Array.prototype.forEach.call(list.querySelectorAll(".wave"), function (w) { w.removeAttribute("data-drawn"); });
-        drawRows();
-        box.classList.add("ready");
+        show(pair[1]);
       })
       .catch(function (err) {
         document.getElementById("levels-legend").textContent = "loudness not available: " + err.message;
@@ -225,7 +260,15 @@
         .then(function (r) { return r.json().then(function (j) { return [r, j]; }); })
         .then(function (pair) {
           toast(pair[1].message || "not heard", !pair[0].ok);
-          if (pair[0].ok && pair[1].url) new Audio(pair[1].url).play();
+          if (!pair[0].ok || !pair[1].url) return;
+          var player = li.querySelector("audio.pf-word-audio");   // in the page: it can be replayed
+          if (!player) {
+            player = document.createElement("audio");
+            player.className = "pf-word-audio"; player.controls = true;
+            form.parentNode.insertBefore(player, form.nextSibling);
+          }
+          player.src = pair[1].url;
+          var p = player.play(); if (p && p.catch) p.catch(function () {});
         })
         .catch(function () { toast("the app cannot be reached — is `lector review` still running?", true); });
       return;
