@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import AudioError
 from ..fsutil import atomic_path
-from .export import Id3Tags, ffmpeg_exe
+from .export import Id3Tags, ffmpeg_exe, ffmpeg_slots
 from .io import Audio, as_mono_float32
 from .mp4mux import adts_frame_length
 from .tags import TrackTags, id3_bytes
@@ -175,12 +175,13 @@ def _context(x: Audio, pre: int, post: int) -> Audio:
 
 def _pipe_ffmpeg(args: list[str], data: bytes, what: str) -> bytes:
     """ffmpeg with ``data`` on stdin, returning stdout; AudioError with stderr's tail on failure."""
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args, "pipe:1"],
-        input=data,
-        capture_output=True,
-        check=False,  # a failure becomes an AudioError with ffmpeg's own words
-    )
+    with ffmpeg_slots:
+        proc = subprocess.run(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args, "pipe:1"],
+            input=data,
+            capture_output=True,
+            check=False,  # a failure becomes an AudioError with ffmpeg's own words
+        )
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace")[-1500:].strip()
         raise AudioError(

@@ -9,9 +9,11 @@ AudioError carrying the tail of ffmpeg's stderr.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,10 @@ from .mp4mux import adts_table, write_m4b
 from .tags import TrackTags, id3_bytes, m4b_items
 
 STREAM_BLOCK = 1 << 18
+# ffmpeg encodes at once in this process: each is ~30 MiB and CPU-bound, so more than the cores
+# (capped at 4) only adds memory to a render's process tree, not speed
+FFMPEG_JOBS = min(4, max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
+ffmpeg_slots = threading.BoundedSemaphore(FFMPEG_JOBS)
 M4B_RATE = 44100
 
 
@@ -73,7 +79,7 @@ def _blocks(audio: Audio) -> Iterator[bytes]:
 
 def _run_ffmpeg(args: list[str], chunks: Iterable[bytes], what: str) -> None:
     """Run ffmpeg with raw audio chunks on stdin; AudioError with stderr's tail on failure."""
-    with tempfile.TemporaryFile() as err:
+    with ffmpeg_slots, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
             [ffmpeg_exe(), "-hide_banner", "-y", *args],
             stdin=subprocess.PIPE,

@@ -2,10 +2,11 @@
 
 A pass that may run them (a chapter's take measurements, a chapter's QC) enters
 :func:`model_session`. It waits for the process's memory budget (:mod:`lector.core.membudget`) as a
-chapter being mastered does, for the whole budget: the models and their runtimes (~500 MiB) are
-never in memory beside a chapter's float audio. The last session to leave drops both models and
+chapter being mastered does, for the whole budget: the models and their runtimes are never in
+memory beside a chapter's float audio. The last session to leave drops both models and
 hands the freed heap back to the system; the next one loads them again (~0.3 s of CPU, against
-~10 s of model work per 24 sampled takes). What the imported libraries keep (torch's code) stays.
+~10 s of model work per 24 sampled takes). What the imported libraries keep (CTranslate2's code)
+stays; the speaker encoder runs in numpy (:mod:`lector.core.voices.encoder_np`), without torch.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..memtune import trim_heap
 from ..voices import embed as embed_mod
 from . import asr as asr_mod
 
-MODEL_BYTES = 512 << 20  # Whisper + the encoder + torch's working memory, as the budget counts it
+MODEL_BYTES = 512 << 20  # more than the budget: a model session waits for the whole of it
 
 _users = [0]  # sessions open now (in a list: updated under _users_lock)
 _users_lock = threading.Lock()

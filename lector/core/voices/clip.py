@@ -96,7 +96,7 @@ def speaker_parts(audio: npt.NDArray[np.float32], sample_rate: int) -> list[npt.
 
 def speaker_agreement(audio: npt.NDArray[np.float32], sample_rate: int) -> float:
     """Lowest cosine between the speaker embeddings of the clip's parts (1.0 = same voice)."""
-    from .embed import cosine, speaker_embedding  # torch/resemblyzer: imported only when used
+    from .embed import cosine, speaker_embedding  # the encoder's weights: loaded only when used
 
     embs = [speaker_embedding(part, sample_rate) for part in speaker_parts(audio, sample_rate)]
     return float(min(cosine(a, b) for i, a in enumerate(embs) for b in embs[i + 1 :]))

@@ -3,28 +3,23 @@ reference-clip validation.
 
 ``speaker_embedding`` returns an L2-normalised float32 vector of 256 values; two
 takes of the same voice score a ``cosine`` around 0.9, other voices well below
-(see ``lector/core/qc/voice.py`` for the calibrated threshold). The encoder is
-loaded lazily, once per process, on CPU; the weights ship inside the
-``resemblyzer`` wheel, nothing is downloaded.
+(see ``lector/core/qc/voice.py`` for the calibrated threshold). The encoder runs in
+numpy (:mod:`.encoder_np`), loaded lazily once per process; its weights ship inside the
+``resemblyzer`` wheel and are converted once, in a child process, so this process never
+imports torch or librosa. Nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import functools
-import sys
 import threading
-import types
-import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import AudioError, EngineUnavailable
-
-if TYPE_CHECKING:
-    from resemblyzer import VoiceEncoder
+from ..errors import AudioError
+from .encoder_np import NumpyEncoder, cached_weights
 
 ENCODER_RATE = 16000  # resemblyzer works on 16 kHz audio
 NORM_TARGET_DBFS = -30.0  # resemblyzer's own volume normalisation target (increase only)
@@ -33,46 +28,14 @@ MIN_SAMPLES = ENCODER_RATE // 10  # shorter than 100 ms cannot be embedded
 _lock = threading.Lock()
 
 
-def _import_webrtcvad() -> None:
-    """webrtcvad 2.0.10 (a resemblyzer dependency) imports ``pkg_resources`` only to read
-    its own version string, and setuptools >= 81 no longer ships it. Provide a stand-in for
-    the duration of that one import; nothing else sees it."""
-    try:
-        import webrtcvad
-
-        return
-    except ModuleNotFoundError as exc:
-        if exc.name != "pkg_resources":
-            raise
-    shim = types.ModuleType("pkg_resources")
-    shim.__dict__["get_distribution"] = lambda name: types.SimpleNamespace(version="unknown")
-    sys.modules["pkg_resources"] = shim
-    try:
-        import webrtcvad  # noqa: F401
-    finally:
-        if sys.modules.get("pkg_resources") is shim:
-            del sys.modules["pkg_resources"]
-
-
-def _get_encoder() -> VoiceEncoder:
+def _get_encoder() -> NumpyEncoder:
     with _lock:  # threads asking at once still load the encoder once
         return _load_encoder()
 
 
 @functools.cache
-def _load_encoder() -> VoiceEncoder:
-    try:
-        _import_webrtcvad()
-        with warnings.catch_warnings():  # scipy.ndimage.morphology deprecation inside resemblyzer
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from resemblyzer import VoiceEncoder
-    except ImportError as exc:
-        raise EngineUnavailable(
-            f"speaker encoder unavailable: {exc}",
-            field="resemblyzer",
-            fix="pip install 'lector[qc]' (resemblyzer)",
-        ) from None
-    return VoiceEncoder("cpu", verbose=False)
+def _load_encoder() -> NumpyEncoder:
+    return NumpyEncoder(cached_weights())
 
 
 def encoder_loaded() -> bool:
@@ -115,19 +78,10 @@ def _prepare(audio: npt.ArrayLike, sample_rate: int) -> npt.NDArray[np.float32]:
 
 def speaker_embedding(audio: npt.ArrayLike, sample_rate: int) -> npt.NDArray[np.float32]:
     """L2-normalised float32 (256,) speaker embedding of mono ``audio`` at ``sample_rate``."""
-    import torch
-
     x = _prepare(audio, sample_rate)
     encoder = _get_encoder()
-    threads = torch.get_num_threads()
-    # one thread: the small LSTM is 10-50x faster than with contended intra-op threads
-    torch.set_num_threads(1)
-    try:
-        with _lock:
-            emb = encoder.embed_utterance(x)
-    finally:
-        torch.set_num_threads(threads)
-    emb = np.asarray(emb, dtype=np.float32)
+    with _lock:  # the BLAS thread limit is process-wide; one embedding at a time
+        emb = encoder.embed_utterance(x)
     return (emb / max(float(np.linalg.norm(emb)), 1e-12)).astype(np.float32)
 
 

@@ -177,7 +177,7 @@ def clip_embedding(voice: Voice, entry: ClipEntry) -> npt.NDArray[np.float32]:
     if path.is_file():
         cached: npt.NDArray[np.float32] = np.load(path)
         return cached
-    from .embed import speaker_embedding  # torch/resemblyzer: imported only when used
+    from .embed import speaker_embedding  # the encoder's weights: loaded only when used
 
     clip_file = voice.clip_path(entry)
     if sha256_bytes(clip_file.read_bytes()) != entry.sha256:
