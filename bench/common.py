@@ -129,3 +129,10 @@ def write_result(
     }
     path = out_dir / f"{name}.json"
     return atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_metrics(metrics: list[Metric]) -> None:
+    """One line per metric, MISSED where its target is not met (a bench's console summary)."""
+    for m in metrics:
+        verdict = "" if m.ok is None else ("ok" if m.ok else "MISSED")
+        print(f"{m.name}: {m.value} {m.unit} {m.target} {verdict}")

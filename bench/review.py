@@ -23,7 +23,7 @@ import statistics
 import time
 from pathlib import Path
 
-from .common import BENCH_DIR, metric, peak_rss_mb, write_result
+from .common import BENCH_DIR, metric, peak_rss_mb, print_metrics, write_result
 
 REPO = BENCH_DIR.parent
 BASE = "http://127.0.0.1:8765"
@@ -348,10 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
     ]
     write_result("review", metrics, details={"zh": zh, "en": en, "long_book": long}, quick=args.quick)
-    for m in metrics:
-        print(
-            f"{m.name}: {m.value} {m.unit} {m.target} {'' if m.ok is None else ('ok' if m.ok else 'MISSED')}"
-        )
+    print_metrics(metrics)
     return 0
 
 

@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from .common import metric, peak_rss_mb, write_result
+from .common import metric, peak_rss_mb, print_metrics, write_result
 from .longbook import NOUNS, write_project
 from .review import BASE, rss_mb
 
@@ -207,10 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         metric("worker_peak_mb", got["worker_peak_mb"], "MB", note="the preview worker (planner + engine)"),
     ]
     write_result("review_long", metrics, details={"book": made, **got})
-    for m in metrics:
-        print(
-            f"{m.name}: {m.value} {m.unit} {m.target} {'' if m.ok is None else ('ok' if m.ok else 'MISSED')}"
-        )
+    print_metrics(metrics)
     return 0
 
 

@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from tests.test_browser import _Server, _wait
+from tests.test_browser_review_keys import _toast
 from tests.test_review import make_review_project
 from tests.test_review_levels_paragraphs import IDS, with_paragraphs
 
@@ -79,15 +80,6 @@ def test_bundle_shows_the_loudness_view_offline(browser, tmp_path):
     assert len(browser.find_elements(By.CSS_SELECTOR, ".para-wave svg path.bars")) == 2
     assert "against ACX" in browser.find_element(By.ID, "levels-legend").text
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
-
-
-def _toast(browser) -> str:
-    return _wait(
-        lambda: _js(
-            browser, "var t = document.getElementById('toast'); return t.hidden ? '' : t.textContent;"
-        ),
-        what="a message",
-    )
 
 
 def test_hear_word_plays_the_word_alone_in_chromium(browser, tmp_path, monkeypatch):

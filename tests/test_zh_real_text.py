@@ -58,6 +58,8 @@ NORMALIZED = [
         "他买了三到五个苹果，花了十二点五元，也就是十二元五角。",
     ),
     ("请拨打电话010-62751234，或到305室", "请拨打电话零幺零六二七五幺二三四，或到三零五室"),
+    ("他住在302号，她家在中山路1024号。", "他住在三零二号，她家在中山路一零二四号。"),
+    ("第302号文件", "第三百零二号文件"),
 ]
 
 
@@ -71,6 +73,13 @@ def test_han_without_a_reading_is_a_plan_warning() -> None:
         assert normalize_zh("他吃了一个𠮷野家的饭。") == "他吃了一个𠮷野家的饭。"
     assert [w.kind for w in warnings] == ["unread"]
     assert warnings[0].message.startswith("no Mandarin reading for 𠮷 U+20BB7 in '他吃了一个𠮷野家的饭。'")
+
+
+def test_placeholder_marks_are_read_mou_with_a_warning() -> None:
+    with collecting() as warnings:
+        assert normalize_zh("他是××县的□□先生，3×4=12。") == "他是某某县的某某先生，三乘以四等于十二。"
+    assert [w.kind for w in warnings] == ["placeholder", "placeholder"]
+    assert warnings[0].message.startswith("'××' in '他是××县的□□先生，3×4=12。' is read as 某某; ")
 
 
 def test_readable_text_has_no_warning() -> None:
@@ -171,3 +180,16 @@ def test_full_er_words_keep_er2() -> None:
         "yun4",
         "er2",
     ]
+
+
+def test_unit_symbols_after_digits_stay_in_the_chinese_run() -> None:
+    from lector.core.text.segment import split_lang
+
+    assert split_lang("他体重70kg，身高180cm，高3m。") == [("他体重70kg，身高180cm，高3m。", "zh")]
+    assert split_lang("速度3m/s很快，加了5g盐") == [("速度3m/s很快，加了5g盐", "zh")]
+    assert split_lang("我买了iPhone 15和3个苹果") == [
+        ("我买了", "zh"),
+        ("iPhone ", "en"),
+        ("15和3个苹果", "zh"),
+    ]
+    assert split_lang("他说OK") == [("他说", "zh"), ("OK", "en")]

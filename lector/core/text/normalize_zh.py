@@ -265,6 +265,11 @@ _RULES: list[_Rule] = [
         lambda m: m.group(1) + m.group(2) + digits_to_zh(m.group(3)),
     ),
     (re.compile(r"(?<![\d.])(\d{3,4})(?=室|房间|号房)"), lambda m: digits_to_zh(m.group(1))),
+    # street addresses (中山路302号, 住在1024号) are read digit by digit, like rooms
+    (
+        re.compile(r"((?:路|街|巷|弄|胡同|大道|住在|门牌)号?)(\d{3,4})(?=号)"),
+        lambda m: m.group(1) + digits_to_zh(m.group(2)),
+    ),
     (re.compile(r"(?<=[打拨])(1[12]\d)(?![\d.])"), lambda m: digits_to_zh(m.group(1), phone=True)),
     (re.compile(r"(?<![\d.,])\d{11,}(?![\d.])"), lambda m: digits_to_zh(m.group(0))),
     # dates and years
@@ -324,12 +329,32 @@ _RULES: list[_Rule] = [
 ]
 
 
+# ××县, □□先生: marks standing for withheld or lost characters, next to Han text (not between
+# digits, where × is a multiplication sign); a narrator reads each as 某
+_PLACEHOLDER = re.compile(r"(?<![\d.])[×✕□](?:[×✕□])*(?![\d.])")
+
+
+def _placeholders(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
+        if not (before and is_han(before)) and not (after and is_han(after)):
+            return m.group(0)
+        add_warning(
+            "placeholder",
+            f"{m.group(0)!r} in {text.strip()!r} is read as {'某' * len(m.group(0))}; write the words "
+            "in the manuscript (or an overrides.json text) to have them read otherwise",
+        )
+        return "某" * len(m.group(0))
+
+    return _PLACEHOLDER.sub(repl, text)
+
+
 def normalize_zh(text: str) -> str:
     """Spoken form of Chinese display text (numbers, dates, times, money, units, phones).
 
     A Han character with no Mandarin reading (a rare extension-B character) is a plan warning
-    ("unread"): the voice would skip it."""
-    text = _symbols_between_digits(_numeral_signs(to_halfwidth(text)))
+    ("unread"): the voice would skip it. Placeholder marks (××县) are read 某, with a warning."""
+    text = _placeholders(_symbols_between_digits(_numeral_signs(to_halfwidth(text))))
     for pattern, repl in _RULES:
         text = pattern.sub(repl, text)
     _warn_unread(text)

@@ -268,6 +268,7 @@ def split_lang(text: str, default: str = "zh") -> list[tuple[str, str]]:
         else:
             runs.append(_Run(ch, kind))
     _move_numbers_to_han(runs)
+    runs = _units_stay_han(runs)
     if len(runs) == 1 and runs[0].lang is None:
         runs[0].lang = default
     return [(r.text, r.lang or default) for r in runs]
@@ -280,6 +281,32 @@ class _Run:
 
 
 _TRAILING_NUM = re.compile(r"[0-9０-９.,:%％$¥￥/-]+$")
+
+
+# unit symbols written straight after a number in Chinese text (70kg, 3m/s): read in Chinese by
+# normalize_zh (公斤, 米每秒), not handed to an English voice or spelled letter by letter
+_UNIT_AFTER_DIGIT = re.compile(
+    r"(?:kWh|mAh|GHz|MHz|kHz|km²|km³|m²|m³|cm²|kg|km|cm|mm|mg|ml|mL|kW|Hz|min|ms|g|t|m|L|l|W|V|h)"
+    r"(?:/(?:s|h|min|kg|m|L))?(?![A-Za-z])[^A-Za-z]*$"
+)
+
+
+def _units_stay_han(runs: list[_Run]) -> list[_Run]:
+    out: list[_Run] = []
+    for run in runs:
+        prev = out[-1] if out else None
+        unit = (
+            prev is not None
+            and prev.lang == "zh"
+            and run.lang == "en"
+            and prev.text[-1:].isdigit()
+            and _UNIT_AFTER_DIGIT.match(run.text)
+        )
+        if prev is not None and (unit or (prev.lang == "zh" and run.lang == "zh")):
+            prev.text += run.text
+        else:
+            out.append(run)
+    return out
 
 
 def _move_numbers_to_han(runs: list[_Run]) -> None:
