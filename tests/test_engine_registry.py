@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lector.core.engines import registry
+from lector.core import fsutil
 from lector.core.engines.base import Capabilities, SynthRequest
 from lector.core.engines.registry import (
     BUILTIN,
@@ -93,7 +93,7 @@ def test_cached_model_rebuilds_on_source_change_and_corruption(tmp_path, monkeyp
 
 def test_default_cache_dir(monkeypatch):
     monkeypatch.delenv("LECTOR_CACHE_DIR", raising=False)
-    assert registry.model_cache_dir() == Path.home() / ".cache" / "lector" / "models"
+    assert fsutil.model_cache_dir() == Path.home() / ".cache" / "lector" / "models"
 
 
 def test_check_request_rejects_long_text_and_unknown_emotion():

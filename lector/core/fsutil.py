@@ -103,3 +103,11 @@ def atomic_write_text(
 ) -> Path:
     """``atomic_write_bytes`` for text."""
     return atomic_write_bytes(path, text.encode(encoding), mode, fsync=fsync)
+
+
+def model_cache_dir() -> Path:
+    """Where derived models live (patched engine graphs, converted encoder weights):
+    ``$LECTOR_CACHE_DIR/models`` or ~/.cache/lector/models."""
+    root = os.environ.get("LECTOR_CACHE_DIR")
+    base = Path(root).expanduser() if root else Path.home() / ".cache" / "lector"
+    return base / "models"

@@ -68,18 +68,10 @@ ACX = Profile(
         "ACX / Audible", credits=True, mp3_min_kbps=192, cover_square=True, cover_px=(2400, 99999)
     ),
 )
-APPLE_BOOKS = Profile(
+APPLE_BOOKS = replace(  # ACX's levels, longer head room, no chapter length limit
+    ACX,
     name="apple-books",
-    level_kind="rms",
-    target_level=-20.0,
-    min_level=-23.0,
-    max_level=-18.0,
-    peak_max_dbfs=-3.0,
-    true_peak_max_dbfs=-3.0,
-    noise_floor_max_dbfs=-60.0,
-    sample_rate=44100,
     head_s=(0.5, 5.0),
-    tail_s=(1.0, 5.0),
     max_duration_s=None,
     retail=RetailRules(
         "Apple Books",

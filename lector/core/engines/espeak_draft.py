@@ -29,9 +29,10 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import EngineError, EngineUnavailable, VoiceError
+from ..fsutil import model_cache_dir
 from ..project import DEFAULT_EMOTIONS, EngineOptions
 from .base import Capabilities, SynthRequest, VoiceInfo
-from .registry import check_request, model_cache_dir
+from .registry import check_request
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_DONT_EXIT = 0x8000

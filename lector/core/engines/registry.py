@@ -22,7 +22,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from ..errors import EngineError, EngineUnavailable, VoiceError, did_you_mean
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, model_cache_dir
 from ..hashing import sha256_file
 from ..project import EngineOptions
 from .base import Capabilities, Engine, SynthRequest, VoiceInfo
@@ -126,13 +126,6 @@ def get_engine(engine_id: str, options: EngineOptions | None = None, **overrides
 def default_threads(options: EngineOptions) -> int:
     """CPU threads for an embedded engine: options.threads, else min(4, cpu count)."""
     return options.threads or min(4, os.cpu_count() or 1)
-
-
-def model_cache_dir() -> Path:
-    """Where derived (patched) models live: ``$LECTOR_CACHE_DIR/models`` or ~/.cache/lector/models."""
-    root = os.environ.get("LECTOR_CACHE_DIR")
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "lector"
-    return base / "models"
 
 
 def cached_model(source: Path, tag: str, suffix: str, build: Callable[[bytes], bytes]) -> Path:

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import EngineUnavailable
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, model_cache_dir
 from ..hashing import sha256_file
 
 FORMAT_VERSION = 1  # bump when the .npz layout or its conversion changes
@@ -57,17 +57,10 @@ def weights_source() -> Path:
     return path
 
 
-def cache_dir() -> Path:
-    """The engines' model cache (see ``engines.registry.model_cache_dir``, a layer above voices)."""
-    root = os.environ.get("LECTOR_CACHE_DIR")
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "lector"
-    return base / "models"
-
-
 def cached_weights(source: Path | None = None) -> Path:
     """The converted ``.npz`` for ``source`` (resemblyzer's weights), converting them once."""
     src = source or weights_source()
-    out = cache_dir() / f"resemblyzer-encoder.np-v{FORMAT_VERSION}.{sha256_file(src)[:16]}.npz"
+    out = model_cache_dir() / f"resemblyzer-encoder.np-v{FORMAT_VERSION}.{sha256_file(src)[:16]}.npz"
     side = out.with_name(out.name + ".sha256")
     if out.is_file() and side.is_file() and side.read_text().strip() == sha256_file(out):
         return out
