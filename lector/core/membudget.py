@@ -1,10 +1,13 @@
-"""A memory budget shared by threads: work that holds a large array (a chapter being mastered)
-waits until its share fits, so a long book's chapters are never all in memory at once.
+"""A memory budget shared by threads: work that holds a large array waits until its share fits,
+so a long book's chapters are never all in memory at once.
 
-``LECTOR_MASTER_MEMORY_MB`` (default 384: one 30-minute chapter) bounds the float32 chapter audio
-mastered at the same time in one process; a chapter larger than the whole budget runs alone. QC's
-model checks take the whole budget while their models are loaded (lector.core.qc.models), so they
-never run beside a chapter being mastered."""
+``LECTOR_MASTER_MEMORY_MB`` (default 384) bounds the float32 audio held by the chapters mastered at
+the same time in one process. A chapter streamed from disk (lector.core.audio.assemble.streamed:
+the rate is block-encoded and the profile's) holds a few copies of its largest paragraph block
+plus ``STREAM_BUFFER_BYTES`` of fixed buffers, whatever its length; one mastered in memory
+(another rate: resampled whole) holds a copy of the whole chapter; a request larger than the whole
+budget runs alone. QC's model checks take the whole budget while their models are loaded
+(lector.core.qc.models), so they never run beside a chapter being mastered."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from contextlib import contextmanager
 
 BYTES_PER_SAMPLE = 4  # float32 mono
 DEFAULT_MASTER_MB = 384
+STREAM_BLOCK_COPIES = 6  # a streamed block and the compressor's per-sample gain curves
+STREAM_BUFFER_BYTES = 8 << 20  # measuring pieces and per-frame arrays (see audio.measure)
 
 
 class MemoryBudget:

@@ -27,7 +27,9 @@ def register(sub) -> None:
     )
     p.add_argument("--runner", default="threads", help="task runner: threads (default), sequential, dask")
     p.add_argument("--address", help="scheduler address for --runner dask")
-    p.add_argument("--workers", type=int, help="parallel tasks (default: CPU count, at most 8)")
+    p.add_argument(
+        "--workers", type=int, help="parallel tasks (threads: 4 per CPU, 8 to 32; dask: 2 workers)"
+    )
     p.add_argument(
         "--allow-fallback",
         action="store_true",

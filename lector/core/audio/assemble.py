@@ -1,10 +1,12 @@
 """Chapter masters from paragraph blocks; after an edit only the changed paragraphs are redone.
 
 A chapter is a row of blocks (one per paragraph, see :mod:`.stitch`). Mastering decides its
-steps on the whole chapter and applies them block by block (``master_chapter(bounds=...)``),
-and the decisions are kept as a :class:`Recipe`. Each mastered block is stored under
-``<block key>.<recipe tag>`` (:mod:`.block_store`); the chapter FLAC is spliced from the
-blocks' frames by :mod:`.chapter_flac`. This module owns the decision: replay or master afresh.
+steps on the whole chapter and applies them block by block (:func:`.master.master_samples`),
+and the decisions are kept as a :class:`Recipe`. While it is mastered the chapter lies in a
+scratch file (:class:`.samples.ScratchSamples`): the process holds one block, not the chapter.
+Each mastered block is stored under ``<block key>.<recipe tag>`` (:mod:`.block_store`); the
+chapter FLAC is spliced from the blocks' frames by :mod:`.chapter_flac`. This module owns the
+decision: replay or master afresh.
 
 After an edit the previous recipe is replayed on the changed blocks only, the others come from
 the store byte for byte, and the chapter is measured. The recipe is kept when the chapter still
@@ -29,9 +31,10 @@ from ..profiles import get_profile
 from ..project import PauseSettings
 from .block_store import MasteredBlock, load_meta, recipe_tag, save_block
 from .io import Audio
-from .master import MasterResult, Recipe, check_profile, level_inside, master_chapter, replay
+from .master import MasterResult, Recipe, check_profile, level_inside, master_chapter, master_samples, replay
 from .master_flac import quantize_master
 from .measure import BlockStats, Measurements, combine_stats
+from .samples import Samples, ScratchSamples
 from .spliced import Spliced
 from .stitch import (
     BlockPlan,
@@ -84,7 +87,7 @@ def assemble_chapter(
     plans, missing = plan_blocks(chapter, results, pauses=pauses, sample_rate=sample_rate)
     if missing or not plans:
         return _nothing(missing or tuple(s.id for s in chapter.sentences))
-    blockwise = grid_for(sample_rate) > 1 and get_profile(profile).sample_rate == sample_rate
+    blockwise = streamed(sample_rate, profile)
     if blockwise and previous is not None and previous.profile == profile:
         kept = _replay_previous(
             plans,
@@ -106,6 +109,12 @@ def assemble_chapter(
         profile=profile,
         block_dir=block_dir if blockwise else None,
     )
+
+
+def streamed(sample_rate: int, profile: str) -> bool:
+    """Chapters at this rate and profile are mastered from disk block by block and stored as blocks
+    (else: resampled and mastered whole in memory, see _master_whole)."""
+    return grid_for(sample_rate) > 1 and get_profile(profile).sample_rate == sample_rate
 
 
 def _nothing(missing: tuple[str, ...]) -> AssembledChapter:
@@ -164,28 +173,25 @@ def _master_afresh(
     profile: str,
     block_dir: Path | None,
 ) -> AssembledChapter:
-    pieces, locals_, missing = stitch_blocks(plans, store, pauses=pauses, sample_rate=sample_rate)
-    if missing:
-        return _nothing(missing)
-    starts, timeline = place_blocks([p.size for p in pieces], locals_, sample_rate)
-    whole = _join_releasing(pieces)  # one copy of the chapter while it is mastered, not two
-    result = master_chapter(
-        whole, sample_rate, profile, in_place=True, bounds=starts if block_dir is not None else ()
-    )
-    del whole
-    assert result.recipe is not None  # master_chapter always records its steps
-    x = quantize_master(result.audio)
     if block_dir is None:
-        return _kept_whole(result, timeline, x, len(plans))
-    blocks, stats = _save_blocks(
-        block_dir,
-        x,
-        plans=plans,
-        starts=starts,
-        locals_=locals_,
-        tag=recipe_tag(result.recipe),
-        sample_rate=sample_rate,
-    )
+        return _master_whole(plans, store, pauses=pauses, sample_rate=sample_rate, profile=profile)
+    with ScratchSamples(block_dir) as chapter:  # the chapter on disk (unnamed), one block in memory
+        locals_, missing = _stitch_into(chapter, plans, store, pauses=pauses, sample_rate=sample_rate)
+        if missing:
+            return _nothing(missing)
+        lengths = [sl.stop - sl.start for sl in chapter.slices]
+        starts, timeline = place_blocks(lengths, locals_, sample_rate)
+        result = master_samples(chapter, sample_rate, profile)
+        assert result.recipe is not None  # master_samples always records its steps
+        blocks, stats = _save_blocks(
+            block_dir,
+            chapter,
+            plans=plans,
+            starts=starts,
+            locals_=locals_,
+            tag=recipe_tag(result.recipe),
+            sample_rate=sample_rate,
+        )
     m = combine_stats(stats, sample_rate)
     return AssembledChapter(
         result.recipe,
@@ -200,6 +206,42 @@ def _master_afresh(
         False,
         sample_rate,
     )
+
+
+def _stitch_into(
+    chapter: ScratchSamples,
+    plans: Sequence[BlockPlan],
+    store: Store,
+    *,
+    pauses: PauseSettings,
+    sample_rate: int,
+) -> tuple[list[tuple[SentenceTime, ...]], tuple[str, ...]]:
+    """Each plan's block stitched and appended to ``chapter``: the blocks' own timelines, and the ids
+    whose take could not be read."""
+    locals_: list[tuple[SentenceTime, ...]] = []
+    missing: tuple[str, ...] = ()
+    for plan in plans:
+        audio, local, lost = stitch_block(plan, store, pauses=pauses, sample_rate=sample_rate)
+        chapter.append(audio)
+        locals_.append(local)
+        missing += lost
+    return locals_, missing
+
+
+def _master_whole(
+    plans: Sequence[BlockPlan], store: Store, *, pauses: PauseSettings, sample_rate: int, profile: str
+) -> AssembledChapter:
+    """A chapter whose rate is not block-encoded (or not the profile's: resampled whole), mastered
+    in memory and kept whole; nothing is stored."""
+    pieces, locals_, missing = stitch_blocks(plans, store, pauses=pauses, sample_rate=sample_rate)
+    if missing:
+        return _nothing(missing)
+    _, timeline = place_blocks([p.size for p in pieces], locals_, sample_rate)
+    whole = _join_releasing(pieces)  # one copy of the chapter while it is mastered, not two
+    result = master_chapter(whole, sample_rate, profile, in_place=True)
+    del whole
+    assert result.audio is not None  # master_chapter returns the array it mastered
+    return _kept_whole(result, timeline, quantize_master(result.audio), len(plans))
 
 
 def _kept_whole(
@@ -224,7 +266,7 @@ def _kept_whole(
 
 def _save_blocks(
     block_dir: Path,
-    x: Audio,
+    chapter: Samples,
     *,
     plans: Sequence[BlockPlan],
     starts: Sequence[int],
@@ -232,15 +274,16 @@ def _save_blocks(
     tag: str,
     sample_rate: int,
 ) -> tuple[tuple[MasteredBlock, ...], list[BlockStats]]:
-    """The freshly mastered chapter ``x`` cut at ``starts`` and stored block by block."""
-    ends = (*starts[1:], x.size)
+    """The freshly mastered ``chapter`` cut at ``starts``, put on the 16-bit grid and stored block
+    by block."""
+    ends = (*starts[1:], chapter.size)
     blocks = tuple(MasteredBlock(p.key, tag, a, b - a) for p, a, b in zip(plans, starts, ends, strict=True))
     stats = [
         save_block(
             block_dir,
             b.key,
             b.recipe,
-            x[b.start_sample : b.start_sample + b.length],
+            quantize_master(chapter.read(b.start_sample, b.start_sample + b.length)),
             local=local,
             sample_rate=sample_rate,
         )

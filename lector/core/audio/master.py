@@ -1,7 +1,9 @@
 """Mastering: gain to the profile's level, look-ahead peak limiting, room-tone gate.
 
-Everything runs block-wise and in place on one float32 copy of the chapter, so
-a 60-minute chapter (635 MB at 44.1 kHz) needs little more than twice its size.
+Level decisions look at the whole chapter; every sample-changing step runs on one block at a
+time (:class:`~.recipe.Chain`), and the chapter is read through :class:`~.samples.Samples`: an
+array in memory (:func:`master_chapter`) or a scratch file on disk (:func:`master_samples`, which
+holds one block at a time, whatever the chapter's length).
 
 Steps:
 1. resample to the profile's rate (soxr) when needed;
@@ -24,41 +26,75 @@ Steps:
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.ndimage as nd
 import soxr
 
 from ..errors import AudioError
 from ..profiles import Profile, get_profile
+from .dynamics import (
+    BLOCK,
+    COMP_FRAME_MS,
+    COMP_KNEE_DB,
+    COMP_RATIO,
+    LIMIT_BLOCK,
+    LOOKAHEAD_MS,
+    _gain_curve,
+    apply_gain,
+    compress,
+    frame_levels,
+    gate_room_tone,
+    limit,
+    voiced_median,
+)
 from .io import Audio
 from .measure import FLOOR_DB, Measurements, db, integrated_loudness, measure
 from .profiles import profile_rules
+from .recipe import Chain, Recipe, Step, replay
+from .samples import ArraySamples, Samples
 
-BLOCK = 1 << 20
-LIMIT_BLOCK = 1 << 16
+__all__ = [  # the dynamics and recipes moved to their own modules, still reachable from here
+    "BLOCK",
+    "COMP_FRAME_MS",
+    "COMP_KNEE_DB",
+    "COMP_RATIO",
+    "LIMIT_BLOCK",
+    "LOOKAHEAD_MS",
+    "Chain",
+    "MasterResult",
+    "Recipe",
+    "Step",
+    "_gain_curve",
+    "apply_gain",
+    "check_profile",
+    "compress",
+    "frame_levels",
+    "gate_room_tone",
+    "level",
+    "level_inside",
+    "limit",
+    "master_chapter",
+    "master_samples",
+    "replay",
+    "settle_rms",
+    "voiced_median",
+]
+
 TRUE_PEAK_MARGIN_DB = 0.5
-LOOKAHEAD_MS = 5.0
 SILENT_LEVEL_DB = -60.0
 LEVEL_PASSES = 6  # corrective gain + limit passes for the RMS profile (per stage)
 LEVEL_MARGIN_DB = 0.5  # land this far inside the RMS window (gate / true-peak safety move it)
 MAX_CORRECTION_DB = 12.0  # most corrective gain per stage (beyond it the limiter would only
 # be pumping room tone up: compress instead, or report)
-COMP_RATIO = 3.0  # fallback compressor: 3:1 above the threshold, 6 dB soft knee,
-COMP_KNEE_DB = 6.0  # threshold = median level of the voiced 10 ms frames
-COMP_FRAME_MS = 10.0
 
 
 @dataclass(frozen=True)
 class MasterResult:
-    audio: Audio
+    audio: Audio | None  # the master (master_chapter); None from master_samples (it is in the Samples)
     gain_db: float  # total static gain applied
     measurements: Measurements  # of the mastered audio
     sample_rate: int = 44100
@@ -82,14 +118,28 @@ def master_chapter(
     returned ``recipe`` replayed on one block (:func:`replay`) gives exactly that block's samples."""
     prof = get_profile(profile) if isinstance(profile, str) else profile
     x, sr = _prepare(audio, sample_rate, prof, in_place)
-    chain = Chain(x, sr, bounds if sr == sample_rate else ())
-    gain = _static_gain(level(x, sr, prof.level_kind), prof)
+    result = master_samples(ArraySamples(x, bounds if sr == sample_rate else ()), sr, prof)
+    return replace(result, audio=x)
+
+
+def master_samples(chapter: Samples, sample_rate: int, profile: Profile | str) -> MasterResult:
+    """Master ``chapter`` (at the profile's rate) in place, block by block: the same decisions and
+    samples as :func:`master_chapter` on the whole array with the same block bounds."""
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    if sample_rate != prof.sample_rate or chapter.size == 0:
+        raise AudioError(
+            f"cannot master {chapter.size} samples at {sample_rate} Hz to {prof.name} "
+            f"({prof.sample_rate} Hz)",
+            fix="resample the chapter to the profile's rate first",
+        )
+    sr, chain = sample_rate, Chain(chapter, sample_rate)
+    gain = _static_gain(level(chapter, sr, prof.level_kind), prof)
     chain.gain(gain)
     ceiling = min(prof.peak_max_dbfs, prof.true_peak_max_dbfs) - TRUE_PEAK_MARGIN_DB
     chain.limit(ceiling)
     notes: tuple[str, ...] = ()
     if prof.level_kind == "lufs" and gain != 0.0:
-        fix = prof.target_level - level(x, sr, "lufs")
+        fix = prof.target_level - level(chapter, sr, "lufs")
         if abs(fix) > 0.05:
             chain.gain(fix)
             chain.limit(ceiling)
@@ -97,13 +147,13 @@ def master_chapter(
     elif gain != 0.0:
         fix, notes = settle_rms(chain, prof, ceiling, gain)
         gain += fix
-    m = measure(x, sr)
+    m = measure(chapter, sr)
     if prof.noise_floor_max_dbfs is not None and m.noise_floor_dbfs > prof.noise_floor_max_dbfs - 1.0:
         chain.gate(m.noise_floor_dbfs, prof.noise_floor_max_dbfs - 3.0)
-        m = measure(x, sr)
+        m = measure(chapter, sr)
     m, gain = _true_peak_safety(chain, m, prof, gain)
     return MasterResult(
-        audio=x,
+        audio=None,
         gain_db=gain,
         measurements=m,
         sample_rate=sr,
@@ -120,7 +170,7 @@ def settle_rms(
 
     Limiter passes first; when they cannot reach the window, one soft-knee compression and the
     passes again. ``first_gain_db`` (the static gain just applied) seeds the step estimate."""
-    x, sample_rate = chain.x, chain.sample_rate
+    x, sample_rate = chain.chapter, chain.sample_rate
     start = level(x, sample_rate, "rms")
     fix, passes = _rms_passes(chain, prof, ceiling_dbfs, start, _yield(first_gain_db, prof, start))
     notes = (f"rms: {passes} corrective pass(es)",) if passes else ()
@@ -165,64 +215,10 @@ def _rms_passes(
         step = min(deficit / share, MAX_CORRECTION_DB - total) if deficit > 0 else deficit
         chain.gain(step)
         chain.limit(ceiling_dbfs)
-        new = level(chain.x, chain.sample_rate, "rms")
+        new = level(chain.chapter, chain.sample_rate, "rms")
         share = min(1.0, max(0.2, (new - lvl) / step)) if step > 0 else 1.0
         total, lvl = total + step, new
     return total, LEVEL_PASSES
-
-
-def compress(
-    x: Audio,
-    sample_rate: int,
-    *,
-    ratio: float = COMP_RATIO,
-    knee_db: float = COMP_KNEE_DB,
-    threshold_dbfs: float | None = None,
-) -> float:
-    """Soft-knee downward compressor in place on 10 ms frame RMS; returns the largest reduction (dB).
-
-    Threshold: ``threshold_dbfs`` or the median level of the voiced frames (within 40 dB of the
-    loudest). The frame gains take the minimum over ±2 frames (a 20 ms look-ahead, so the gain is
-    down before a loud syllable starts), are smoothed over 9 frames and interpolated per sample."""
-    frame = max(1, round(COMP_FRAME_MS * sample_rate / 1000))
-    levels = frame_levels(x, sample_rate)
-    n = levels.size
-    if threshold_dbfs is None:
-        threshold_dbfs = voiced_median(levels)
-    over = levels - threshold_dbfs
-    slope = 1.0 / ratio - 1.0
-    gr = np.where(
-        over >= knee_db / 2,
-        slope * over,
-        np.where(over > -knee_db / 2, slope * (over + knee_db / 2) ** 2 / (2 * knee_db), 0.0),
-    )
-    gr = nd.uniform_filter1d(nd.minimum_filter1d(gr, 5, mode="nearest"), 9, mode="nearest")
-    gains = (10 ** (gr / 20)).astype(np.float32)
-    centres = np.arange(n) * frame + frame / 2
-    span = frame * 4096
-    for a in range(0, x.size, span):
-        idx = np.arange(a, min(x.size, a + span))
-        x[a : a + span] *= np.interp(idx, centres, gains).astype(np.float32)
-    return float(-gr.min()) if gr.size else 0.0
-
-
-def frame_levels(x: Audio, sample_rate: int) -> npt.NDArray[np.float64]:
-    """Level (dBFS) of each 10 ms frame of ``x`` (the last one zero-padded)."""
-    frame = max(1, round(COMP_FRAME_MS * sample_rate / 1000))
-    n = -(-x.size // frame)
-    levels = np.empty(n, dtype=np.float64)
-    for f0 in range(0, n, 4096):
-        seg = x[f0 * frame : min(x.size, (f0 + 4096) * frame)].astype(np.float64)
-        pad = np.zeros(-(-seg.size // frame) * frame)
-        pad[: seg.size] = seg
-        sq = pad.reshape(-1, frame)
-        levels[f0 : f0 + sq.shape[0]] = 10 * np.log10(np.maximum((sq * sq).mean(axis=1), 1e-12))
-    return levels
-
-
-def voiced_median(levels: npt.NDArray[np.float64]) -> float:
-    """The compressor's threshold: median level of the frames within 40 dB of the loudest."""
-    return float(np.median(levels[levels > levels.max() - 40.0]))
 
 
 def _static_gain(level_db: float, prof: Profile) -> float:
@@ -248,75 +244,15 @@ def _prepare(
     return np.array(x, dtype=np.float32, order="C", copy=True), sample_rate
 
 
-def level(x: Audio, sample_rate: int, kind: str) -> float:
+def level(x: Audio | Samples, sample_rate: int, kind: str) -> float:
     """RMS dBFS (``kind="rms"``) or integrated LUFS (``"lufs"``), without the other measurements."""
     if kind == "lufs":
         return integrated_loudness(x, sample_rate)
+    src = x if isinstance(x, Samples) else ArraySamples(x)
     total = 0.0
-    for a in range(0, x.size, LIMIT_BLOCK):  # float64 sums, no BLAS: same bits on every machine
-        seg = x[a : a + LIMIT_BLOCK]
+    for seg in src.chunks(LIMIT_BLOCK):  # float64 sums, no BLAS: same bits on every machine
         total += float(np.einsum("i,i->", seg, seg, dtype=np.float64))
-    return db(float(np.sqrt(total / x.size)))
-
-
-def apply_gain(x: Audio, gain_db: float) -> None:
-    """Multiply ``x`` in place by ``gain_db``, block by block."""
-    factor = np.float32(10 ** (gain_db / 20))
-    for a in range(0, x.size, BLOCK):
-        x[a : a + BLOCK] *= factor
-
-
-def limit(x: Audio, sample_rate: int, ceiling_dbfs: float, lookahead_ms: float = LOOKAHEAD_MS) -> float:
-    """Look-ahead brick-wall limiter in place; returns the largest gain reduction in dB.
-
-    Works in 64k-sample blocks with 2 look-ahead windows (+1 sample) of *original* context on
-    both sides, so the result equals a whole-file pass; blocks without overs are skipped.
-    """
-    c = np.float32(10 ** (ceiling_dbfs / 20))
-    w = max(1, round(lookahead_ms * sample_rate / 1000))
-    ctx = 2 * w + 1
-    prev = np.zeros(0, dtype=np.float32)  # original samples just left of the block
-    most = 1.0
-    for a in range(0, x.size, LIMIT_BLOCK):
-        b = min(x.size, a + LIMIT_BLOCK)
-        seg = np.concatenate([prev, x[a : b + ctx]])
-        off = prev.size
-        prev = x[max(a, b - ctx) : b].copy()
-        if float(np.abs(seg).max()) <= c:
-            continue
-        g = _gain_curve(seg, c, w)[off : off + (b - a)]
-        most = min(most, float(g.min()))
-        x[a:b] *= g
-        np.clip(x[a:b], -c, c, out=x[a:b])
-    return -db(most)
-
-
-def _gain_curve(seg: Audio, c: np.float32, w: int) -> Audio:
-    mag = np.abs(seg)
-    g = np.minimum(np.float32(1.0), c / np.maximum(mag, np.float32(1e-12)))
-    g = nd.minimum_filter1d(g, 2 * w + 1, mode="nearest")
-    smooth: Audio = nd.uniform_filter1d(g, 2 * w + 1, mode="nearest")
-    return smooth
-
-
-def gate_room_tone(x: Audio, sample_rate: int, floor_dbfs: float, target_dbfs: float) -> None:
-    """Downward expander: 10 ms frames quieter than floor + 6 dB are pulled down to ``target``."""
-    frame = max(1, round(0.01 * sample_rate))
-    threshold = 10 ** ((floor_dbfs + 6.0) / 20)
-    cut = np.float32(10 ** (min(0.0, target_dbfs - floor_dbfs) / 20))
-    span = frame * 4096
-    for a in range(0, x.size, span):
-        seg = x[a : a + span]
-        n = seg.size // frame
-        if n == 0:
-            continue
-        sq = seg[: n * frame].astype(np.float64).reshape(n, frame)
-        quiet = np.sqrt((sq * sq).mean(axis=1)) < threshold
-        gains = np.where(
-            nd.minimum_filter1d(quiet.astype(np.int8), 5, mode="nearest") > 0, cut, np.float32(1.0)
-        ).astype(np.float32)
-        centres = np.arange(n) * frame + frame / 2
-        seg *= np.interp(np.arange(seg.size), centres, gains).astype(np.float32)
+    return db(float(np.sqrt(total / src.size)))
 
 
 def _true_peak_safety(
@@ -340,89 +276,6 @@ def _true_peak_safety(
         lufs_integrated=shift(m.lufs_integrated),
     )
     return m, gain + delta
-
-
-# -- recipes: what mastering did, replayable block by block -----------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    op: str  # "gain" (a = dB) | "limit" (a = ceiling dBFS) | "compress" (a = threshold dBFS)
-    a: float  # | "gate" (a = measured floor dBFS, b = target dBFS)
-    b: float = 0.0
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """The sample-changing steps of one mastering, in order (decisions already taken)."""
-
-    profile: str
-    steps: tuple[Step, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"profile": self.profile, "steps": [[s.op, s.a, s.b] for s in self.steps]}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Recipe:
-        return cls(str(d["profile"]), tuple(Step(str(op), float(a), float(b)) for op, a, b in d["steps"]))
-
-    @property
-    def key(self) -> str:
-        data = json.dumps(self.to_dict(), sort_keys=True).encode("utf-8")
-        return hashlib.sha256(data).hexdigest()[:16]
-
-
-class Chain:
-    """Applies (and records) mastering steps to ``x``; the local ones block by block."""
-
-    def __init__(self, x: Audio, sample_rate: int, bounds: Sequence[int] = ()) -> None:
-        self.x, self.sample_rate = x, sample_rate
-        self.steps: list[Step] = []
-        edges = [*sorted({0, *(int(b) for b in bounds if 0 < b < x.size)}), x.size]
-        self.slices = [slice(a, b) for a, b in pairwise(edges)]
-
-    def gain(self, gain_db: float) -> None:
-        self.steps.append(Step("gain", float(gain_db)))
-        apply_gain(self.x, gain_db)
-
-    def limit(self, ceiling_dbfs: float) -> None:
-        self.steps.append(Step("limit", float(ceiling_dbfs)))
-        for sl in self.slices:
-            limit(self.x[sl], self.sample_rate, ceiling_dbfs)
-
-    def compress(self, threshold_dbfs: float | None = None) -> float:
-        if threshold_dbfs is None:
-            levels = np.concatenate([frame_levels(self.x[sl], self.sample_rate) for sl in self.slices])
-            threshold_dbfs = voiced_median(levels)
-        self.steps.append(Step("compress", float(threshold_dbfs)))
-        return max(
-            compress(self.x[sl], self.sample_rate, threshold_dbfs=threshold_dbfs) for sl in self.slices
-        )
-
-    def gate(self, floor_dbfs: float, target_dbfs: float) -> None:
-        self.steps.append(Step("gate", float(floor_dbfs), float(target_dbfs)))
-        for sl in self.slices:
-            gate_room_tone(self.x[sl], self.sample_rate, floor_dbfs, target_dbfs)
-
-
-def replay(recipe: Recipe, block: Audio, sample_rate: int) -> Audio:
-    """``recipe`` applied to one block (a float32 copy): the same samples master_chapter gave that
-    block when it mastered the whole chapter with the block's bounds."""
-    chain = Chain(np.array(block, dtype=np.float32, order="C", copy=True), sample_rate)
-    ops: dict[str, Callable[[Step], object]] = {
-        "gain": lambda s: chain.gain(s.a),
-        "limit": lambda s: chain.limit(s.a),
-        "compress": lambda s: chain.compress(s.a),
-        "gate": lambda s: chain.gate(s.a, s.b),
-    }
-    for step in recipe.steps:
-        if step.op not in ops:
-            raise AudioError(
-                f"unknown mastering step {step.op!r} in a stored recipe",
-                fix="delete build/chapters/*/master.json and render again",
-            )
-        ops[step.op](step)
-    return chain.x
 
 
 def check_profile(m: Measurements, profile: Profile | str) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """Level measurements for mastering and QC, in one memory-frugal pass.
 
-All figures are computed block-wise (about 100 s of audio at a time), so a
-60-minute chapter costs a few tens of MB beyond the audio itself.
+All figures are computed block-wise (3.2 s of audio read at a time, from an array or from
+:class:`~.samples.Samples` on disk), so a chapter of any length costs a few MB beyond its audio.
 
 Methods (documented because profiles are judged by them):
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,7 @@ import scipy.signal as ss
 
 from ..errors import AudioError
 from .io import Audio
+from .samples import ArraySamples, Samples
 
 F64 = npt.NDArray[np.float64]
 Floats = npt.NDArray[np.floating[Any]]
@@ -112,9 +113,10 @@ class _Acc:
     block_peaks: list[Floats] = field(default_factory=list)  # per TP_BLOCK sample peaks
 
 
-def measure(audio: Audio, sample_rate: int) -> Measurements:
-    """Measure ``audio`` (float32 mono). See the module docstring for the methods."""
-    x = _check(audio, sample_rate)
+def measure(audio: Audio | Samples, sample_rate: int) -> Measurements:
+    """Measure ``audio`` (float32 mono, or a :class:`Samples` read chunk by chunk: the same
+    figures). See the module docstring for the methods."""
+    x = _source(audio, sample_rate)
     step = max(1, round(0.1 * sample_rate))
     acc = _scan(x, sample_rate, step)
     frames = np.concatenate(acc.frames_ms) if acc.frames_ms else np.zeros(0)
@@ -134,6 +136,14 @@ def measure(audio: Audio, sample_rate: int) -> Measurements:
     )
 
 
+def _source(audio: Audio | Samples, sample_rate: int) -> Samples:
+    if isinstance(audio, Samples):
+        if audio.size == 0:
+            raise AudioError("cannot measure an empty chapter", fix="pass non-empty float32 mono audio")
+        return audio
+    return ArraySamples(cast(Audio, _check(audio, sample_rate)))
+
+
 def _check(audio: Audio, sample_rate: int) -> Floats:
     x = np.asarray(audio)
     if x.ndim != 1 or x.size == 0 or not np.issubdtype(x.dtype, np.floating):
@@ -146,22 +156,34 @@ def _check(audio: Audio, sample_rate: int) -> Floats:
     return x
 
 
-def _scan(x: Floats, sample_rate: int, step: int) -> _Acc:
+def _scan(x: Samples, sample_rate: int, step: int) -> _Acc:
+    """Sums are taken per ``step * TP_BLOCK`` chunk; the samples are read in pieces of whole frames
+    (K-weighting state carried, TP_BLOCK peaks carried across pieces): the same bits in 2 MB."""
     acc = _Acc()
     sos = k_weighting_sos(sample_rate)
     zi = np.zeros((sos.shape[0], 2))
-    block = step * TP_BLOCK
+    block, piece = step * TP_BLOCK, step * 32
+    pending = np.zeros(0, dtype=np.float32)  # |samples| of a TP_BLOCK not yet complete
     for start in range(0, x.size, block):
-        seg = x[start : start + block]
-        seg64 = seg.astype(np.float64)
-        whole = (seg.size // step) * step
-        acc.frames_ms.append(_frame_power(seg64[:whole], step))
-        acc.sum_sq += float(acc.frames_ms[-1].sum()) * step + float(np.dot(seg64[whole:], seg64[whole:]))
-        peaks = np.abs(seg)
-        acc.peak = max(acc.peak, float(peaks.max()))
-        acc.block_peaks.append(_block_max(peaks))
-        kw, zi = ss.sosfilt(sos, seg64, zi=zi)
-        acc.kframes_ms.append(_frame_power(kw[:whole], step))
+        frames: list[F64] = []
+        rest = 0.0  # the samples after the last whole frame (last chunk only)
+        for a in range(start, min(x.size, start + block), piece):
+            seg = x.read(a, min(a + piece, start + block))
+            seg64 = seg.astype(np.float64)
+            whole = (seg.size // step) * step
+            frames.append(_frame_power(seg64[:whole], step))
+            rest += float(np.dot(seg64[whole:], seg64[whole:]))
+            peaks = np.concatenate((pending, np.abs(seg)))
+            acc.peak = max(acc.peak, float(peaks.max()))
+            done = (peaks.size // TP_BLOCK) * TP_BLOCK
+            acc.block_peaks.append(peaks[:done].reshape(-1, TP_BLOCK).max(axis=1))
+            pending = peaks[done:]
+            kw, zi = ss.sosfilt(sos, seg64, zi=zi)
+            acc.kframes_ms.append(_frame_power(kw[:whole], step))
+        acc.frames_ms.append(np.concatenate(frames))
+        acc.sum_sq += float(acc.frames_ms[-1].sum()) * step + rest
+    if pending.size:
+        acc.block_peaks.append(pending.max(keepdims=True))
     return acc
 
 
@@ -172,23 +194,15 @@ def _frame_power(x: F64, step: int) -> F64:
     return power
 
 
-def _block_max(peaks: Floats) -> Floats:
-    whole = (peaks.size // TP_BLOCK) * TP_BLOCK
-    out: Floats = peaks[:whole].reshape(-1, TP_BLOCK).max(axis=1)
-    if whole < peaks.size:
-        out = np.append(out, peaks[whole:].max())
-    return out
-
-
-def integrated_loudness(audio: Audio, sample_rate: int) -> float:
+def integrated_loudness(audio: Audio | Samples, sample_rate: int) -> float:
     """BS.1770 integrated loudness (LUFS) alone, block-wise (cheaper than :func:`measure`)."""
-    x = _check(audio, sample_rate)
+    x = _source(audio, sample_rate)
     step = max(1, round(0.1 * sample_rate))
     sos = k_weighting_sos(sample_rate)
     zi = np.zeros((sos.shape[0], 2))
     frames: list[F64] = []
-    for start in range(0, x.size, step * 256):
-        kw, zi = ss.sosfilt(sos, x[start : start + step * 256].astype(np.float64), zi=zi)
+    for start in range(0, x.size, step * 64):
+        kw, zi = ss.sosfilt(sos, x.read(start, start + step * 64).astype(np.float64), zi=zi)
         frames.append(_frame_power(kw[: (kw.size // step) * step], step))
     return _gated_loudness(np.concatenate(frames))
 
@@ -217,7 +231,7 @@ def _noise_floor(frames: F64, rms: float) -> float:
     return power_db(float(max(windows.min(), 0.0)))
 
 
-def _true_peak(x: Floats, block_peaks: Floats, sample_peak: float) -> float:
+def _true_peak(x: Samples, block_peaks: Floats, sample_peak: float) -> float:
     """Exact 4x peak: oversample only blocks whose bound (neighbourhood peak x filter L1) beats the best."""
     taps, bound = true_peak_filter()
     hood = block_peaks.copy()
@@ -232,7 +246,7 @@ def _true_peak(x: Floats, block_peaks: Floats, sample_peak: float) -> float:
     return best
 
 
-def _oversampled_peaks(x: Floats, blocks: npt.NDArray[np.intp], taps: F64) -> float:
+def _oversampled_peaks(x: Samples, blocks: npt.NDArray[np.intp], taps: F64) -> float:
     """Largest 4x-interpolated magnitude inside the given TP_BLOCK blocks (context on both sides).
 
     Polyphase form: output phase p is x convolved with taps[p::4] (13 shifted multiply-adds in
@@ -247,7 +261,7 @@ def _oversampled_peaks(x: Floats, blocks: npt.NDArray[np.intp], taps: F64) -> fl
     for r, b in enumerate(blocks):
         a = int(b) * TP_BLOCK
         lo, hi = max(0, a - ctx), min(x.size, a + TP_BLOCK + ctx)
-        rows[r, lo - (a - ctx) : hi - (a - ctx)] = x[lo:hi]
+        rows[r, lo - (a - ctx) : hi - (a - ctx)] = x.read(lo, hi)
     flat = rows.ravel()
     phases = _phase_matrix(taps)  # (k, phase): taps[phase + 4k], reversed in k
     k = phases.shape[0]
@@ -278,20 +292,27 @@ def _phase_matrix(taps: F64) -> npt.NDArray[np.float32]:
     return _phase_matrix_cached(taps.size)
 
 
-def _head_tail(x: Floats, sample_rate: int, threshold_dbfs: float) -> tuple[float, float]:
+def _head_tail(x: Samples, sample_rate: int, threshold_dbfs: float) -> tuple[float, float]:
     frame = max(1, round(0.01 * sample_rate))
     threshold = 10 ** (threshold_dbfs / 20)
     head = _first_loud(x, frame, threshold)
-    tail = _first_loud(x[::-1], frame, threshold)
+    tail = _first_loud(x, frame, threshold, backwards=True)
     return head * frame / sample_rate, tail * frame / sample_rate
 
 
-def _first_loud(x: Floats, frame: int, threshold: float, chunk_frames: int = 1000) -> int:
-    """Index (in frames) of the first frame whose RMS exceeds ``threshold``; all frames if none."""
+def _first_loud(
+    x: Samples, frame: int, threshold: float, chunk_frames: int = 1000, *, backwards: bool = False
+) -> int:
+    """Index (in frames, counted from the end when ``backwards``) of the first frame whose RMS
+    exceeds ``threshold``; all frames if none."""
     n_frames = x.size // frame
     for f0 in range(0, n_frames, chunk_frames):
         f1 = min(n_frames, f0 + chunk_frames)
-        seg = np.asarray(x[f0 * frame : f1 * frame], dtype=np.float64).reshape(-1, frame)
+        if backwards:  # frames laid from the end, samples in reverse order: as x[::-1]
+            raw = x.read(x.size - f1 * frame, x.size - f0 * frame)[::-1]
+        else:
+            raw = x.read(f0 * frame, f1 * frame)
+        seg = np.asarray(raw, dtype=np.float64).reshape(-1, frame)
         loud = np.flatnonzero(np.sqrt((seg * seg).mean(axis=1)) > threshold)
         if loud.size:
             return f0 + int(loud[0])
@@ -341,7 +362,8 @@ class BlockStats:
 def block_stats(audio: Audio, sample_rate: int) -> BlockStats:
     x = _check(audio, sample_rate)
     step = max(1, round(0.1 * sample_rate))
-    acc = _scan(x, sample_rate, step)
+    src = ArraySamples(cast(Audio, x))
+    acc = _scan(src, sample_rate, step)
     block_peaks = np.concatenate(acc.block_peaks)
     frame = max(1, round(0.01 * sample_rate))
     seg = x[: (x.size // frame) * frame].astype(np.float64).reshape(-1, frame)
@@ -349,7 +371,7 @@ def block_stats(audio: Audio, sample_rate: int) -> BlockStats:
         x.size,
         acc.sum_sq,
         acc.peak,
-        _true_peak(x, block_peaks, acc.peak),
+        _true_peak(src, block_peaks, acc.peak),
         np.concatenate(acc.frames_ms),
         np.concatenate(acc.kframes_ms),
         np.sqrt((seg * seg).mean(axis=1)).astype(np.float32),

@@ -8,6 +8,11 @@ its data knows; it reads the *spoken text* (it does not take our pinyin/IPA, so
 (``seedable`` False): espeak's pitch flutter carries a counter from one utterance to the
 next, so we run every voice with our own flutter-free variant (``+lector``, written into a
 symlinked copy of the data folder under the model cache) and reset its noise seed per call.
+Its wave generator also keeps a toggle between two spectrum buffers from one utterance to the
+next (static, not reset even by espeak_Terminate/espeak_Initialize), so a sentence sounded
+slightly different after a different predecessor (32 of 60 in a shuffled order). Before each
+utterance a short primer is spoken once or twice (``_Lib.settle``) until the toggle is in the
+state a fresh process starts in: each take then depends on its own request only.
 Emotions are (rate, pitch, range) presets; ``whisper`` uses espeak's whisper variant. Voice ids
 are espeak language codes (``en-us``, ``cmn``, ``de`` ...); ``default`` picks a voice per span
 language.
@@ -113,6 +118,23 @@ class _Lib:
         self._cb = _CALLBACK(self._collect)
         self.lib.espeak_SetSynthCallback(self._cb)
         self.lock = threading.Lock()
+        self._primer_first = self._primer()  # the primer from the toggle's starting state
+
+    def _primer(self) -> bytes:
+        if self.lib.espeak_SetVoiceByName(PRIMER_VOICE) != 0:
+            raise EngineUnavailable(
+                "espeak-ng has no en-US voice", field="engine", fix="reinstall espeakng-loader"
+            )
+        for param, value in ((RATE, BASE_RATE_WPM), (PITCH, BASE_PITCH), (RANGE, BASE_RANGE), (VOLUME, 100)):
+            self.lib.espeak_SetParameter(param, value, 0)
+        return self._synth(PRIMER).tobytes()
+
+    def settle(self) -> None:
+        """Put the wave generator's spectrum toggle in the state a fresh process starts in. The
+        primer flips it and sounds different in each state: spoken from the starting state it
+        leaves the other one, so it is spoken once more."""
+        if self._primer() == self._primer_first:
+            self._primer()
 
     def _collect(self, wav: ctypes._Pointer[ctypes.c_short], n: int, events: int | None) -> int:
         if n > 0 and wav:
@@ -155,6 +177,7 @@ class _Lib:
     def speak(
         self, text: str, voice: str, rate: int, pitch: int, pitch_range: int
     ) -> npt.NDArray[np.float32]:
+        self.settle()
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise VoiceError(
                 f"espeak-ng has no voice {voice!r}",
@@ -163,6 +186,9 @@ class _Lib:
             )
         for param, value in ((RATE, rate), (PITCH, pitch), (RANGE, pitch_range), (VOLUME, 100)):
             self.lib.espeak_SetParameter(param, value, 0)
+        return self._synth(text).astype(np.float32) / 32768.0
+
+    def _synth(self, text: str) -> npt.NDArray[np.int16]:
         self._chunks = []
         self.lib.espeak_ng_SetRandSeed(ctypes.c_long(1))  # breath noise (whisper) is random
         data = text.encode("utf-8") + b"\0"
@@ -173,8 +199,11 @@ class _Lib:
                 field="text",
                 fix="report the text; try another engine meanwhile",
             )
-        pcm = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
-        return pcm.astype(np.float32) / 32768.0
+        return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
+
+
+PRIMER = "Hello there."  # one clause that flips the spectrum toggle an odd number of times
+PRIMER_VOICE = b"en-US+lector"  # espeak's American English voice file with our variant
 
 
 def _data_dir(source: Path) -> Path:
@@ -222,7 +251,7 @@ class EspeakDraft:
         self._ids = set(self._files)
         self.capabilities = Capabilities(
             engine_id="espeak-draft",
-            version="1",
+            version="2",  # 2: takes no longer depend on the sentence spoken before
             sample_rate=self._lib.sample_rate,
             languages=tuple(sorted({v.lang for v in self._voices})),
             max_chars=1000,

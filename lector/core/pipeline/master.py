@@ -10,17 +10,24 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 
-from lector.core.audio.assemble import AssembledChapter, assemble_chapter
+from lector.core.audio.assemble import AssembledChapter, assemble_chapter, streamed
 from lector.core.audio.block_store import block_path
 from lector.core.audio.master_flac import write_master_flac
-from lector.core.audio.stitch import STITCH_VERSION, plan_blocks
+from lector.core.audio.stitch import STITCH_VERSION, BlockPlan, plan_blocks
 from lector.core.build import BuildDir, MasterDoc, Timeline
 from lector.core.cache import Store
 from lector.core.errors import AudioError
 from lector.core.hashing import file_digest
-from lector.core.membudget import MASTER_BUDGET, MemoryBudget, audio_bytes
+from lector.core.membudget import (
+    MASTER_BUDGET,
+    STREAM_BLOCK_COPIES,
+    STREAM_BUFFER_BYTES,
+    MemoryBudget,
+    audio_bytes,
+)
 from lector.core.memtune import trim_heap
 from lector.core.model import Chapter
 from lector.core.project import Project
@@ -75,7 +82,7 @@ def master_chapter(
             extra={"lector": {"event": "chapter", "chapter": chapter.index, "duration_s": None}},
         )
         return replace(kept.output, files=())
-    built = _assemble(project, chapter, results, store, bd)
+    built = _assemble(project, chapter, results, store, bd, need=held_bytes(project, plans, results))
     output = _write_master(project, chapter, results, built, bd)
     stamp_output(bd, chapter.index, "master", doc_path, identity)
     _log_mastered(chapter, built, project.config.output.profile)
@@ -94,13 +101,24 @@ def _blocks_held(bd: BuildDir, index: int, doc: MasterDoc) -> bool:
     )
 
 
+def held_bytes(project: Project, plans: Sequence[BlockPlan], results: Sequence[RenderResult]) -> int:
+    """Memory a fresh master of the chapter holds: a few copies of its largest block plus fixed
+    buffers when it is streamed from disk (assemble.streamed), else a copy of the whole chapter."""
+    out = project.config.output
+    seconds = {r.sentence_id: r.duration_s for r in results if r.ok}
+    blocks_s = [sum(seconds.get(s.id, 0.0) for s, _ in p.sentences) for p in plans]
+    if streamed(out.sample_rate, out.profile):
+        largest = audio_bytes(max(blocks_s, default=0.0) * 1.2, out.sample_rate)
+        return largest * STREAM_BLOCK_COPIES + STREAM_BUFFER_BYTES
+    return audio_bytes(sum(blocks_s) * 1.2, out.sample_rate)  # + pauses
+
+
 def _assemble(
-    project: Project, chapter: Chapter, results: list[RenderResult], store: Store, bd: BuildDir
+    project: Project, chapter: Chapter, results: list[RenderResult], store: Store, bd: BuildDir, *, need: int
 ) -> AssembledChapter:
     sample_rate = project.config.output.sample_rate
     previous = bd.read_master_doc(chapter.index)
-    need = audio_bytes(sum(r.duration_s for r in results if r.ok) * 1.2, sample_rate)  # + pauses
-    with mastering_slot(), mastering_budget().hold(need):  # a fresh master holds one copy of its chapter
+    with mastering_slot(), mastering_budget().hold(need):
         built = assemble_chapter(
             chapter,
             results,
