@@ -169,9 +169,9 @@ class CreditSettings(_Strict):
 class RenderSettings(_Strict):
     batch_size: int = Field(16, ge=1, le=512)
     qc: bool = True  # QC each chapter after mastering (build/qc.json); `lector render --no-qc` skips it
-    # Whisper + voice checks on this many takes per chapter (lowest sha256 of the sentence id);
-    # signal checks on all; 0 = every take
-    qc_sample_takes: int = Field(24, ge=0, le=100000)
+    # Whisper + voice checks on this many takes per chapter (lowest sha256 of the sentence id), and on
+    # up to as many takes the signal checks flag; signal checks on all; 0 = every take
+    qc_sample_takes: int = Field(16, ge=0, le=100000)
 
 
 # keys older project.toml files may still hold: why each went and what to write instead

@@ -20,11 +20,11 @@ from ..build import BuildDir
 from . import asr as asr_mod
 from .cache import QCCache
 from .checks import SignalStats
-from .measuring import measure_all, models_needed
+from .measuring import Measured, measure_all, measure_models, measure_signal, models_needed
 from .models import model_session
 from .profile import cached_profile, master_profile
 from .report import ChapterQC, QCReport, SentenceQC, merge_into_report
-from .sample import sample_refs
+from .sample import promote_flagged, sample_refs, signal_flagged
 from .scoring import apply_voice, asr_results, embeddings, signal_results
 from .take_audio import cached_take, timeline_refs
 from .takes import DEFAULT_OPTIONS, QCOptions, TakeRef, asr_wanted
@@ -115,10 +115,23 @@ def measure_takes(build_dir: Path, takes: Sequence[Take], options: QCOptions) ->
         ],
         _sample_limit(options),
     )
-    cache = QCCache(BuildDir(build_dir).qc_cache_dir)
-    with _models_for(refs, options, cache):
-        measure_all(refs, options, cache, _asr_ok(refs, options))
+    _measure(refs, options, QCCache(BuildDir(build_dir).qc_cache_dir))
     return len(refs)
+
+
+def _measure(
+    refs: Sequence[TakeRef], options: QCOptions, cache: QCCache
+) -> tuple[list[TakeRef], list[Measured]]:
+    """Signal stats of every take, then the model checks of the sampled takes and of those the
+    signal checks flag (sample.promote_flagged); returns the takes as checked and their measurements."""
+    signal = measure_signal(refs, options, cache)
+    limit = _sample_limit(options)
+    if limit and len(refs) > limit:
+        flagged = signal_flagged([r.text for r in refs], signal.stats, options.thresholds)
+        refs = promote_flagged(refs, flagged, limit)
+    asr_ok = _asr_ok(refs, options)
+    with _models_for(refs, options, cache):
+        return list(refs), measure_models(refs, options, cache, asr_ok, signal)
 
 
 @contextmanager
@@ -147,8 +160,7 @@ def _chapter_pass(
     cache = QCCache(BuildDir(build_dir).qc_cache_dir)
     th = options.thresholds
     asr_ok = _asr_ok(refs, options)
-    with _models_for(refs, options, cache):
-        measured = measure_all(refs, options, cache, asr_ok)
+    refs, measured = _measure(refs, options, cache)
     sentences = signal_results(refs, measured, th)
     if options.asr:
         sentences = asr_results(refs, measured, sentences, th, asr_ok)

@@ -4,7 +4,12 @@ A long book has thousands of takes; the model checks are the cost of QC. They ru
 ``QCOptions.sample_takes`` takes per chapter (``[render] qc_sample_takes``): those whose sentence
 id has the lowest sha256. The choice depends only on the chapter's sentence ids, so the qc-takes
 task and the chapter's qc task pick the same takes, every run picks them again (their cached
-measurements are reused), and an edit moves the sample by at most the edited take."""
+measurements are reused), and an edit moves the sample by at most the edited take.
+
+A take the signal checks flag (clipping, a silence, too short or too long: a truncated or garbled
+take) gets the model checks too, whether sampled or not (``promote_flagged``): up to as many again
+as the sample, lowest sha256 first, so a chapter whose every take is off costs at most twice the
+sample. The flags come from the takes' signal stats alone, so both tasks promote the same takes."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from .checks import SignalStats, Thresholds, chapter_s_per_unit, signal_flags
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -41,3 +48,19 @@ def sample_refs(refs: Sequence[R], limit: int) -> list[R]:
         return list(refs)
     chosen = set(sorted(range(len(refs)), key=lambda i: (sample_rank(refs[i].sentence_id), i))[:limit])
     return [r if i in chosen else replace(r, deep=False) for i, r in enumerate(refs)]
+
+
+def signal_flagged(texts: Sequence[str], stats: Sequence[SignalStats], th: Thresholds) -> list[bool]:
+    """Which takes the signal checks flag (not counting silent ones: nothing to hear or embed), with
+    the chapter's own duration norms, as scoring.signal_results judges them."""
+    norms = chapter_s_per_unit([(t, s.speech_s) for t, s in zip(texts, stats, strict=True)], th)
+    return [
+        s.speech_s > 0 and bool(signal_flags(s, t, th, norms)[0]) for t, s in zip(texts, stats, strict=True)
+    ]
+
+
+def promote_flagged(refs: Sequence[R], flagged: Sequence[bool], limit: int) -> list[R]:
+    """``refs`` with ``deep=True`` on up to ``limit`` more flagged takes (lowest sha256 of their id)."""
+    extra = [i for i, r in enumerate(refs) if flagged[i] and not r.deep]
+    chosen = set(sorted(extra, key=lambda i: (sample_rank(refs[i].sentence_id), i))[:limit])
+    return [replace(r, deep=True) if i in chosen else r for i, r in enumerate(refs)]

@@ -7,7 +7,7 @@ entry keeps the last few windows a take was heard in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import asr as asr_mod
@@ -32,7 +32,7 @@ def window_transcripts(
     wanted: list[int],
     stats: Sequence[SignalStats],
     entries: Sequence[dict[str, Any]],
-    audios: Sequence[Loader],
+    audios: Mapping[int, Loader],  # ref index -> its audio, for each wanted take
     *,
     th: Thresholds,
 ) -> dict[int, tuple[str, str, bool]]:
