@@ -164,9 +164,7 @@ def _produce(
             chapters = [ch for ch in chapters if p.chapter_changed(project, ch, early[ch.index])]
         qc_on = p.qc_enabled(project, run.qc)
         take_checks = _take_checks(project, chapters, synth, qc_on)  # queued ahead of masters and exports
-        tasks = {
-            ch.index: _chapter_tasks(project, ch, synth[ch.index], len(plan.chapters)) for ch in chapters
-        }
+        tasks = _all_chapter_tasks(project, chapters, synth, len(plan.chapters))
         checks = _qc_tasks(project, {ch.index: ch for ch in chapters}, tasks, take_checks, qc_on)
         reports = _resolve(synth, announce={ch.index: ch for ch in plan.chapters})
         return _finish(project, plan, tasks, checks, reports, run=run), p.sentence_keys(reports)
@@ -304,11 +302,34 @@ def _resolve(
     return out
 
 
-def _chapter_tasks(project: Project, chapter: Chapter, synth: list[Report], total: int) -> _ChapterTasks:
+CHAPTERS_IN_FLIGHT = 2  # a chapter is mastered once the one this many places before is delivered
+
+
+def _all_chapter_tasks(
+    project: Project, chapters: list[Chapter], synth: dict[int, list[Report]], total: int
+) -> dict[int, _ChapterTasks]:
+    """Every chapter's tasks, each chapter's master after the deliveries of the chapter
+    ``CHAPTERS_IN_FLIGHT`` places before it. Mastering is fast and encoding is not: unbounded, the
+    masters ran ahead and every chapter's MP3 and AAC encodes were in flight at once, each holding
+    its chapter's frames, so the render grew with the book."""
+    out: dict[int, _ChapterTasks] = {}
+    for n, ch in enumerate(chapters):
+        before = out[chapters[n - CHAPTERS_IN_FLIGHT].index] if n >= CHAPTERS_IN_FLIGHT else None
+        out[ch.index] = _chapter_tasks(project, ch, synth[ch.index], total, before)
+    return out
+
+
+def _chapter_tasks(
+    project: Project, chapter: Chapter, synth: list[Report], total: int, after: _ChapterTasks | None
+) -> _ChapterTasks:
     """master -> chapter.flac (+ its FLAC export), the other chapter exports and the chapter's AAC for
-    the book, side by side. Submitted chapter by chapter (the thread pool is first come, first served)."""
+    the book, side by side; the master waits for ``after``'s deliveries. Submitted chapter by chapter
+    (the thread pool is first come, first served, so a task only ever waits for earlier ones)."""
     pv, cv = value_input(project), value_input(chapter)
-    mastered = c.master_task.submit(pv, cv, _upstreams(synth))
+    wait: list[PrefectFuture[Any]] = [] if after is None else [after.flac, *after.exports]
+    if after is not None and after.aac is not None:
+        wait.append(after.aac)
+    mastered = c.master_task.submit(pv, cv, _upstreams(synth), return_state=False, wait_for=wait)
     flac = c.chapter_flac_task.submit(pv, cv, upstream(mastered), total)  # track n/N
     exports = [
         c.export_task.submit(pv, cv, fmt, upstream(mastered), total)
