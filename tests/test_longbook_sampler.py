@@ -1,8 +1,8 @@
-"""bench.longbook: the process tree's RSS summed at one instant, forks not yet exec'd left out."""
+"""bench.proctree: the process tree's RSS summed at one instant, forks not yet exec'd left out."""
 
 from __future__ import annotations
 
-from bench.longbook import ProcSample, TreeSampler, tree_sum_mb, unexeced_forks
+from bench.proctree import ProcSample, TreeSampler, tree_sum_mb, unexeced_forks
 
 RENDER = ("python", "-m", "lector", "render", "book")
 SERVER = ("python", "-m", "uvicorn", "prefect")

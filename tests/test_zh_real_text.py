@@ -182,6 +182,15 @@ def test_full_er_words_keep_er2() -> None:
     ]
 
 
+def test_squared_and_cubed_units_are_read_in_chinese() -> None:
+    from lector.core.text.normalize_zh import normalize_zh
+    from lector.core.text.segment import split_lang
+
+    assert split_lang("面积3cm²的纸，体积5cm³") == [("面积3cm²的纸，体积5cm³", "zh")]
+    assert normalize_zh("面积3cm²的纸，体积5cm³") == "面积三平方厘米的纸，体积五立方厘米"
+    assert normalize_zh("湖面12km²，水量2km³，孔径4mm²") == "湖面十二平方公里，水量两立方公里，孔径四平方毫米"
+
+
 def test_unit_symbols_after_digits_stay_in_the_chinese_run() -> None:
     from lector.core.text.segment import split_lang
 

@@ -27,7 +27,7 @@ from .plan_drafts import DraftCtx, PronouncerLike, paragraph_drafts
 from .plan_limits import voice_max_chars
 from .plan_sentences import finish_chapter
 from .plan_text import Readability
-from .planwarn import collecting
+from .planwarn import collecting, recording
 from .project import Project
 
 
@@ -80,7 +80,10 @@ class ChapterPlanner:
     """The book's planning inputs read once (manuscript, overrides, pronouncer, engine limits);
     ``chapter(n)`` plans one chapter, ``book()`` all of them (what ``build_plan`` returns, less its
     warnings, which go to the active ``planwarn.collecting``). The digests say what a chapter's plan
-    depends on, so a caller that kept an earlier plan can tell which chapters still read the same."""
+    depends on, so a caller that kept an earlier plan can tell which chapters still read the same.
+    ``warned[n]`` holds the warnings planning chapter n raised (the rest of a plan's warnings are the
+    book's: the manuscript reader's, the settings', the cast check's), so a caller that re-plans one
+    chapter can replace that chapter's warnings and keep the others."""
 
     def __init__(
         self, project: Project, *, max_chars: int | None = None, pronouncer: PronouncerLike | None = None
@@ -94,6 +97,7 @@ class ChapterPlanner:
         needs_engines = not (project.config.manuscript.max_chars or max_chars)
         self.limits = voice_max_chars(project) if needs_engines else {}
         self.read = Readability.of(project)
+        self.warned: dict[int, tuple[PlanWarning, ...]] = {}
 
     def chapter(self, index: int) -> Chapter:
         if not 1 <= index <= len(self.raw_chapters):
@@ -103,15 +107,17 @@ class ChapterPlanner:
                 fix="plan a chapter the manuscript has",
             )
         raw = self.raw_chapters[index - 1]
-        sentences = _plan_chapter(
-            self.project,
-            raw,
-            self.pronouncer,
-            max_chars=self.max_chars,
-            limits=self.limits,
-            read=self.read,
-            ov=self.overrides,
-        )
+        with recording() as warned:
+            sentences = _plan_chapter(
+                self.project,
+                raw,
+                self.pronouncer,
+                max_chars=self.max_chars,
+                limits=self.limits,
+                read=self.read,
+                ov=self.overrides,
+            )
+        self.warned[index] = tuple(warned)
         return Chapter(index=index, title=raw.title, sentences=sentences, source=raw.source)
 
     def book(self) -> Plan:

@@ -46,3 +46,23 @@ def collecting() -> Iterator[list[PlanWarning]]:
         yield bucket
     finally:
         _ACTIVE.reset(token)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[PlanWarning]]:
+    """The warnings added inside the block, in order, in the yielded list (filled when the block
+    ends); they still go where they would have gone (the active collection, or the log), so a
+    caller can tell which part of the plan raised which warning without taking them from the plan."""
+    mine: list[PlanWarning] = []
+    outer = _ACTIVE.get()
+    bucket: list[PlanWarning] = outer if outer is not None else []
+    start = len(bucket)
+    token = None if outer is not None else _ACTIVE.set(bucket)
+    try:
+        yield mine
+    finally:
+        mine.extend(bucket[start:])
+        if token is not None:
+            _ACTIVE.reset(token)
+            for w in mine:
+                _LOG.warning("%s: %s%s", w.kind, w.message, f" ({w.source})" if w.source else "")

@@ -10,8 +10,11 @@ count (``book_digest``), every other chapter's manuscript text and overrides (``
 and plan.json itself (nobody else wrote it since). Anything else changed -> the whole book is
 planned again, with a log line saying why.
 
-Warnings: plan.json keeps those of the last full plan, with the edited chapter's added; one an
-edit made obsolete stays until the next full plan (any render writes one).
+Warnings: plan.json's are those a full plan of the book as it now reads would give, in its order:
+the book's own (the manuscript reader's and the settings', raised again by every request's planner),
+each chapter's (ChapterPlanner.warned: the edited chapter's replaced, the others' kept), then the
+cast check's of the last full plan (it counts over the whole book, so one chapter's check cannot
+replace it; a changed count waits for the next full plan).
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ class _Kept:
     ids: list[tuple[str, ...]]  # per chapter, its sentences' ids
     digests: list[str]  # per chapter, ChapterPlanner.chapter_digest with those ids
     parts: list[bytes]  # per chapter, its share of the plan hash
-    warnings: tuple[PlanWarning, ...]
+    warned: list[tuple[PlanWarning, ...]]  # per chapter, the warnings planning it raised
+    after: tuple[PlanWarning, ...]  # the full plan's warnings raised after its chapters (cast check)
+    warnings: tuple[PlanWarning, ...]  # plan.json's
 
 
 class PlanKeeper:
@@ -78,6 +83,7 @@ class PlanKeeper:
         bd = BuildDir.of(project)
         with self._lock, collecting() as bucket:
             planner = self._planner(project)
+            book_warned = len(bucket)  # the reader's and settings' warnings, raised again just now
             why = self._stale(planner, index, bd)
             if why is not None:
                 if self._kept is not None:
@@ -91,7 +97,7 @@ class PlanKeeper:
             planner.check((chapter,))
             kept = self._kept
             assert kept is not None
-            self._write_back(bd, planner, kept, chapter, bucket)
+            self._write_back(bd, planner, kept, chapter, bucket[:book_warned])
             return chapter, len(kept.ids)
 
     def _write_back(
@@ -100,10 +106,11 @@ class PlanKeeper:
         planner: ChapterPlanner,
         kept: _Kept,
         chapter: Chapter,
-        warnings: list[PlanWarning],
+        book_warnings: list[PlanWarning],
     ) -> None:
         n, part = chapter.index - 1, chapter_hash_part(chapter)
-        warned = tuple(dict.fromkeys([*kept.warnings, *warnings]))
+        kept.warned[n] = planner.warned[chapter.index]
+        warned = _union(book_warnings, kept.warned, kept.after)
         kept.ids[n] = tuple(s.id for s in chapter.sentences)
         kept.digests[n] = planner.chapter_digest(chapter.index, kept.ids[n])
         if part == kept.parts[n] and warned == kept.warnings:
@@ -135,8 +142,11 @@ class PlanKeeper:
 
     def _full(self, project, planner: ChapterPlanner, bucket: list[PlanWarning]) -> Plan:
         self._kept = None
+        book_warned = len(bucket)
         plan = planner.book()
         plan = replace(plan, warnings=tuple(dict.fromkeys(bucket)))
+        warned = [planner.warned[c.index] for c in plan.chapters]
+        after = tuple(bucket[book_warned + sum(map(len, warned)) :])
         bd = BuildDir.of(project)
         bd.write_plan(plan)
         layout = bd.scan_plan()
@@ -148,9 +158,18 @@ class PlanKeeper:
                 ids=ids,
                 digests=[planner.chapter_digest(n, i) for n, i in enumerate(ids, 1)],
                 parts=[chapter_hash_part(c) for c in plan.chapters],
+                warned=warned,
+                after=after,
                 warnings=plan.warnings,
             )
         return plan
+
+
+def _union(
+    book: list[PlanWarning], warned: list[tuple[PlanWarning, ...]], after: tuple[PlanWarning, ...]
+) -> tuple[PlanWarning, ...]:
+    """The warnings in the order ``build_plan`` collects them, each once."""
+    return tuple(dict.fromkeys([*book, *(w for ws in warned for w in ws), *after]))
 
 
 def _identity(bd: BuildDir) -> tuple[int, ...]:

@@ -31,6 +31,7 @@ from lector.core.text.zh_numbers import (
     year_to_zh,
     yuan_to_zh,
 )
+from lector.core.text.zh_units import UNIT_READINGS
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _SNUM = rf"-?{_NUM}"
@@ -39,47 +40,7 @@ _DASH = r"\s*[-~～–—至到]+\s*"
 _LIANG_BEFORE = (
     "个位本次只种件条张名家岁份句层辆双把座间门杯碗天周人倍成项台架头匹块片场回趟遍斤里亩吨克升元角毛"
 )
-_UNITS = {
-    "km/h": "公里每小时",
-    "m/s": "米每秒",
-    "kWh": "千瓦时",
-    "mAh": "毫安时",
-    "GHz": "吉赫兹",
-    "MHz": "兆赫兹",
-    "kHz": "千赫兹",
-    "Hz": "赫兹",
-    "kg": "公斤",
-    "mg": "毫克",
-    "km": "公里",
-    "cm": "厘米",
-    "mm": "毫米",
-    "ml": "毫升",
-    "mL": "毫升",
-    "m²": "平方米",
-    "㎡": "平方米",
-    "m³": "立方米",
-    "km²": "平方公里",
-    "kW": "千瓦",
-    "min": "分钟",
-    "ms": "毫秒",
-    "g": "克",
-    "t": "吨",
-    "m": "米",
-    "L": "升",
-    "l": "升",
-    "W": "瓦",
-    "V": "伏",
-    "h": "小时",
-    "s": "秒",
-    "°F": "华氏度",
-    "°C": "摄氏度",
-    "℃": "摄氏度",
-    "℉": "华氏度",
-    "°": "度",
-    "‰": "千分之",
-    "%": "百分之",
-}
-_UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+_UNIT_RE = "|".join(re.escape(u) for u in sorted(UNIT_READINGS, key=len, reverse=True))
 _NO_LIANG_UNITS = ("摄氏度", "华氏度", "度", "百分之", "千分之")
 _CURRENCY = {
     "¥": "元",
@@ -160,7 +121,7 @@ def _range(a: str, b: str | None, read: Callable[[str], str] = number_to_zh) -> 
 
 
 def _unit(m: re.Match[str]) -> str:
-    a, b, unit = m.group(1), m.group(2), _UNITS[m.group(3)]
+    a, b, unit = m.group(1), m.group(2), UNIT_READINGS[m.group(3)]
     if unit in ("百分之", "千分之"):
         return _percent(unit, a, b)
     if unit in ("摄氏度", "华氏度", "度"):

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from lector.core.text.zh_units import AFTER_DIGIT_PER_UNITS, AFTER_DIGIT_UNITS
+
 if TYPE_CHECKING:
     import pysbd
 
@@ -286,8 +288,8 @@ _TRAILING_NUM = re.compile(r"[0-9０-９.,:%％$¥￥/-]+$")
 # unit symbols written straight after a number in Chinese text (70kg, 3m/s): read in Chinese by
 # normalize_zh (公斤, 米每秒), not handed to an English voice or spelled letter by letter
 _UNIT_AFTER_DIGIT = re.compile(
-    r"(?:kWh|mAh|GHz|MHz|kHz|km²|km³|m²|m³|cm²|kg|km|cm|mm|mg|ml|mL|kW|Hz|min|ms|g|t|m|L|l|W|V|h)"
-    r"(?:/(?:s|h|min|kg|m|L))?(?![A-Za-z])[^A-Za-z]*$"
+    rf"(?:{'|'.join(sorted(AFTER_DIGIT_UNITS, key=lambda u: (-len(u), u)))})"
+    rf"(?:/(?:{'|'.join(AFTER_DIGIT_PER_UNITS)}))?(?![A-Za-z])[^A-Za-z]*$"
 )
 
 

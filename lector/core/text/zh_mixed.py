@@ -26,6 +26,7 @@ from dataclasses import replace
 from typing import Literal
 
 from lector.core.model import Span, Token
+from lector.core.text.zh_units import MIXED_UNIT_SYMBOLS, UNIT_READINGS
 
 # English letter names in Mandarin syllables (the same readings fastspeech2-zh spells with)
 LETTER_NAMES: dict[str, str] = {
@@ -89,27 +90,8 @@ WORDS: dict[str, str] = {
     "show": "xiu4",
     "high": "hai1",
 }
-# unit symbols read as Chinese units wherever they stand (single letters such as m or s are
-# words or letters too often: they are spelled)
-_UNIT_SYMBOLS = (
-    "km/h",
-    "m/s",
-    "kWh",
-    "mAh",
-    "GHz",
-    "MHz",
-    "kHz",
-    "Hz",
-    "kW",
-    "kg",
-    "km",
-    "cm",
-    "mm",
-    "mg",
-    "ml",
-    "mL",
-)
-_UNIT = "|".join(re.escape(u) for u in _UNIT_SYMBOLS)
+# unit symbols read as Chinese units wherever they stand (zh_units says which and why)
+_UNIT = "|".join(re.escape(u) for u in MIXED_UNIT_SYMBOLS)
 _PIECE = re.compile(
     rf"(?:{_UNIT})(?![A-Za-z])|\d{{4}}s(?![A-Za-z])|[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:\.\d+)?|\s+|.", re.S
 )
@@ -145,14 +127,13 @@ def _chinese(spoken: str) -> str:
 
 
 def _piece_pron(piece: str) -> str:
-    from lector.core.text.normalize_zh import _UNITS
     from lector.core.text.zh_numbers import year_to_zh
 
     key = piece.lower()
     if key in WORDS:
         return WORDS[key]
-    if piece in _UNITS and len(piece) > 1:
-        return _chinese(_UNITS[piece])
+    if piece in UNIT_READINGS and len(piece) > 1:
+        return _chinese(UNIT_READINGS[piece])
     if piece[0].isdigit():
         return _chinese(year_to_zh(piece[:4]) + "年代") if piece.endswith("s") else _number(piece)
     if piece[0].isascii() and piece[0].isalpha():
