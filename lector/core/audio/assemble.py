@@ -176,7 +176,9 @@ def _master_afresh(
     if block_dir is None:
         return _master_whole(plans, store, pauses=pauses, sample_rate=sample_rate, profile=profile)
     with ScratchSamples(block_dir) as chapter:  # the chapter on disk (unnamed), one block in memory
-        locals_, missing = _stitch_into(chapter, plans, store, pauses=pauses, sample_rate=sample_rate)
+        _, locals_, missing = stitch_blocks(
+            plans, store, pauses=pauses, sample_rate=sample_rate, sink=chapter.append
+        )
         if missing:
             return _nothing(missing)
         lengths = [sl.stop - sl.start for sl in chapter.slices]
@@ -206,26 +208,6 @@ def _master_afresh(
         False,
         sample_rate,
     )
-
-
-def _stitch_into(
-    chapter: ScratchSamples,
-    plans: Sequence[BlockPlan],
-    store: Store,
-    *,
-    pauses: PauseSettings,
-    sample_rate: int,
-) -> tuple[list[tuple[SentenceTime, ...]], tuple[str, ...]]:
-    """Each plan's block stitched and appended to ``chapter``: the blocks' own timelines, and the ids
-    whose take could not be read."""
-    locals_: list[tuple[SentenceTime, ...]] = []
-    missing: tuple[str, ...] = ()
-    for plan in plans:
-        audio, local, lost = stitch_block(plan, store, pauses=pauses, sample_rate=sample_rate)
-        chapter.append(audio)
-        locals_.append(local)
-        missing += lost
-    return locals_, missing
 
 
 def _master_whole(

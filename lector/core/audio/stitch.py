@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -272,15 +272,17 @@ def stitch_blocks(
     *,
     pauses: PauseSettings,
     sample_rate: int,
+    sink: Callable[[Audio], object] | None = None,
 ) -> tuple[list[Audio], list[tuple[SentenceTime, ...]], tuple[str, ...]]:
     """:func:`stitch_block` of each plan: the blocks' audio, their own timelines, and the ids whose
-    take could not be read."""
+    take could not be read. With ``sink`` each block's audio goes there (e.g. a scratch file) and
+    the returned audio list is empty, so the chapter is never in memory."""
     pieces: list[Audio] = []
     locals_: list[tuple[SentenceTime, ...]] = []
     missing: tuple[str, ...] = ()
     for plan in plans:
         audio, local, lost = stitch_block(plan, store, pauses=pauses, sample_rate=sample_rate)
-        pieces.append(audio)
+        (sink or pieces.append)(audio)
         locals_.append(local)
         missing += lost
     return pieces, locals_, missing
