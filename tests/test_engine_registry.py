@@ -11,7 +11,6 @@ from lector.core import fsutil
 from lector.core.engines.base import Capabilities, SynthRequest
 from lector.core.engines.registry import (
     BUILTIN,
-    cached_model,
     check_request,
     engine_class,
     get_engine,
@@ -19,6 +18,7 @@ from lector.core.engines.registry import (
 )
 from lector.core.errors import EngineError
 from lector.core.model import Span
+from lector.core.modelcache import cached_model
 from lector.core.project import EngineOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +76,8 @@ def test_cached_model_rebuilds_on_source_change_and_corruption(tmp_path, monkeyp
     src.write_bytes(b"v1")
     calls = []
 
-    def build(data: bytes) -> bytes:
+    def build(source: Path) -> bytes:
+        data = source.read_bytes()
         calls.append(data)
         return data + b"-patched"
 

@@ -5,7 +5,7 @@ No tensorflow: the ``.tflite`` files and the symbol table are read from the zhtt
 f0 and energy embeddings) implemented with ``FlexRandomUniform``, which LiteRT cannot run.
 At load we rewrite the flatbuffer so each dropout's *keep mask* becomes a graph input
 (``f0_keep_mask``, ``energy_keep_mask``, shape ``[1, n_ids, 256]``), add ``f0_bias`` (below)
-and cache the result (see :func:`registry.cached_model`). We then fill the masks ourselves:
+and cache the result (see :func:`lector.core.modelcache.cached_model`). We then fill the masks ourselves:
 
 * voice ``baker`` (default): masks = 1 - rate, i.e. eval-mode dropout -> deterministic;
 * voice ``baker-takes``: masks drawn from ``numpy.random.default_rng(request.seed)`` ->
@@ -38,9 +38,10 @@ from ai_edge_litert.interpreter import Interpreter
 
 from ..errors import EngineError
 from ..model import Span, Token
+from ..modelcache import cached_model
 from ..project import DEFAULT_EMOTIONS, EngineOptions
 from .base import Capabilities, SynthRequest, VoiceInfo
-from .registry import blend, cached_model, check_request, default_threads, resolve_voice
+from .registry import blend, check_request, default_threads, resolve_voice
 from .zh_symbols import SymbolBuilder, asset_dir, is_mark, spell_latin
 
 SAMPLE_RATE = 24000
@@ -156,7 +157,10 @@ class FastSpeech2Zh:
         threads = default_threads(self.options)
         assets = asset_dir()
         patched = cached_model(
-            assets / "fastspeech2_quan.tflite", "keepmask-f0bias-v1", ".tflite", patch_graph
+            assets / "fastspeech2_quan.tflite",
+            "keepmask-f0bias-v1",
+            ".tflite",
+            lambda src: patch_graph(src.read_bytes()),
         )
         self._acoustic = Interpreter(model_path=str(patched), num_threads=threads)
         self._vocoder = Interpreter(model_path=str(assets / "mb_melgan.tflite"), num_threads=threads)

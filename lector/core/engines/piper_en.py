@@ -53,10 +53,11 @@ if TYPE_CHECKING:
 from ..errors import ConfigError, EngineError, PronunciationError
 from ..hashing import sha256_file
 from ..model import Span
+from ..modelcache import cached_model
 from ..project import EngineOptions
 from .base import Capabilities, SynthRequest, VoiceInfo
 from .piper_graph import seedable_piper
-from .registry import blend, cached_model, check_request, default_threads, resolve_voice
+from .registry import blend, check_request, default_threads, resolve_voice
 
 BOS, EOS, PAD = "^", "$", "_"
 CLAUSE_MARKS = {",": ",", "，": ",", ":": ":", "：": ":", ";": ";", "；": ";", "—": ",", "–": ",", "、": ","}
@@ -118,7 +119,9 @@ class PiperEngine:
         capabilities (cache keys) but never synthesizes, so it should not pay the model load."""
         with self._session_lock:
             if self._session is None:
-                patched = cached_model(self._model_path, "noise-inputs-v1", ".onnx", seedable_piper)
+                patched = cached_model(
+                    self._model_path, "noise-inputs-v1", ".onnx", lambda src: seedable_piper(src.read_bytes())
+                )
                 self._session = ort.InferenceSession(
                     str(patched),
                     _session_options(default_threads(self.options)),

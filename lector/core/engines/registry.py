@@ -13,17 +13,13 @@ instances are cached per ``(engine_id, options)`` in-process.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import threading
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
-from pathlib import Path
 
 from ..errors import EngineError, EngineUnavailable, VoiceError, did_you_mean
-from ..fsutil import atomic_write_bytes, model_cache_dir
-from ..hashing import sha256_file
 from ..project import EngineOptions
 from .base import Capabilities, Engine, SynthRequest, VoiceInfo
 
@@ -126,25 +122,6 @@ def get_engine(engine_id: str, options: EngineOptions | None = None, **overrides
 def default_threads(options: EngineOptions) -> int:
     """CPU threads for an embedded engine: options.threads, else min(4, cpu count)."""
     return options.threads or min(4, os.cpu_count() or 1)
-
-
-def cached_model(source: Path, tag: str, suffix: str, build: Callable[[bytes], bytes]) -> Path:
-    """Derive a model from ``source`` once and keep it in :func:`model_cache_dir`.
-
-    The file name carries the sha256 of the source; a sidecar ``.sha256`` holds the
-    derived file's own hash. A changed source or a corrupt/partial file is rebuilt.
-    """
-    src_hash = sha256_file(source)
-    out_dir = model_cache_dir()
-    out = out_dir / f"{source.stem}.{tag}.{src_hash[:16]}{suffix}"
-    side = out.with_name(out.name + ".sha256")
-    if out.is_file() and side.is_file() and side.read_text().strip() == sha256_file(out):
-        return out
-    data = build(source.read_bytes())
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path, payload in ((out, data), (side, hashlib.sha256(data).hexdigest().encode())):
-        atomic_write_bytes(path, payload)  # the umask's mode (fsutil), not mkstemp's 0600
-    return out
 
 
 def resolve_voice(caps: Capabilities, voices: Sequence[VoiceInfo], voice: str, default: str) -> str:

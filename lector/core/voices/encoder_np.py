@@ -4,14 +4,13 @@ The render process must not import torch or librosa (~400 MiB of resident memory
 run) just to embed a few sampled takes. resemblyzer's weights are a torch pickle, so a short-lived
 child process (``python -m lector.core.voices.encoder_np SRC OUT``) converts them once into an
 ``.npz`` with the LSTM/linear weights, librosa's mel filterbank and STFT window; it lives in the
-per-user model cache (``$LECTOR_CACHE_DIR/models`` or ~/.cache/lector/models, the engines'
-convention), named by the sha256 of ``pretrained.pt`` and :data:`FORMAT_VERSION`, with a ``.sha256``
-sidecar so a partial or corrupt file is rebuilt. Nothing is downloaded.
+per-user model cache beside the engines' derived models (:func:`lector.core.modelcache.cached_model`:
+named by the sha256 of ``pretrained.pt`` and :data:`FORMAT_VERSION`, a partial or corrupt file
+rebuilt). Nothing is downloaded.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import subprocess
@@ -23,8 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import EngineUnavailable
-from ..fsutil import atomic_write_bytes, model_cache_dir
-from ..hashing import sha256_file
+from ..modelcache import cached_model
 
 FORMAT_VERSION = 1  # bump when the .npz layout or its conversion changes
 SAMPLE_RATE = 16000
@@ -59,16 +57,13 @@ def weights_source() -> Path:
 
 def cached_weights(source: Path | None = None) -> Path:
     """The converted ``.npz`` for ``source`` (resemblyzer's weights), converting them once."""
-    src = source or weights_source()
-    out = model_cache_dir() / f"resemblyzer-encoder.np-v{FORMAT_VERSION}.{sha256_file(src)[:16]}.npz"
-    side = out.with_name(out.name + ".sha256")
-    if out.is_file() and side.is_file() and side.read_text().strip() == sha256_file(out):
-        return out
-    data = _convert_in_child(src)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for path, payload in ((out, data), (side, hashlib.sha256(data).hexdigest().encode())):
-        atomic_write_bytes(path, payload)
-    return out
+    return cached_model(
+        source or weights_source(),
+        f"np-v{FORMAT_VERSION}",
+        ".npz",
+        _convert_in_child,
+        stem="resemblyzer-encoder",
+    )
 
 
 def _convert_in_child(src: Path) -> bytes:
