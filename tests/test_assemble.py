@@ -10,9 +10,10 @@ from lector.core.audio.block_store import _BLOCKS, block_path, chapter_audio
 from lector.core.audio.blockcodec import split_adts_frames, split_mp3_frames
 from lector.core.audio.blockframes import drop_block_files, encode_chapter_blocks, encoded_path
 from lector.core.audio.chapter_flac import splice_chapter_flac
-from lector.core.audio.master import check_profile, master_chapter, replay
+from lector.core.audio.master import check_profile, master_chapter
 from lector.core.audio.master_flac import quantize_master, read_master_flac, write_master_flac
 from lector.core.audio.measure import measure
+from lector.core.audio.recipe import replay
 from lector.core.audio.stitch import GRID, stitch_chapter
 from lector.core.cache import LocalStore
 from lector.core.errors import AudioError

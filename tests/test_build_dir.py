@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lector.core.audio.block_store import MasteredBlock
-from lector.core.audio.master import Recipe, Step
+from lector.core.audio.recipe import Recipe, Step
 from lector.core.build import (
     BuildDir,
     BuildRecordError,

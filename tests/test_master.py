@@ -148,7 +148,7 @@ def test_bad_input_and_unknown_profile():
 
 
 def test_block_limiter_equals_whole_file_pass():
-    from lector.core.audio.master import LIMIT_BLOCK, _gain_curve, limit
+    from lector.core.audio.dynamics import LIMIT_BLOCK, _gain_curve, limit
 
     x = speech_like(5.0, seed=7) * np.float32(4.0)
     c = np.float32(10 ** (-6 / 20))
@@ -195,7 +195,8 @@ def _sparse_transients(
 
 def _one_gain_and_limit_pass_rms(x: np.ndarray) -> float:
     """What mastering did before the corrective passes: static gain to -20, limit, measure."""
-    from lector.core.audio.master import apply_gain, level, limit
+    from lector.core.audio.dynamics import apply_gain, limit
+    from lector.core.audio.master import level
 
     y = x.copy()
     apply_gain(y, -20.0 - level(y, SR, "rms"))
@@ -262,7 +263,7 @@ def test_short_piper_chapter_mastered_inside_every_acx_limit():
 
 
 def test_compressor_soft_knee_reduction_is_exact_on_steady_tones():
-    from lector.core.audio.master import compress
+    from lector.core.audio.dynamics import compress
 
     quiet, loud = _sine(1000.0, 0.01 * np.sqrt(2), seconds=2.0), _sine(1000.0, 0.1 * np.sqrt(2), seconds=2.0)
     x = np.concatenate([quiet, loud])  # -40 dBFS then -20 dBFS RMS

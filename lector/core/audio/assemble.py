@@ -31,9 +31,10 @@ from ..profiles import get_profile
 from ..project import PauseSettings
 from .block_store import MasteredBlock, load_meta, recipe_tag, save_block
 from .io import Audio
-from .master import MasterResult, Recipe, check_profile, level_inside, master_chapter, master_samples, replay
+from .master import MasterResult, check_profile, level_inside, master_chapter, master_samples
 from .master_flac import quantize_master
 from .measure import BlockStats, Measurements, combine_stats
+from .recipe import Recipe, replay
 from .samples import Samples, ScratchSamples
 from .spliced import Spliced
 from .stitch import (

@@ -27,9 +27,9 @@ from ..fsutil import atomic_write_bytes
 from .flacsplice import BITS, block_file_bytes
 from .flacsplice import encode_block as encode_flac_block
 from .io import Audio
-from .master import Recipe
 from .master_flac import from_words, read_master_flac
 from .measure import BlockStats, block_stats
+from .recipe import Recipe
 from .spliced import Span, Spliced
 from .stitch import SentenceTime
 

@@ -36,53 +36,12 @@ import soxr
 
 from ..errors import AudioError
 from ..profiles import Profile, get_profile
-from .dynamics import (
-    BLOCK,
-    COMP_FRAME_MS,
-    COMP_KNEE_DB,
-    COMP_RATIO,
-    LIMIT_BLOCK,
-    LOOKAHEAD_MS,
-    _gain_curve,
-    apply_gain,
-    compress,
-    frame_levels,
-    gate_room_tone,
-    limit,
-    voiced_median,
-)
+from .dynamics import COMP_RATIO, LIMIT_BLOCK
 from .io import Audio
 from .measure import FLOOR_DB, Measurements, db, integrated_loudness, measure
 from .profiles import profile_rules
-from .recipe import Chain, Recipe, Step, replay
+from .recipe import Chain, Recipe
 from .samples import ArraySamples, Samples
-
-__all__ = [  # the dynamics and recipes moved to their own modules, still reachable from here
-    "BLOCK",
-    "COMP_FRAME_MS",
-    "COMP_KNEE_DB",
-    "COMP_RATIO",
-    "LIMIT_BLOCK",
-    "LOOKAHEAD_MS",
-    "Chain",
-    "MasterResult",
-    "Recipe",
-    "Step",
-    "_gain_curve",
-    "apply_gain",
-    "check_profile",
-    "compress",
-    "frame_levels",
-    "gate_room_tone",
-    "level",
-    "level_inside",
-    "limit",
-    "master_chapter",
-    "master_samples",
-    "replay",
-    "settle_rms",
-    "voiced_median",
-]
 
 TRUE_PEAK_MARGIN_DB = 0.5
 SILENT_LEVEL_DB = -60.0

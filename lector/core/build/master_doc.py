@@ -9,8 +9,8 @@ from typing import Any
 
 from ..audio.assemble import AssembledChapter
 from ..audio.block_store import MasteredBlock
-from ..audio.master import Recipe
 from ..audio.measure import Measurements
+from ..audio.recipe import Recipe
 from ..errors import BuildRecordError
 from .manifest import ChapterOutput
 from .records import JsonObject, read_object, schema_of, write_object
