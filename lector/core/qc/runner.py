@@ -115,12 +115,12 @@ def measure_takes(build_dir: Path, takes: Sequence[Take], options: QCOptions) ->
         ],
         _sample_limit(options),
     )
-    _measure(refs, options, QCCache(BuildDir(build_dir).qc_cache_dir))
+    _measure(refs, options, QCCache(BuildDir(build_dir).qc_cache_dir), _asr_ok(refs, options))
     return len(refs)
 
 
 def _measure(
-    refs: Sequence[TakeRef], options: QCOptions, cache: QCCache
+    refs: Sequence[TakeRef], options: QCOptions, cache: QCCache, asr_ok: bool
 ) -> tuple[list[TakeRef], list[Measured]]:
     """Signal stats of every take, then the model checks of the sampled takes and of those the
     signal checks flag (sample.promote_flagged); returns the takes as checked and their measurements."""
@@ -129,7 +129,6 @@ def _measure(
     if limit and len(refs) > limit:
         flagged = signal_flagged([r.text for r in refs], signal.stats, options.thresholds)
         refs = promote_flagged(refs, flagged, limit)
-    asr_ok = _asr_ok(refs, options)
     with _models_for(refs, options, cache):
         return list(refs), measure_models(refs, options, cache, asr_ok, signal)
 
@@ -160,7 +159,7 @@ def _chapter_pass(
     cache = QCCache(BuildDir(build_dir).qc_cache_dir)
     th = options.thresholds
     asr_ok = _asr_ok(refs, options)
-    refs, measured = _measure(refs, options, cache)
+    refs, measured = _measure(refs, options, cache, asr_ok)
     sentences = signal_results(refs, measured, th)
     if options.asr:
         sentences = asr_results(refs, measured, sentences, th, asr_ok)
