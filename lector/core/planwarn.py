@@ -26,10 +26,14 @@ def add_warning(kind: str, message: str, source: str = "") -> PlanWarning:
     warning = PlanWarning(kind=kind, message=message, source=str(source))
     active = _ACTIVE.get()
     if active is None:
-        _LOG.warning("%s: %s%s", kind, message, f" ({source})" if source else "")
+        _log(warning)
     else:
         active.append(warning)
     return warning
+
+
+def _log(w: PlanWarning) -> None:
+    _LOG.warning("%s: %s%s", w.kind, w.message, f" ({w.source})" if w.source else "")
 
 
 @contextlib.contextmanager
@@ -54,15 +58,13 @@ def recording() -> Iterator[list[PlanWarning]]:
     ends); they still go where they would have gone (the active collection, or the log), so a
     caller can tell which part of the plan raised which warning without taking them from the plan."""
     mine: list[PlanWarning] = []
-    outer = _ACTIVE.get()
-    bucket: list[PlanWarning] = outer if outer is not None else []
-    start = len(bucket)
-    token = None if outer is not None else _ACTIVE.set(bucket)
-    try:
-        yield mine
-    finally:
-        mine.extend(bucket[start:])
-        if token is not None:
-            _ACTIVE.reset(token)
-            for w in mine:
-                _LOG.warning("%s: %s%s", w.kind, w.message, f" ({w.source})" if w.source else "")
+    logged = _ACTIVE.get() is None  # no plan is being built: the warnings go to the log
+    with collecting() as bucket:
+        start = len(bucket)
+        try:
+            yield mine
+        finally:
+            mine.extend(bucket[start:])
+            if logged:
+                for w in mine:
+                    _log(w)
