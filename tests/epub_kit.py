@@ -30,6 +30,15 @@ lang = "en"
 NO_CREDITS = EN_TOML + "\n[credits]\nopening = false\n"
 
 
+def write_markdown_project(root: Path, texts: dict[str, str], toml: str = NO_CREDITS) -> Path:
+    """A Markdown project in ``root``: ``texts`` (file name -> text) under manuscript/, ``toml``."""
+    (root / "manuscript").mkdir(parents=True)
+    for name, text in texts.items():
+        (root / "manuscript" / name).write_text(text, encoding="utf-8")
+    (root / "project.toml").write_text(toml, encoding="utf-8")
+    return root
+
+
 def page(body: str, attrs: str = "") -> str:
     return XHTML.replace("{attrs}", attrs).replace("{body}", body)
 

@@ -11,7 +11,7 @@ from lector.core.planner import ChapterPlanner, build_plan, plan_to_json
 from lector.core.planwarn import collecting, recording
 from lector.core.project import load_project
 from lector.review.chapter_plan import PlanKeeper
-from tests.epub_kit import NO_CREDITS
+from tests.epub_kit import write_markdown_project
 
 TEXTS = {
     "01.md": "# One\n\nThe keeper climbed the stairs.\n\n* * *\n\nThe sea was calm.\n",
@@ -36,11 +36,7 @@ PAUSE_2 = {
 
 @pytest.fixture
 def project(tmp_path):
-    (tmp_path / "manuscript").mkdir()
-    for name, text in TEXTS.items():
-        (tmp_path / "manuscript" / name).write_text(text, encoding="utf-8")
-    (tmp_path / "project.toml").write_text(NO_CREDITS, encoding="utf-8")
-    return load_project(tmp_path)
+    return load_project(write_markdown_project(tmp_path, TEXTS))
 
 
 def _edit(project, old: str, new: str) -> None:
